@@ -1,0 +1,62 @@
+"""Clocks and timestamps.
+
+The log stores UTC as ``YYYY-MM-DDTHH:MM:SSZ`` (whole seconds, fixed width) so
+timestamps compare as strings in SQL and in Python alike.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+UTC = timezone.utc
+_FMT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def to_iso(dt: datetime) -> str:
+    return dt.astimezone(UTC).strftime(_FMT)
+
+
+def from_iso(text: str) -> datetime:
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    return datetime.fromisoformat(text)
+
+
+def parse_user_time(value, tz=None) -> datetime:
+    """An ISO time typed by a person; a time without offset is in ``tz`` (the plan's)."""
+    dt = value if isinstance(value, datetime) else from_iso(str(value).strip())
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=tz) if tz is not None else dt.astimezone()
+    return dt.astimezone(UTC).replace(microsecond=0)
+
+
+def add(iso: str, seconds: int) -> str:
+    return to_iso(from_iso(iso) + timedelta(seconds=seconds))
+
+
+def seconds_between(a: str, b: str) -> int:
+    return int((from_iso(b) - from_iso(a)).total_seconds())
+
+
+class WallClock:
+    """Live time."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC).replace(microsecond=0)
+
+
+class SimClock:
+    """Time that moves only when told: drills and tests."""
+
+    def __init__(self, start: datetime):
+        self._now = start.astimezone(UTC).replace(microsecond=0)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def set(self, when: datetime) -> None:
+        self._now = when.astimezone(UTC).replace(microsecond=0)
+
+    def advance(self, seconds: int) -> datetime:
+        self._now += timedelta(seconds=seconds)
+        return self._now

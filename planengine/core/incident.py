@@ -1,0 +1,252 @@
+"""Incident state as a pure fold of its events.
+
+No I/O and no plan needed: events carry what the state needs (a step's role,
+title and deadline travel in ``step_activated``), so ``plan status`` can answer
+from the log alone. Times stay ISO strings here; views convert them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class StepState:
+    id: str
+    phase: str
+    role: str | None = None
+    title: str = ""
+    status: str = "pending"  # pending | done | skipped (overdue/late are views)
+    activated_at: str | None = None
+    due_at: str | None = None
+    limit_seconds: int | None = None
+    muster: bool = False
+    strength: int | None = None
+    key: str | None = None  # timer key of the current activation
+    activation_seq: int = 0
+    overdue_at: str | None = None
+    done_at: str | None = None
+    by: str | None = None
+    note: str | None = None
+    answer: str | None = None
+    count: int = 0
+    first_arrival_at: str | None = None
+    strength_at: str | None = None  # when the checked-in count reached strength
+    acks: list = field(default_factory=list)
+
+
+@dataclass
+class IncidentState:
+    id: str = ""
+    plan: str = ""
+    plan_version: int = 0
+    plan_sha: str = ""
+    title: str = ""
+    kind: str = "live"
+    timezone: str = "UTC"
+    opened_at: str | None = None
+    closed_at: str | None = None
+    outcome: str | None = None
+    phase: str | None = None
+    phase_entered_at: str | None = None
+    phase_seq: int = 0
+    level: str | None = None
+    levels: list = field(default_factory=list)
+    level_history: list = field(default_factory=list)
+    facts: dict = field(default_factory=dict)
+    steps: dict = field(default_factory=dict)
+    checkins: list = field(default_factory=list)
+    timers: dict = field(default_factory=dict)  # pending timer key -> due_at
+    notifications: dict = field(default_factory=dict)  # key -> status
+    seq: int = 0
+    last_hash: str = ""
+    last_at: str | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.closed_at is None and bool(self.opened_at)
+
+
+def _started(s, at, actor, d):
+    s.plan = d["plan"]
+    s.plan_version = d["plan_version"]
+    s.plan_sha = d["plan_sha"]
+    s.title = d.get("title", "")
+    s.kind = d.get("kind", "live")
+    s.timezone = d.get("timezone", "UTC")
+    s.levels = d.get("levels", [])
+    s.opened_at = at
+
+
+def _fact_set(s, at, actor, d):
+    s.facts.update(d["facts"])
+
+
+def _level_changed(s, at, actor, d):
+    s.level = d["to"]
+    s.level_history.append({"at": at, "from": d.get("from"), "to": d["to"]})
+
+
+def _phase_entered(s, at, actor, d):
+    s.phase = d["phase"]
+    s.phase_entered_at = at
+    s.phase_seq = s.seq
+    for t in d.get("timers", ()):
+        s.timers[t["key"]] = t["due_at"]
+
+
+def _step_activated(s, at, actor, d):
+    st = StepState(
+        id=d["step"],
+        phase=d["phase"],
+        role=d.get("role"),
+        title=d.get("title", ""),
+        activated_at=at,
+        due_at=d.get("due_at"),
+        limit_seconds=d.get("limit_seconds"),
+        muster=d.get("muster", False),
+        strength=d.get("strength"),
+        key=d.get("key"),
+        activation_seq=s.seq,
+    )
+    s.steps[st.id] = st
+    if st.due_at and st.key:
+        s.timers[st.key] = st.due_at
+
+
+def _step_done(s, at, actor, d):
+    st = s.steps[d["step"]]
+    st.status = "done"
+    st.done_at = at
+    st.by = d.get("by") or actor
+    st.note = d.get("note")
+    if st.key:
+        s.timers.pop(st.key, None)
+
+
+def _step_skipped(s, at, actor, d):
+    st = s.steps[d["step"]]
+    st.status = "skipped"
+    if st.key:
+        s.timers.pop(st.key, None)
+
+
+def _checkin(s, at, actor, d):
+    s.checkins.append({"at": at, "role": d["role"], "count": d.get("count"), "by": d.get("by")})
+    for st in s.steps.values():
+        if st.muster and st.role == d["role"] and st.status == "pending":
+            count = d.get("count")
+            st.count += count or 0
+            if st.first_arrival_at is None:
+                st.first_arrival_at = at
+            full = count is None or not st.strength or st.count >= st.strength
+            if st.strength_at is None and full:
+                st.strength_at = at
+
+
+def _step_overdue(s, at, actor, d):
+    st = s.steps[d["step"]]
+    st.overdue_at = at
+    s.timers.pop(d.get("key"), None)
+
+
+def _reminder(s, at, actor, d):
+    s.timers.pop(d.get("key"), None)
+
+
+def _ack(s, at, actor, d):
+    st = s.steps.get(d.get("step") or "")
+    if st is not None:
+        st.acks.append({"at": at, "by": d.get("by")})
+
+
+def _decision(s, at, actor, d):
+    s.steps[d["step"]].answer = d["answer"]
+
+
+def _notify_queued(s, at, actor, d):
+    s.notifications[d["key"]] = "queued"
+
+
+def _notify_delivered(s, at, actor, d):
+    s.notifications[d["key"]] = "delivered"
+
+
+def _notify_failed(s, at, actor, d):
+    s.notifications[d["key"]] = "failed"
+
+
+def _closed(s, at, actor, d):
+    s.closed_at = at
+    s.outcome = d.get("outcome")
+    s.timers.clear()
+
+
+def _nothing(s, at, actor, d):
+    pass
+
+
+HANDLERS = {
+    "started": _started,
+    "fact_set": _fact_set,
+    "level_changed": _level_changed,
+    "phase_entered": _phase_entered,
+    "step_activated": _step_activated,
+    "step_done": _step_done,
+    "step_skipped": _step_skipped,
+    "checkin": _checkin,
+    "step_overdue": _step_overdue,
+    "reminder": _reminder,
+    "ack": _ack,
+    "decision": _decision,
+    "notify_queued": _notify_queued,
+    "notify_delivered": _notify_delivered,
+    "notify_failed": _notify_failed,
+    "closed": _closed,
+    "note": _nothing,
+    "event": _nothing,
+}
+
+
+def apply(state: IncidentState, seq, at, kind, actor, data, hash_=""):
+    """Fold one event into ``state`` (in place) and return it."""
+    state.seq = seq
+    HANDLERS.get(kind, _nothing)(state, at, actor, data)
+    state.last_at = at
+    if hash_:
+        state.last_hash = hash_
+    return state
+
+
+def fold(events, incident_id: str = "") -> IncidentState:
+    """State of an incident from its events: dicts or (seq, at, kind, actor, data, hash) rows."""
+    state = IncidentState(id=incident_id)
+    handlers = HANDLERS
+    for ev in events:
+        if isinstance(ev, dict):
+            seq, at, kind, actor, data, h = (
+                ev["seq"],
+                ev["at"],
+                ev["kind"],
+                ev.get("actor"),
+                ev["data"],
+                ev.get("hash", ""),
+            )
+        else:
+            seq, at, kind, actor, data, h = ev
+        state.seq = seq
+        handlers.get(kind, _nothing)(state, at, actor, data)
+        state.last_at = at
+        state.last_hash = h
+    return state
+
+
+def step_status(st: StepState, now_iso: str) -> str:
+    """pending / done / overdue / late / skipped as a person reading the board means them."""
+    if st.status == "done":
+        return "late" if st.due_at and st.done_at > st.due_at else "done"
+    if st.status == "skipped":
+        return "skipped"
+    if st.due_at and (st.overdue_at or now_iso > st.due_at):
+        return "overdue"
+    return "pending"

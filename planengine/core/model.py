@@ -1,0 +1,174 @@
+"""The plan as immutable data: what the loader builds and everything else reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+Loc = tuple  # (line, col), 1-based; (0, 0) when unknown
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A declarative condition tree node.
+
+    ``op`` is one of: check, all_done, any_overdue, fact, level_at_least,
+    step, all, any, not.
+    """
+
+    op: str
+    name: str | None = None  # check name, fact name, step id, level
+    cmp: str | None = None  # eq ne gt gte lt lte in | is | answer
+    value: Any = None
+    args: tuple = ()  # check args as sorted (key, value) pairs
+    children: tuple = ()
+    loc: Loc = (0, 0)
+
+
+@dataclass(frozen=True)
+class Action:
+    """notify roles, call a plugin action, or write a note."""
+
+    kind: str  # notify | action | note
+    roles: tuple = ()
+    message: str = ""
+    name: str | None = None
+    args: tuple = ()
+    loc: Loc = (0, 0)
+
+
+@dataclass(frozen=True)
+class Within:
+    day: int
+    night: int
+
+    @property
+    def split(self) -> bool:
+        return self.day != self.night
+
+
+@dataclass(frozen=True)
+class Fact:
+    id: str
+    type: str = "string"
+    title: str = ""
+    min: float | None = None
+    max: float | None = None
+    enum: tuple = ()
+    default: Any = None
+    required: bool = False
+    unit: str = ""
+    loc: Loc = (0, 0)
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    phone: str = ""
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class Role:
+    id: str
+    title: str = ""
+    people: tuple = ()
+    muster: bool = False
+    strength: int | None = None
+    description: str = ""
+    loc: Loc = (0, 0)
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    phase: str
+    title: str = ""
+    role: str | None = None
+    within: Within | None = None
+    needs: tuple = ()
+    if_: Condition | None = None
+    check: Condition | None = None
+    muster: bool = False
+    overdue: tuple = ()  # Actions
+    decision: tuple = ()
+    description: str = ""
+    loc: Loc = (0, 0)
+
+
+@dataclass(frozen=True)
+class Transition:
+    to: str
+    event: str | None = None
+    when: Condition | None = None
+    if_: Condition | None = None
+    loc: Loc = (0, 0)
+
+
+@dataclass(frozen=True)
+class PhaseTimer:
+    after: int
+    actions: tuple = ()
+    loc: Loc = (0, 0)
+
+
+@dataclass(frozen=True)
+class Phase:
+    id: str
+    title: str = ""
+    final: bool = False
+    description: str = ""
+    enter: tuple = ()
+    steps: tuple = ()
+    after: tuple = ()
+    on: tuple = ()
+    loc: Loc = (0, 0)
+
+
+@dataclass(frozen=True)
+class LevelRule:
+    check: Condition | None = None  # a check returning the level
+    rules: tuple = ()  # ((Condition, level), ...) first match wins
+    default: str | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    id: str
+    title: str
+    version: int
+    phases: dict
+    initial: str
+    lang: str = "zh"
+    timezone: str = "Asia/Shanghai"
+    daytime: tuple = (7 * 60, 19 * 60)  # minutes since midnight, [start, end)
+    uses: tuple = ()
+    description: str = ""
+    facts: dict = field(default_factory=dict)
+    levels: tuple = ()
+    level: LevelRule | None = None
+    roles: dict = field(default_factory=dict)
+    scoring: dict = field(default_factory=dict)
+    source: str = ""
+    sha256: str = ""
+    path: str = ""
+
+    def __hash__(self):
+        return hash(self.sha256)
+
+    def steps(self):
+        for phase in self.phases.values():
+            yield from phase.steps
+
+    def step(self, step_id: str) -> Step | None:
+        return self._steps_by_id().get(step_id)
+
+    def _steps_by_id(self):
+        cache = self.__dict__.get("_by_id")
+        if cache is None:
+            cache = {s.id: s for s in self.steps()}
+            object.__setattr__(self, "_by_id", cache)
+        return cache
+
+    def level_index(self, level: str | None) -> int:
+        return self.levels.index(level) if level in self.levels else -1

@@ -1,0 +1,370 @@
+"""Commands in, events out.
+
+The runner is the only place that decides what happens: it takes an incident
+state (a fold of its events) and a command, appends events to that state as
+it goes, and returns them. It does no I/O; the store persists what it returns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from planengine.core import clock
+from planengine.core.conditions import CheckError, Env, evaluate, evaluate_level
+from planengine.core.facts import FactError, coerce_fact
+from planengine.core.incident import IncidentState, apply, step_status
+from planengine.core.machine import WHEN, machine_for
+
+MAX_SETTLE = 100
+
+
+class Refused(Exception):
+    """The command breaks a rule; nothing is recorded."""
+
+
+@dataclass
+class Command:
+    name: str
+    at: str  # UTC ISO, whole seconds
+    actor: str | None = None
+    args: dict = field(default_factory=dict)
+
+    def to_dict(self):
+        return {"name": self.name, "at": self.at, "actor": self.actor, "args": self.args}
+
+
+class _Tx:
+    """Events of one command, folded into the state as they are emitted."""
+
+    def __init__(self, runner, state: IncidentState, cmd: Command):
+        self.runner, self.state, self.cmd = runner, state, cmd
+        self.events: list = []
+        now = clock.from_iso(cmd.at)
+        self.env = Env(state, runner.plan, runner.registry, now, cmd.at, runner.config)
+
+    def emit(self, kind, data, actor=None):
+        s = self.state
+        seq = s.seq + 1
+        ev = {
+            "incident": s.id,
+            "seq": seq,
+            "at": self.cmd.at,
+            "kind": kind,
+            "actor": actor if actor is not None else self.cmd.actor,
+            "data": data,
+        }
+        apply(s, seq, self.cmd.at, kind, ev["actor"], data)
+        self.events.append(ev)
+        self.env._ctx = None
+        return ev
+
+
+class Runner:
+    def __init__(self, plan, registry=None, config=None):
+        self.plan = plan
+        self.registry = registry
+        self.config = config or {}
+        self.machine = machine_for(plan)
+        self.tz = ZoneInfo(plan.timezone)
+
+    # -- public -----------------------------------------------------------
+
+    def new_state(self, incident_id: str) -> IncidentState:
+        return IncidentState(id=incident_id)
+
+    def execute(self, state: IncidentState, cmd: Command) -> list:
+        """Apply ``cmd`` to ``state`` (mutated) and return the new events.
+
+        Raises Refused (or FactError/CheckError) before anything is kept: on an
+        exception the caller must discard ``state``.
+        """
+        handler = getattr(self, "_cmd_" + cmd.name, None)
+        if handler is None:
+            raise Refused(f"unknown command '{cmd.name}'")
+        if cmd.name != "start":
+            if not state.opened_at:
+                raise Refused(f"incident {state.id} has not been started")
+            if state.closed_at and cmd.name not in ("note", "fire", "deliver"):
+                raise Refused(f"incident {state.id} is closed")
+        tx = _Tx(self, state, cmd)
+        try:
+            handler(tx, **cmd.args)
+        except (FactError, CheckError) as e:
+            raise Refused(str(e)) from e
+        return tx.events
+
+    def is_day(self, at_iso: str) -> bool:
+        local = clock.from_iso(at_iso).astimezone(self.tz)
+        minutes = local.hour * 60 + local.minute
+        start, end = self.plan.daytime
+        return start <= minutes < end
+
+    # -- commands ---------------------------------------------------------
+
+    def _cmd_start(self, tx, facts=None, kind="live"):
+        p = self.plan
+        typed = self._coerce(facts or {})
+        tx.emit(
+            "started",
+            {
+                "plan": p.id,
+                "plan_version": p.version,
+                "plan_sha": p.sha256,
+                "title": p.title,
+                "kind": kind,
+                "timezone": p.timezone,
+                "levels": list(p.levels),
+            },
+        )
+        initial = {f.id: f.default for f in p.facts.values() if f.default is not None}
+        initial.update(typed)
+        if initial:
+            tx.emit("fact_set", {"facts": initial})
+        self._relevel(tx)
+        self._enter(tx, p.initial, None)
+        self._settle(tx)
+
+    def _cmd_set(self, tx, facts):
+        typed = self._coerce(facts)
+        changed = {k: v for k, v in typed.items() if tx.state.facts.get(k, object()) != v}
+        if not changed:
+            return
+        tx.emit("fact_set", {"facts": changed})
+        self._relevel(tx)
+        self._settle(tx)
+
+    def _cmd_done(self, tx, step, note=None, by=None):
+        st = self._active_step(tx, step)
+        spec = self.plan.step(step)
+        if spec.decision:
+            raise Refused(f"step '{step}' is a decision: answer it with `plan decide` ({' / '.join(spec.decision)})")
+        if spec.check is not None and not evaluate(spec.check, tx.env):
+            raise Refused(f"step '{step}' cannot be done: check '{spec.check.name}' does not pass")
+        data = {"step": step, "by": by or tx.cmd.actor}
+        if note:
+            data["note"] = note
+        tx.emit("step_done", data)
+        del st
+        self._settle(tx)
+
+    def _cmd_decide(self, tx, step, answer, by=None):
+        self._active_step(tx, step)
+        spec = self.plan.step(step)
+        if not spec.decision:
+            raise Refused(f"step '{step}' is not a decision step")
+        if answer not in spec.decision:
+            raise Refused(f"step '{step}': answer must be one of {', '.join(spec.decision)}")
+        tx.emit("decision", {"step": step, "answer": answer, "by": by})
+        tx.emit("step_done", {"step": step, "by": by})
+        self._settle(tx)
+
+    def _cmd_checkin(self, tx, role, count=None, by=None):
+        if role not in self.plan.roles:
+            from planengine.core.yamlsrc import did_you_mean
+
+            raise Refused(f"unknown role '{role}'{did_you_mean(role, list(self.plan.roles))}")
+        if count is not None and count < 0:
+            raise Refused("--count must be 0 or more")
+        tx.emit("checkin", {"role": role, "count": count, "by": by})
+        for st in list(tx.state.steps.values()):
+            if st.muster and st.role == role and st.status == "pending" and st.strength_at:
+                tx.emit("step_done", {"step": st.id, "by": by, "muster": True})
+        self._settle(tx)
+
+    def _cmd_ack(self, tx, step=None, by=None):
+        if step is not None and step not in tx.state.steps:
+            raise Refused(f"step '{step}' has not been activated in {tx.state.id}")
+        tx.emit("ack", {"step": step, "by": by})
+
+    def _cmd_event(self, tx, name):
+        phase = tx.state.phase
+        valid = self.machine.events.get(phase, [])
+        if name not in valid:
+            hint = f" (events here: {', '.join(valid)})" if valid else " (this phase takes no events)"
+            raise Refused(f"event '{name}' does nothing in phase '{phase}'{hint}")
+        target = self.machine.fire(phase, name, tx.env)
+        if target is None:
+            raise Refused(f"event '{name}': the transition's condition does not hold now")
+        tx.emit("event", {"name": name})
+        self._enter(tx, target, phase)
+        self._settle(tx)
+
+    def _cmd_note(self, tx, text, by=None, say=False):
+        data = {"text": text, "by": by}
+        if say:
+            data["say"] = True
+        tx.emit("note", data)
+
+    def _cmd_close(self, tx, outcome=None):
+        missing = [f.id for f in self.plan.facts.values() if f.required and tx.state.facts.get(f.id) is None]
+        if missing:
+            raise Refused(f"cannot close: required facts not recorded: {', '.join(missing)} (use `plan set`)")
+        self._skip_pending(tx, "closed")
+        tx.emit("closed", {"outcome": outcome})
+
+    def _cmd_deliver(self, tx, key, results):
+        """Record a notification's delivery outcome (the sending happened outside)."""
+        ok = all(r.get("ok") for r in results)
+        tx.emit("notify_delivered" if ok else "notify_failed", {"key": key, "results": results}, actor="notifier")
+
+    def _cmd_fire(self, tx, key):
+        """A timer fell due. Stale keys (step done, phase left) are a no-op."""
+        s = tx.state
+        if key not in s.timers or s.closed_at:
+            return
+        kind, rest = key.split(":", 1)
+        if kind == "step":
+            step_id = rest.rsplit(":", 1)[0]
+            st = s.steps[step_id]
+            tx.emit("step_overdue", {"step": step_id, "key": key, "due_at": st.due_at}, actor="timer")
+            spec = self.plan.step(step_id)
+            actions = spec.overdue
+            if not actions and spec.role:
+                msg = (
+                    f"逾期: {spec.title or spec.id}" if self.plan.lang == "zh" else f"overdue: {spec.title or spec.id}"
+                )
+                self._notify(tx, (spec.role,), msg, reason=key)
+            self._run_actions(tx, actions, reason=key)
+        else:
+            phase_id, index, _ = rest.split(":")
+            timer = self.plan.phases[phase_id].after[int(index)]
+            tx.emit("reminder", {"phase": phase_id, "index": int(index), "key": key}, actor="timer")
+            self._run_actions(tx, timer.actions, reason=key)
+        self._settle(tx)
+
+    # -- mechanics --------------------------------------------------------
+
+    def _coerce(self, facts: dict) -> dict:
+        return {k: coerce_fact(self.plan, k, v) for k, v in facts.items()}
+
+    def _active_step(self, tx, step):
+        st = tx.state.steps.get(step)
+        if st is None:
+            if self.plan.step(step) is None:
+                from planengine.core.yamlsrc import did_you_mean
+
+                ids = [s.id for s in self.plan.steps()]
+                raise Refused(f"unknown step '{step}'{did_you_mean(step, ids)}")
+            raise Refused(f"step '{step}' is not active (its phase, `needs` or `if` has not come about)")
+        if st.status != "pending":
+            raise Refused(f"step '{step}' is already {step_status(st, tx.cmd.at)}")
+        return st
+
+    def _relevel(self, tx):
+        if self.plan.level is None:
+            return
+        new = evaluate_level(self.plan.level, tx.env)
+        if new != tx.state.level:
+            tx.emit("level_changed", {"from": tx.state.level, "to": new})
+
+    def _enter(self, tx, phase_id, from_phase):
+        if from_phase is not None:
+            self._skip_pending(tx, "phase_left")
+        phase = self.plan.phases[phase_id]
+        seq = tx.state.seq + 1
+        timers = [
+            {"key": f"after:{phase_id}:{i}:{seq}", "due_at": clock.add(tx.cmd.at, t.after), "index": i}
+            for i, t in enumerate(phase.after)
+        ]
+        data = {"phase": phase_id, "from": from_phase}
+        if timers:
+            data["timers"] = timers
+        tx.emit("phase_entered", data)
+        self._run_actions(tx, phase.enter, reason=f"enter:{phase_id}")
+        if phase.final:
+            tx.emit("closed", {"outcome": phase_id})
+
+    def _skip_pending(self, tx, reason):
+        for st in list(tx.state.steps.values()):
+            if st.status == "pending":
+                tx.emit("step_skipped", {"step": st.id, "reason": reason})
+
+    def _activate(self, tx) -> bool:
+        s = tx.state
+        progressed = False
+        for spec in self.plan.phases[s.phase].steps:
+            st = s.steps.get(spec.id)
+            if st is not None and (st.status == "done" or st.activation_seq > s.phase_seq):
+                continue
+            if any(_not_done(s.steps.get(n)) for n in spec.needs):
+                continue
+            if spec.if_ is not None and not evaluate(spec.if_, tx.env):
+                continue
+            self._activate_step(tx, spec)
+            progressed = True
+        return progressed
+
+    def _activate_step(self, tx, spec):
+        at = tx.cmd.at
+        data = {"step": spec.id, "phase": spec.phase, "role": spec.role, "title": spec.title}
+        if spec.within is not None:
+            limit = spec.within.day if self.is_day(at) else spec.within.night
+            data["limit_seconds"] = limit
+            data["due_at"] = clock.add(at, limit)
+            data["key"] = f"step:{spec.id}:{tx.state.seq + 1}"
+        if spec.muster:
+            data["muster"] = True
+            role = self.plan.roles.get(spec.role)
+            if role is not None and role.strength:
+                data["strength"] = role.strength
+        tx.emit("step_activated", data)
+
+    def _settle(self, tx):
+        s = tx.state
+        for _ in range(MAX_SETTLE):
+            if s.closed_at:
+                return
+            progressed = self._activate(tx)
+            if s.phase in self.machine.has_when:
+                target = self.machine.fire(s.phase, WHEN, tx.env)
+                if target is not None:
+                    self._enter(tx, target, s.phase)
+                    continue
+            if not progressed:
+                return
+        raise Refused(f"plan '{self.plan.id}' keeps changing phase: more than {MAX_SETTLE} transitions in one command")
+
+    def _run_actions(self, tx, actions, reason):
+        for action in actions:
+            if action.kind == "notify":
+                self._notify(tx, action.roles, action.message, reason)
+            elif action.kind == "note":
+                tx.emit("note", {"text": action.message, "by": None}, actor="plan")
+            else:
+                self._plugin_action(tx, action, reason)
+
+    def _notify(self, tx, roles, message, reason):
+        key = f"{tx.state.id}:{tx.state.seq + 1}"
+        tx.emit("notify_queued", {"key": key, "roles": list(roles), "message": message, "reason": reason}, actor="plan")
+
+    def _plugin_action(self, tx, action, reason):
+        reg = self.registry.actions.get(action.name) if self.registry else None
+        if reg is None:
+            raise Refused(f"action '{action.name}' is not registered (is its plugin installed?)")
+        ctx = tx.env.ctx()
+        ctx.effects = []
+        try:
+            reg.fn(ctx, **dict(action.args))
+        except Exception as e:
+            raise Refused(f"action '{action.name}' failed on incident {tx.state.id}: {type(e).__name__}: {e}") from e
+        for kind, data in ctx.effects:
+            if kind == "notify":
+                self._notify(tx, data["roles"], data["message"], reason)
+            else:
+                tx.emit("note", {"text": data["text"], "by": None}, actor=action.name)
+
+
+def _not_done(st) -> bool:
+    return st is None or st.status != "done"
+
+
+def local_time(iso: str | None, tz) -> str | None:
+    if iso is None:
+        return None
+    return clock.from_iso(iso).astimezone(tz).isoformat()
+
+
+def shift(iso: str, seconds: int) -> str:
+    return clock.to_iso(clock.from_iso(iso) + timedelta(seconds=seconds))

@@ -1,0 +1,284 @@
+"""JSON Schema for plan and drill files.
+
+The single source of truth for their structure: the loader validates against
+these, and `plan schema` prints them for editors.
+"""
+
+from __future__ import annotations
+
+ID = r"^[a-z][a-z0-9_]*$"
+DURATION = {
+    "description": "45s, 30m, 1h30m, 7d or ISO 8601 (PT30M)",
+    "anyOf": [{"type": "string"}, {"const": 0}],
+}
+CONDITION = {
+    "description": (
+        "A check name or all_done / any_overdue; {check, args}; {fact, eq|ne|gt|gte|lt|lte|in};"
+        " {level_at_least}; {step, is|answer}; {all: [...]}, {any: [...]}, {not: ...}"
+    ),
+    "type": ["string", "object"],
+    "properties": {
+        "check": {"type": "string"},
+        "args": {"type": "object"},
+        "fact": {"type": "string"},
+        "eq": {},
+        "ne": {},
+        "gt": {"type": "number"},
+        "gte": {"type": "number"},
+        "lt": {"type": "number"},
+        "lte": {"type": "number"},
+        "in": {"type": "array"},
+        "level_at_least": {"type": "string"},
+        "step": {"type": "string"},
+        "is": {"enum": ["done", "overdue", "pending", "skipped", "late", "active"]},
+        "answer": {"type": "string"},
+        "all": {"type": "array"},
+        "any": {"type": "array"},
+        "not": {},
+    },
+}
+ACTION = {
+    "type": "object",
+    "additionalProperties": False,
+    "description": "{notify: [roles], message} | {action: plugin.name, args} | {note: text}",
+    "properties": {
+        "notify": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+        "message": {"type": "string"},
+        "action": {"type": "string"},
+        "args": {"type": "object"},
+        "note": {"type": "string"},
+    },
+}
+ACTIONS = {"anyOf": [ACTION, {"type": "array", "items": ACTION}]}
+
+STEP = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["id"],
+    "properties": {
+        "id": {"type": "string", "pattern": ID},
+        "title": {"type": "string"},
+        "description": {"type": "string"},
+        "role": {"type": "string"},
+        "within": {
+            "anyOf": [
+                DURATION,
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["day", "night"],
+                    "properties": {"day": DURATION, "night": DURATION},
+                },
+            ]
+        },
+        "needs": {"type": "array", "items": {"type": "string"}},
+        "if": CONDITION,
+        "check": {
+            "anyOf": [
+                {"type": "string"},
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["check"],
+                    "properties": {"check": {"type": "string"}, "args": {"type": "object"}},
+                },
+            ]
+        },
+        "muster": {"type": "boolean"},
+        "overdue": ACTIONS,
+        "decision": {"type": "array", "items": {"type": "string"}, "minItems": 2},
+    },
+}
+
+TRANSITION = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["to"],
+    "properties": {
+        "event": {"type": "string", "pattern": ID},
+        "when": CONDITION,
+        "if": CONDITION,
+        "to": {"type": "string"},
+    },
+}
+
+PHASE_TIMER = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["after"],
+    "properties": {**ACTION["properties"], "after": DURATION},
+}
+
+PHASE = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "title": {"type": "string"},
+        "description": {"type": "string"},
+        "final": {"type": "boolean"},
+        "enter": {"type": "array", "items": ACTION},
+        "steps": {"type": "array", "items": STEP},
+        "after": {"type": "array", "items": PHASE_TIMER},
+        "on": {"type": "array", "items": TRANSITION},
+    },
+}
+
+FACT = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "type": {"enum": ["integer", "number", "string", "boolean"]},
+        "title": {"type": "string"},
+        "description": {"type": "string"},
+        "min": {"type": "number"},
+        "max": {"type": "number"},
+        "enum": {"type": "array"},
+        "default": {},
+        "required": {"type": "boolean"},
+        "unit": {"type": "string"},
+    },
+}
+
+ROLE = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "title": {"type": "string"},
+        "description": {"type": "string"},
+        "people": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["name"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "phone": {"type": ["string", "integer"]},
+                    "email": {"type": "string"},
+                },
+            },
+        },
+        "muster": {"type": "boolean"},
+        "strength": {"type": "integer", "minimum": 1},
+    },
+}
+
+LEVEL = {
+    "type": "object",
+    "additionalProperties": False,
+    "description": "{check: plugin.check, args} or {rules: [{if, level}], default}",
+    "properties": {
+        "check": {"type": "string"},
+        "args": {"type": "object"},
+        "rules": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["if", "level"],
+                "properties": {"if": CONDITION, "level": {"type": ["string", "integer"]}},
+            },
+        },
+        "default": {"type": ["string", "integer"]},
+    },
+}
+
+SCORING = {
+    "type": "object",
+    "additionalProperties": False,
+    "description": "Drill scoring rule; defaults as in DESIGN.md",
+    "properties": {
+        "muster_weight": {"type": "number", "minimum": 0},
+        "step_weight": {"type": "number", "minimum": 0},
+        "weights": {"type": "object", "additionalProperties": {"type": "number", "minimum": 0}},
+        "grades": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["min", "grade"],
+                "properties": {"min": {"type": "number"}, "grade": {"type": "string"}},
+            },
+        },
+        "ratings": {"type": "object", "additionalProperties": {"type": "number"}},
+    },
+}
+
+PLAN_SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "https://planengine.dev/schema/plan.json",
+    "title": "planengine plan",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["id", "title", "version", "initial", "phases"],
+    "properties": {
+        "id": {"type": "string", "pattern": ID},
+        "title": {"type": "string"},
+        "version": {"type": "integer", "minimum": 1},
+        "lang": {"enum": ["zh", "en"]},
+        "timezone": {"type": "string"},
+        "daytime": {"type": "string", "pattern": r"^\d{1,2}:\d{2}-\d{1,2}:\d{2}$"},
+        "uses": {"type": "array", "items": {"type": "string"}},
+        "description": {"type": "string"},
+        "facts": {"type": "object", "additionalProperties": FACT, "propertyNames": {"pattern": ID}},
+        "levels": {"type": "array", "items": {"type": ["string", "integer"]}, "minItems": 1},
+        "level": LEVEL,
+        "roles": {"type": "object", "additionalProperties": ROLE, "propertyNames": {"pattern": ID}},
+        "initial": {"type": "string"},
+        "phases": {
+            "type": "object",
+            "minProperties": 1,
+            "additionalProperties": PHASE,
+            "propertyNames": {"pattern": ID},
+        },
+        "scoring": SCORING,
+    },
+}
+
+INJECT_VERBS = ("say", "done", "checkin", "set", "event", "note", "close", "ack", "decide")
+
+INJECT = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["at"],
+    "properties": {
+        "at": DURATION,
+        "say": {"type": "string"},
+        "done": {"type": "string"},
+        "checkin": {"type": "string"},
+        "set": {"type": "object"},
+        "event": {"type": "string"},
+        "note": {"type": "string"},
+        "close": {"type": ["string", "boolean", "null"]},
+        "ack": {"type": "string"},
+        "decide": {"type": "object", "properties": {"step": {"type": "string"}, "answer": {"type": "string"}}},
+        "answer": {"type": "string"},
+        "by": {"type": "string"},
+        "count": {"type": "integer", "minimum": 0},
+        "to": {"type": ["string", "array"]},
+        "channel": {"type": "string"},
+        "expect": {"type": "string"},
+        "objective": {"type": "string"},
+        "if_not_done": {"type": "string", "description": "contingency: fire only if this step is not done"},
+    },
+}
+
+DRILL_SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "https://planengine.dev/schema/drill.json",
+    "title": "planengine drill script",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["drill", "plan", "start", "injects"],
+    "properties": {
+        "drill": {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"},
+        "plan": {"type": "string"},
+        "title": {"type": "string"},
+        "description": {"type": "string"},
+        "start": {"type": "string"},
+        "facts": {"type": "object"},
+        "injects": {"type": "array", "items": INJECT},
+    },
+}
+
+SCHEMAS = {"plan": PLAN_SCHEMA, "drill": DRILL_SCHEMA}

@@ -1,0 +1,322 @@
+"""The SQLite store: incidents, hash-chained events, commands, timers, outbox, plans.
+
+One file in WAL mode. Every command is one transaction taken with BEGIN
+IMMEDIATE and a busy timeout, so concurrent CLI processes serialize. The
+schema is created and migrated with sqlite-utils; the hot paths use the
+connection directly (importing sqlite-utils costs more than `plan status` may).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+from contextlib import contextmanager
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 30_000
+
+
+class StoreError(Exception):
+    pass
+
+
+def canonical(obj) -> str:
+    return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def event_hash(prev_hash: str, ev: dict) -> str:
+    body = {k: ev[k] for k in ("incident", "seq", "at", "kind", "actor", "data")}
+    return hashlib.sha256((prev_hash + canonical(body)).encode("utf-8")).hexdigest()
+
+
+def _migrate_1(db):
+    db["plans"].create(
+        {"sha256": str, "id": str, "version": int, "title": str, "path": str, "source": str, "stored_at": str},
+        pk="sha256",
+    )
+    db["incidents"].create(
+        {
+            "id": str,
+            "plan": str,
+            "plan_version": int,
+            "plan_sha": str,
+            "kind": str,
+            "title": str,
+            "opened_at": str,
+            "closed_at": str,
+            "phase": str,
+            "level": str,
+            "last_seq": int,
+            "last_hash": str,
+            "updated_at": str,
+        },
+        pk="id",
+        foreign_keys=[("plan_sha", "plans", "sha256")],
+    )
+    db["incidents"].create_index(["closed_at"])
+    db["events"].create(
+        {"incident": str, "seq": int, "at": str, "kind": str, "actor": str, "data": str, "prev_hash": str, "hash": str},
+        pk=("incident", "seq"),
+        not_null={"at", "kind", "data", "prev_hash", "hash"},
+    )
+    db["commands"].create(
+        {
+            "incident": str,
+            "n": int,
+            "at": str,
+            "name": str,
+            "actor": str,
+            "args": str,
+            "first_seq": int,
+            "last_seq": int,
+        },
+        pk=("incident", "n"),
+    )
+    db["timers"].create({"key": str, "incident": str, "due_at": str}, pk="key")
+    db["timers"].create_index(["due_at"])
+    db["timers"].create_index(["incident"])
+    db["outbox"].create(
+        {
+            "key": str,
+            "incident": str,
+            "roles": str,
+            "message": str,
+            "queued_at": str,
+            "status": str,
+            "attempts": int,
+            "last_error": str,
+        },
+        pk="key",
+    )
+    db["outbox"].create_index(["status"])
+
+
+MIGRATIONS = {1: _migrate_1}
+
+
+class Store:
+    def __init__(self, path: str, create: bool = True):
+        self.path = path
+        if not create and path != ":memory:" and not os.path.exists(path):
+            raise StoreError(f"no database at {path} (start an incident first, or pass --db)")
+        try:
+            self.conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+            self.conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"{path}: not a planengine database ({e})") from None
+        if version != SCHEMA_VERSION:
+            if version > SCHEMA_VERSION:
+                raise StoreError(f"{path}: schema version {version} is newer than this planengine ({SCHEMA_VERSION})")
+            self._migrate(version)
+        self.conn.execute("PRAGMA synchronous=FULL")
+
+    def _migrate(self, version):
+        import sqlite_utils
+
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        with self.transaction():
+            current = self.conn.execute("PRAGMA user_version").fetchone()[0]
+            db = sqlite_utils.Database(self.conn)
+            for v in range(current + 1, SCHEMA_VERSION + 1):
+                MIGRATIONS[v](db)
+            self.conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    def close(self):
+        self.conn.close()
+
+    @contextmanager
+    def transaction(self):
+        """BEGIN IMMEDIATE ... COMMIT; rolled back on any exception."""
+        conn = self.conn
+        if conn.in_transaction:
+            yield conn
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    # -- plans ------------------------------------------------------------
+
+    def save_plan(self, plan, now_iso):
+        self.conn.execute(
+            "INSERT OR IGNORE INTO plans(sha256, id, version, title, path, source, stored_at) VALUES (?,?,?,?,?,?,?)",
+            (plan.sha256, plan.id, plan.version, plan.title, plan.path, plan.source, now_iso),
+        )
+
+    def plan_source(self, sha):
+        row = self.conn.execute("SELECT path, source FROM plans WHERE sha256=?", (sha,)).fetchone()
+        if row is None:
+            raise StoreError(f"plan {sha[:12]} is not in the database")
+        return row
+
+    # -- incidents --------------------------------------------------------
+
+    def incident_row(self, incident_id):
+        cur = self.conn.execute("SELECT * FROM incidents WHERE id=?", (incident_id,))
+        row = cur.fetchone()
+        if row is None:
+            return None
+        return dict(zip([c[0] for c in cur.description], row))
+
+    def require_incident(self, incident_id):
+        row = self.incident_row(incident_id)
+        if row is None:
+            raise StoreError(f"no incident '{incident_id}' in {self.path}")
+        return row
+
+    def incident_ids(self, open_only=True):
+        sql = "SELECT id FROM incidents" + (" WHERE closed_at IS NULL" if open_only else "") + " ORDER BY opened_at, id"
+        return [r[0] for r in self.conn.execute(sql)]
+
+    def next_incident_id(self, prefix: str) -> str:
+        row = self.conn.execute(
+            "SELECT id FROM incidents WHERE id >= ? AND id < ? ORDER BY id DESC LIMIT 1", (prefix, prefix + "~")
+        ).fetchone()
+        n = int(row[0][len(prefix) :]) + 1 if row and row[0][len(prefix) :].isdigit() else 1
+        return f"{prefix}{n:04d}"
+
+    def event_rows(self, incident_id):
+        """(seq, at, kind, actor, data, hash) in order, data decoded."""
+        loads = json.loads
+        return [
+            (seq, at, kind, actor, loads(data), h)
+            for seq, at, kind, actor, data, h in self.conn.execute(
+                "SELECT seq, at, kind, actor, data, hash FROM events WHERE incident=? ORDER BY seq", (incident_id,)
+            )
+        ]
+
+    def events(self, incident_id):
+        cur = self.conn.execute(
+            "SELECT incident, seq, at, kind, actor, data, prev_hash, hash FROM events WHERE incident=? ORDER BY seq",
+            (incident_id,),
+        )
+        cols = [c[0] for c in cur.description]
+        out = []
+        for row in cur:
+            ev = dict(zip(cols, row))
+            ev["data"] = json.loads(ev["data"])
+            out.append(ev)
+        return out
+
+    def commands(self, incident_id):
+        cur = self.conn.execute(
+            "SELECT n, at, name, actor, args, first_seq, last_seq FROM commands WHERE incident=? ORDER BY n",
+            (incident_id,),
+        )
+        return [
+            {"n": n, "at": at, "name": name, "actor": actor, "args": json.loads(args), "first_seq": f, "last_seq": la}
+            for n, at, name, actor, args, f, la in cur
+        ]
+
+    def append(self, state, cmd, events, prev_seq, prev_hash, timers_before, new=False):
+        """Persist one command's events and their projections. Call inside transaction()."""
+        conn = self.conn
+        incident = state.id
+        if new:
+            if self.incident_row(incident) is not None:
+                raise StoreError(f"incident '{incident}' already exists")
+            conn.execute(
+                "INSERT INTO incidents(id, plan, plan_version, plan_sha, kind, title, opened_at, last_seq, last_hash)"
+                " VALUES (?,?,?,?,?,?,?,0,'')",
+                (incident, state.plan, state.plan_version, state.plan_sha, state.kind, state.title, state.opened_at),
+            )
+        else:
+            row = conn.execute("SELECT last_seq FROM incidents WHERE id=?", (incident,)).fetchone()
+            if row is None or row[0] != prev_seq:
+                raise StoreError(f"incident '{incident}' changed underneath this command; retry")
+        if not events:
+            return prev_hash
+        h = prev_hash
+        rows = []
+        for ev in events:
+            nh = event_hash(h, ev)
+            ev["prev_hash"], ev["hash"] = h, nh
+            rows.append((incident, ev["seq"], ev["at"], ev["kind"], ev["actor"], canonical(ev["data"]), h, nh))
+            h = nh
+        conn.executemany("INSERT INTO events VALUES (?,?,?,?,?,?,?,?)", rows)
+        n = conn.execute("SELECT COALESCE(MAX(n), 0) + 1 FROM commands WHERE incident=?", (incident,)).fetchone()[0]
+        conn.execute(
+            "INSERT INTO commands VALUES (?,?,?,?,?,?,?,?)",
+            (incident, n, cmd.at, cmd.name, cmd.actor, canonical(cmd.args), events[0]["seq"], events[-1]["seq"]),
+        )
+        after = state.timers
+        gone = [(k,) for k in timers_before if k not in after]
+        added = [(k, incident, d) for k, d in after.items() if k not in timers_before]
+        if gone:
+            conn.executemany("DELETE FROM timers WHERE key=?", gone)
+        if added:
+            conn.executemany("INSERT OR REPLACE INTO timers(key, incident, due_at) VALUES (?,?,?)", added)
+        queued = [
+            (ev["data"]["key"], incident, canonical(ev["data"]["roles"]), ev["data"]["message"], ev["at"])
+            for ev in events
+            if ev["kind"] == "notify_queued"
+        ]
+        if queued:
+            conn.executemany(
+                "INSERT OR IGNORE INTO outbox(key, incident, roles, message, queued_at, status, attempts)"
+                " VALUES (?,?,?,?,?,'queued',0)",
+                queued,
+            )
+        done = [(ev["data"]["key"],) for ev in events if ev["kind"] in ("notify_delivered", "notify_failed")]
+        if done:
+            conn.executemany("UPDATE outbox SET status='done' WHERE key=?", done)
+        conn.execute(
+            "UPDATE incidents SET phase=?, level=?, closed_at=?, last_seq=?, last_hash=?, updated_at=? WHERE id=?",
+            (state.phase, state.level, state.closed_at, state.seq, h, events[-1]["at"], incident),
+        )
+        return h
+
+    # -- timers and outbox ------------------------------------------------
+
+    def due_timers(self, now_iso, limit=10_000):
+        return self.conn.execute(
+            "SELECT key, incident, due_at FROM timers WHERE due_at <= ? ORDER BY due_at, key LIMIT ?",
+            (now_iso, limit),
+        ).fetchall()
+
+    def queued_notifications(self, limit=1000):
+        return self.conn.execute(
+            "SELECT key, incident, roles, message, queued_at, attempts FROM outbox WHERE status='queued'"
+            " ORDER BY queued_at, key LIMIT ?",
+            (limit,),
+        ).fetchall()
+
+    def note_attempt(self, key, error):
+        self.conn.execute("UPDATE outbox SET attempts=attempts+1, last_error=? WHERE key=?", (error, key))
+
+    # -- audit ------------------------------------------------------------
+
+    def verify(self, incident_id):
+        """Problems in the hash chain: [] when intact."""
+        problems = []
+        prev = ""
+        expected_seq = 1
+        last = None
+        for incident, seq, at, kind, actor, data, prev_hash, h in self.conn.execute(
+            "SELECT incident, seq, at, kind, actor, data, prev_hash, hash FROM events WHERE incident=? ORDER BY seq",
+            (incident_id,),
+        ):
+            if seq != expected_seq:
+                problems.append(f"event {expected_seq} is missing (next is {seq})")
+            try:
+                payload = json.loads(data)
+            except ValueError:
+                problems.append(f"event {seq}: data is not JSON")
+                payload = data
+            if prev_hash != prev:
+                problems.append(f"event {seq}: prev_hash does not match event {seq - 1}")
+            ev = {"incident": incident, "seq": seq, "at": at, "kind": kind, "actor": actor, "data": payload}
+            if event_hash(prev_hash, ev) != h:
+                problems.append(f"event {seq} ({kind}): content does not match its hash")
+            prev, expected_seq, last = h, seq + 1, seq
+        row = self.conn.execute("SELECT last_seq, last_hash FROM incidents WHERE id=?", (incident_id,)).fetchone()
+        if row and (row[0] != (last or 0) or row[1] != prev):
+            problems.append(f"incident head is event {row[0]} but the log ends at {last}")
+        return problems

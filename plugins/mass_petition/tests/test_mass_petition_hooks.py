@@ -1,0 +1,109 @@
+"""The mass-petition plugin's hooks: registration, plan lint, report sections."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import planengine_mass_petition as mp
+
+
+@dataclass(frozen=True)
+class Cond:
+    op: str
+    name: str | None = None
+    args: tuple = ()
+
+
+@dataclass(frozen=True)
+class LevelRule:
+    check: object = None
+
+
+@dataclass(frozen=True)
+class Role:
+    id: str
+    muster: bool = False
+    strength: int | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    check: object = None
+
+
+@dataclass(frozen=True)
+class Phase:
+    id: str
+    steps: tuple = ()
+
+
+@dataclass(frozen=True)
+class Plan:
+    uses: tuple = ("mass_petition",)
+    levels: tuple = ("IV", "III", "II", "I")
+    roles: dict = field(default_factory=dict)
+    phases: dict = field(default_factory=dict)
+    level: object = None
+
+
+REPS = Step("elect", check=Cond("check", "mass_petition.representatives_ok"))
+LEVEL = LevelRule(Cond("check", "mass_petition.response_level", (("bands", {"III": 50}),)))
+
+
+def _plan(*steps, **kw):
+    kw.setdefault("level", LEVEL)
+    return Plan(phases={"p": Phase("p", tuple(steps))}, **kw)
+
+
+def test_registers_checks_and_actions():
+    got = {}
+    mp.register_checks(lambda name, fn, description="": got.setdefault(name, description))
+    mp.register_actions(lambda name, fn, description="": got.setdefault(name, description))
+    assert set(got) == {
+        "mass_petition.representatives_ok",
+        "mass_petition.skip_level",
+        "mass_petition.escalate_to_county",
+        "mass_petition.in_sensitive_period",
+        "mass_petition.response_level",
+        "mass_petition.announce_sensitive_period",
+    }
+    assert all(got.values())
+
+
+def test_lint_clean_plan():
+    team = Role("team", muster=True, strength=50)
+    assert mp.lint_plan(_plan(REPS, roles={"team": team, "office": Role("office")})) == []
+    assert mp.lint_plan(Plan(uses=())) == []
+
+
+def test_lint_without_representatives_step():
+    [warning] = mp.lint_plan(_plan(Step("x")))
+    assert "representatives_ok" in warning
+
+
+def test_lint_team_strength():
+    team = Role("team", muster=True, strength=49)
+    [(message, obj)] = mp.lint_plan(_plan(REPS, roles={"team": team}))
+    assert "at least 50" in message
+    assert obj is team
+    [(message, _)] = mp.lint_plan(_plan(REPS, roles={"team": Role("team", muster=True)}))
+    assert "strength None" in message
+
+
+def test_lint_default_bands():
+    level = LevelRule(Cond("check", "mass_petition.response_level"))
+    [warning] = mp.lint_plan(_plan(REPS, level=level))
+    assert "args.bands" in warning
+
+
+def test_report_section():
+    facts = {"crowd_size": 60, "representatives": 6, "beyond_county": True}
+    [section] = mp.report_sections({"facts": facts}, "zh")
+    assert "上访人数: 60" in section["body"]
+    assert "not more than 5" in section["body"]
+    assert "越级上访" in section["body"]
+    facts["representatives"] = 5
+    [section] = mp.report_sections({"facts": facts}, "en")
+    assert "complies with Art. 20" in section["body"]
+    assert mp.report_sections({"facts": {}}, "en") == []
