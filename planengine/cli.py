@@ -531,5 +531,19 @@ def verify(incident, db, as_json, plans_dir, config_path):
         sys.exit(1)
 
 
-def main():  # pragma: no cover
-    cli()
+def _register_optional_commands():
+    """Drill and report commands live in their own modules (they import only click at load)."""
+    import importlib
+
+    for module, names in (("planengine.cli_drill", ("drill", "replay")), ("planengine.cli_report", ("report",))):
+        try:
+            mod = importlib.import_module(module)
+        except ImportError:
+            continue
+        for name in names:
+            cmd = getattr(mod, name, None)
+            if cmd is not None:
+                cli.add_command(cmd)
+
+
+_register_optional_commands()

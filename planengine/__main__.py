@@ -1,0 +1,3 @@
+from planengine.cli import cli
+
+cli(prog_name="plan")
