@@ -7,60 +7,116 @@ from the log alone. Times stay ISO strings here; views convert them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
 
 
-@dataclass
 class StepState:
-    id: str
-    phase: str
-    role: str | None = None
-    title: str = ""
-    status: str = "pending"  # pending | done | skipped (overdue/late are views)
-    activated_at: str | None = None
-    due_at: str | None = None
-    limit_seconds: int | None = None
-    muster: bool = False
-    strength: int | None = None
-    key: str | None = None  # timer key of the current activation
-    activation_seq: int = 0
-    overdue_at: str | None = None
-    done_at: str | None = None
-    by: str | None = None
-    note: str | None = None
-    answer: str | None = None
-    count: int = 0
-    first_arrival_at: str | None = None
-    strength_at: str | None = None  # when the checked-in count reached strength
-    acks: list = field(default_factory=list)
+    """One step of an incident. A slotted class, not a dataclass: it is built in the fold's hot loop."""
+
+    __slots__ = (
+        "id",
+        "phase",
+        "role",
+        "title",
+        "status",
+        "activated_at",
+        "due_at",
+        "limit_seconds",
+        "muster",
+        "strength",
+        "key",
+        "activation_seq",
+        "overdue_at",
+        "done_at",
+        "by",
+        "note",
+        "answer",
+        "count",
+        "first_arrival_at",
+        "strength_at",
+        "acks",
+    )
+
+    def __init__(
+        self,
+        id,
+        phase,
+        role=None,
+        title="",
+        activated_at=None,
+        due_at=None,
+        limit_seconds=None,
+        muster=False,
+        strength=None,
+        key=None,
+        activation_seq=0,
+    ):
+        self.id, self.phase, self.role, self.title = id, phase, role, title
+        self.status = "pending"  # pending | done | skipped (overdue/late are views)
+        self.activated_at, self.due_at, self.limit_seconds = activated_at, due_at, limit_seconds
+        self.muster, self.strength = muster, strength
+        self.key = key  # timer key of the current activation
+        self.activation_seq = activation_seq
+        self.overdue_at = self.done_at = self.by = self.note = self.answer = None
+        self.count = 0
+        self.first_arrival_at = None
+        self.strength_at = None  # when the checked-in head count reached strength
+        self.acks = []
+
+    def __repr__(self):
+        return f"StepState({self.id!r}, {self.status!r}, due_at={self.due_at!r}, done_at={self.done_at!r})"
 
 
-@dataclass
 class IncidentState:
-    id: str = ""
-    plan: str = ""
-    plan_version: int = 0
-    plan_sha: str = ""
-    title: str = ""
-    kind: str = "live"
-    timezone: str = "UTC"
-    opened_at: str | None = None
-    closed_at: str | None = None
-    outcome: str | None = None
-    phase: str | None = None
-    phase_entered_at: str | None = None
-    phase_seq: int = 0
-    level: str | None = None
-    levels: list = field(default_factory=list)
-    level_history: list = field(default_factory=list)
-    facts: dict = field(default_factory=dict)
-    steps: dict = field(default_factory=dict)
-    checkins: list = field(default_factory=list)
-    timers: dict = field(default_factory=dict)  # pending timer key -> due_at
-    notifications: dict = field(default_factory=dict)  # key -> status
-    seq: int = 0
-    last_hash: str = ""
-    last_at: str | None = None
+    """Everything known about an incident, folded from its events."""
+
+    __slots__ = (
+        "id",
+        "plan",
+        "plan_version",
+        "plan_sha",
+        "title",
+        "kind",
+        "timezone",
+        "opened_at",
+        "closed_at",
+        "outcome",
+        "phase",
+        "phase_entered_at",
+        "phase_seq",
+        "level",
+        "levels",
+        "level_history",
+        "facts",
+        "steps",
+        "checkins",
+        "timers",
+        "notifications",
+        "seq",
+        "last_hash",
+        "last_at",
+    )
+
+    def __init__(self, id=""):
+        self.id = id
+        self.plan = self.plan_sha = self.title = ""
+        self.plan_version = 0
+        self.kind = "live"
+        self.timezone = "UTC"
+        self.opened_at = self.closed_at = self.outcome = None
+        self.phase = self.phase_entered_at = None
+        self.phase_seq = 0
+        self.level = None
+        self.levels = []
+        self.level_history = []
+        self.facts = {}
+        self.steps = {}  # id -> StepState
+        self.checkins = []
+        self.timers = {}  # pending timer key -> due_at
+        self.notifications = {}  # key -> queued | delivered | failed
+        self.seq = 0
+        self.last_hash = ""
+        self.last_at = None
 
     @property
     def open(self) -> bool:
@@ -219,9 +275,11 @@ def apply(state: IncidentState, seq, at, kind, actor, data, hash_=""):
 
 
 def fold(events, incident_id: str = "") -> IncidentState:
-    """State of an incident from its events: dicts or (seq, at, kind, actor, data, hash) rows."""
+    """State of an incident from its events: dicts, or (seq, at, kind, actor, data, hash) rows
+    where data may still be JSON text."""
     state = IncidentState(id=incident_id)
     handlers = HANDLERS
+    loads = json.loads
     for ev in events:
         if isinstance(ev, dict):
             seq, at, kind, actor, data, h = (
@@ -234,6 +292,8 @@ def fold(events, incident_id: str = "") -> IncidentState:
             )
         else:
             seq, at, kind, actor, data, h = ev
+            if data.__class__ is str:
+                data = loads(data)
         state.seq = seq
         handlers.get(kind, _nothing)(state, at, actor, data)
         state.last_at = at

@@ -8,7 +8,6 @@ connection directly (importing sqlite-utils costs more than `plan status` may).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sqlite3
@@ -27,6 +26,8 @@ def canonical(obj) -> str:
 
 
 def event_hash(prev_hash: str, ev: dict) -> str:
+    import hashlib
+
     body = {k: ev[k] for k in ("incident", "seq", "at", "kind", "actor", "data")}
     return hashlib.sha256((prev_hash + canonical(body)).encode("utf-8")).hexdigest()
 
@@ -183,14 +184,10 @@ class Store:
         return f"{prefix}{n:04d}"
 
     def event_rows(self, incident_id):
-        """(seq, at, kind, actor, data, hash) in order, data decoded."""
-        loads = json.loads
-        return [
-            (seq, at, kind, actor, loads(data), h)
-            for seq, at, kind, actor, data, h in self.conn.execute(
-                "SELECT seq, at, kind, actor, data, hash FROM events WHERE incident=? ORDER BY seq", (incident_id,)
-            )
-        ]
+        """A cursor of (seq, at, kind, actor, data JSON text, hash) in order, for incident.fold."""
+        return self.conn.execute(
+            "SELECT seq, at, kind, actor, data, hash FROM events WHERE incident=? ORDER BY seq", (incident_id,)
+        )
 
     def events(self, incident_id):
         cur = self.conn.execute(
