@@ -38,10 +38,14 @@ def install_hint(plugin: str) -> str:
     return f"pip install planengine-{plugin.replace('_', '-')}"
 
 
-def load_plan(path: str, registry=None, text: str | None = None) -> Plan:
-    """Read and check a plan file; raises SourceError listing every problem."""
+def load_plan(path: str, registry=None, text: str | None = None, check_schema: bool = True) -> Plan:
+    """Read and check a plan file; raises SourceError listing every problem.
+
+    ``check_schema=False`` is for plan sources stored with an incident, which
+    passed the schema when it started (it saves importing jsonschema per command).
+    """
     src = read(path, text)
-    problems = schema_problems(src, PLAN_SCHEMA)
+    problems = schema_problems(src, PLAN_SCHEMA) if check_schema else []
     if problems:
         raise SourceError(problems)
     plan, problems = _Builder(src, registry).build()
