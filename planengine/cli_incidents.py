@@ -1,0 +1,190 @@
+"""`plan` commands that change incidents, and the timers: start, done, checkin, ..., tick, watch."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import click
+
+from planengine.cli import _now_iso, common, emit_json, engine, parse_facts, print_state
+
+# -- incidents ------------------------------------------------------------
+
+AT = click.option("--at", "at", help="When it happened (ISO 8601; plan timezone if no offset).")
+BY = click.option("--by", "by", help="Who did it.")
+
+
+@click.command()
+@click.argument("plan")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="A fact (repeatable).")
+@click.option("--id", "incident_id", help="Incident id (default INC-YYYYMMDD-NNNN).")
+@AT
+@BY
+@common
+def start(plan, sets, incident_id, at, by, db, as_json, plans_dir, config_path):
+    """Open an incident of PLAN; prints its id and first steps."""
+    eng = engine(db, plans_dir, config_path)
+    state = eng.start(plan, parse_facts(sets), at=at, incident_id=incident_id, actor=by)
+    print_state(state, as_json)
+
+
+def _apply(name, incident, args, at, by, db, as_json, plans_dir, config_path):
+    eng = engine(db, plans_dir, config_path, create=False)
+    state = eng.command(incident, name, args, at=at, actor=by)
+    print_state(state, as_json)
+
+
+@click.command()
+@click.argument("incident")
+@click.argument("step")
+@click.option("--note", help="A remark recorded with the step.")
+@AT
+@BY
+@common
+def done(incident, step, note, at, by, db, as_json, plans_dir, config_path):
+    """Mark STEP of INCIDENT done."""
+    _apply("done", incident, {"step": step, "note": note, "by": by}, at, by, db, as_json, plans_dir, config_path)
+
+
+@click.command()
+@click.argument("incident")
+@click.argument("role")
+@click.option("--count", type=click.IntRange(min=0), help="Head count arriving (ICS 211).")
+@AT
+@BY
+@common
+def checkin(incident, role, count, at, by, db, as_json, plans_dir, config_path):
+    """A team (ROLE) reports mustered or arrived, with head count."""
+    _apply("checkin", incident, {"role": role, "count": count, "by": by}, at, by, db, as_json, plans_dir, config_path)
+
+
+@click.command()
+@click.argument("incident")
+@click.argument("step", required=False)
+@click.option("--by", "by", required=True, help="Who confirms.")
+@AT
+@common
+def ack(incident, step, by, at, db, as_json, plans_dir, config_path):
+    """A person confirms an order (STEP) was received."""
+    _apply("ack", incident, {"step": step, "by": by}, at, by, db, as_json, plans_dir, config_path)
+
+
+@click.command()
+@click.argument("incident")
+@click.argument("step")
+@click.argument("answer")
+@click.option("--by", "by", required=True, help="Who decided.")
+@AT
+@common
+def decide(incident, step, answer, by, at, db, as_json, plans_dir, config_path):
+    """Answer decision STEP with ANSWER."""
+    _apply("decide", incident, {"step": step, "answer": answer, "by": by}, at, by, db, as_json, plans_dir, config_path)
+
+
+@click.command("set")
+@click.argument("incident")
+@click.argument("pairs", nargs=-1, required=True, metavar="KEY=VALUE...")
+@AT
+@BY
+@common
+def set_(incident, pairs, at, by, db, as_json, plans_dir, config_path):
+    """Record facts (re-evaluates level and conditions)."""
+    _apply("set", incident, {"facts": parse_facts(pairs)}, at, by, db, as_json, plans_dir, config_path)
+
+
+@click.command()
+@click.argument("incident")
+@click.argument("name")
+@AT
+@BY
+@common
+def event(incident, name, at, by, db, as_json, plans_dir, config_path):
+    """Fire the plan event NAME."""
+    _apply("event", incident, {"name": name}, at, by, db, as_json, plans_dir, config_path)
+
+
+@click.command()
+@click.argument("incident")
+@click.argument("text")
+@AT
+@BY
+@common
+def note(incident, text, at, by, db, as_json, plans_dir, config_path):
+    """Add a free-text entry to the log."""
+    _apply("note", incident, {"text": text, "by": by}, at, by, db, as_json, plans_dir, config_path)
+
+
+@click.command()
+@click.argument("incident")
+@click.option("--outcome", help="How it ended.")
+@AT
+@BY
+@common
+def close(incident, outcome, at, by, db, as_json, plans_dir, config_path):
+    """Close INCIDENT."""
+    _apply("close", incident, {"outcome": outcome}, at, by, db, as_json, plans_dir, config_path)
+
+
+@click.command()
+@click.option("--now", "now", help="Pretend it is this time (ISO 8601).")
+@common
+def tick(now, db, as_json, plans_dir, config_path):
+    """Fire every due timer once, then deliver queued notifications."""
+    from planengine.core import clock
+    from planengine.core.notify import deliver
+
+    if not os.path.exists(db):
+        emit_json({"fired": [], "delivered": 0}) if as_json else click.echo("no database yet: nothing to do")
+        return
+    eng = engine(db, plans_dir, config_path)
+    when = clock.parse_user_time(now) if now else None
+    fired = eng.tick(when)
+    delivered = deliver(eng, when)
+    if as_json:
+        emit_json({"fired": [{"incident": i, "key": k, "due_at": d} for i, k, d in fired], "delivered": delivered})
+        return
+    for i, k, d in fired:
+        click.echo(f"{i}: {k} (due {d})")
+    click.echo(f"{len(fired)} timer(s) fired, {delivered} notification(s) delivered")
+
+
+@click.command()
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between ticks.")
+@click.option("--once", is_flag=True, help="Tick and draw once, then exit.")
+@common
+def watch(interval, once, db, as_json, plans_dir, config_path):
+    """Tick continuously and redraw a board of open incidents."""
+    import time
+
+    from planengine.core.incident import fold
+    from planengine.core.notify import deliver
+    from planengine.core.views import board_lines, status_dict
+
+    eng = engine(db, plans_dir, config_path)
+    while True:
+        fired = eng.tick()
+        deliver(eng)
+        now = _now_iso()
+        states = [fold(eng.store.event_rows(i), i) for i in eng.store.incident_ids()]
+        if as_json:
+            click.echo(
+                json.dumps(
+                    {"now": now, "fired": len(fired), "incidents": [status_dict(s, now) for s in states]},
+                    ensure_ascii=False,
+                )
+            )
+        else:
+            if not once:
+                click.clear()
+            click.echo(f"planengine watch  {now}  open incidents: {len(states)}")
+            for s in states:
+                for line in board_lines(s, now, show_all=False):
+                    click.echo(line)
+                click.echo("")
+        if once:
+            return
+        try:
+            time.sleep(interval)
+        except KeyboardInterrupt:
+            return
