@@ -159,8 +159,8 @@ def build_big_db(db, incidents, per_incident, timers_per_incident):
                 prev = h
             _insert_incident(conn, state, rows)
             conn.executemany(
-                "INSERT INTO timers(key, incident, due_at) VALUES (?,?,?)",
-                [(f"step:s{j}:{i}", inc, "2099-01-01T00:00:00Z") for j in range(timers_per_incident)],
+                "INSERT INTO timers(incident, key, due_at) VALUES (?,?,?)",
+                [(inc, f"step:s{j}:{i}", "2099-01-01T00:00:00Z") for j in range(timers_per_incident)],
             )
     store.close()
 

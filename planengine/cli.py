@@ -27,6 +27,7 @@ class Refusal(click.ClickException):
 
 
 def _known_errors():
+    from planengine.core.clock import TimeError
     from planengine.core.conditions import CheckError
     from planengine.core.durations import DurationError
     from planengine.core.engine import PlanNotFound
@@ -34,7 +35,7 @@ def _known_errors():
     from planengine.core.runner import Refused
     from planengine.core.store import StoreError
 
-    return (Refused, StoreError, PlanNotFound, FactError, CheckError, DurationError)
+    return (Refused, StoreError, PlanNotFound, FactError, CheckError, DurationError, TimeError)
 
 
 def handle_errors(fn):

@@ -154,7 +154,7 @@ class Engine:
         self.store.require_incident(incident_id)
         return fold(self.store.event_rows(incident_id), incident_id)
 
-    def start(self, plan_ref, facts=None, at=None, incident_id=None, kind="live", actor=None, plan=None):
+    def start(self, plan_ref, facts=None, at=None, incident_id=None, kind="live", actor=None, plan=None, drill=None):
         plan = plan or self.load_plan(plan_ref)
         runner = self.runner(plan)
         at_iso = self.at(at, plan.timezone)
@@ -166,10 +166,13 @@ class Engine:
             elif store.incident_row(incident_id) is not None:
                 raise Refused(f"incident '{incident_id}' already exists")
             state = runner.new_state(incident_id)
-            cmd = Command("start", at_iso, actor, {"facts": dict(facts or {}), "kind": kind})
+            args = {"facts": dict(facts or {}), "kind": kind}
+            if drill:  # drill id/title, and the pace of a live-paced run (see core/drill.py)
+                args["drill"] = drill
+            cmd = Command("start", at_iso, actor, args)
             events = runner.execute(state, cmd)
             store.save_plan(plan, at_iso)
-            store.append(state, cmd, events, 0, "", {}, new=True)
+            state.last_hash = store.append(state, cmd, events, 0, "", {}, new=True)
         return state
 
     def command(self, incident_id, name, args=None, at=None, actor=None, state=None):
@@ -185,6 +188,10 @@ class Engine:
                 state = fold(store.event_rows(incident_id), incident_id)
             plan = self.plan_for(row["plan_sha"])
             runner = self.runner(plan)
+            if at is None and state.drill and state.drill.get("pace"):
+                from planengine.core.drill import paced_now
+
+                at = paced_now(state.drill["pace"], self.clock.now())  # a live-paced drill runs on drill time
             cmd = Command(name, self.at(at, plan.timezone), actor, dict(args or {}))
             prev_seq, prev_hash, timers = state.seq, state.last_hash, dict(state.timers)
             events = runner.execute(state, cmd)
@@ -213,21 +220,20 @@ class Engine:
         with store.transaction():
             row = store.incident_row(incident)
             if row is None:
-                store.conn.executemany("DELETE FROM timers WHERE key=?", [(k,) for _, k in items])
+                for _, key in items:
+                    store.drop_timer(incident, key)
                 return out
             state = fold(store.event_rows(incident), incident)
             plan = self.plan_for(row["plan_sha"])
             runner = self.runner(plan)
             for due_at, key in items:
                 if key not in state.timers:
-                    store.conn.execute("DELETE FROM timers WHERE key=?", (key,))
+                    store.drop_timer(incident, key)
                     continue
                 cmd = Command("fire", due_at, "timer", {"key": key})
                 prev_seq, prev_hash, timers = state.seq, state.last_hash, dict(state.timers)
                 events = runner.execute(state, cmd)
                 state.last_hash = store.append(state, cmd, events, prev_seq, prev_hash, timers)
-                if key in state.timers:  # defensive: a fired key never stays pending
-                    store.conn.execute("DELETE FROM timers WHERE key=?", (key,))
                 out.append((incident, key, due_at))
         return out
 

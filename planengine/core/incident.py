@@ -77,6 +77,7 @@ class IncidentState:
         "plan_sha",
         "title",
         "kind",
+        "drill",
         "timezone",
         "opened_at",
         "closed_at",
@@ -102,6 +103,7 @@ class IncidentState:
         self.plan = self.plan_sha = self.title = ""
         self.plan_version = 0
         self.kind = "live"
+        self.drill = None  # drill id/title (and the pace of a live-paced run) for kind "drill"
         self.timezone = "UTC"
         self.opened_at = self.closed_at = self.outcome = None
         self.phase = self.phase_entered_at = None
@@ -129,6 +131,7 @@ def _started(s, at, actor, d):
     s.plan_sha = d["plan_sha"]
     s.title = d.get("title", "")
     s.kind = d.get("kind", "live")
+    s.drill = d.get("drill")
     s.timezone = d.get("timezone", "UTC")
     s.levels = d.get("levels", [])
     s.opened_at = at

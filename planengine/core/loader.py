@@ -50,7 +50,7 @@ def load_plan(path: str, registry=None, text: str | None = None, check_schema: b
         raise SourceError(problems)
     plan, problems = _Builder(src, registry).build()
     if problems:
-        raise SourceError(problems)
+        raise SourceError(sorted(problems, key=lambda p: (p.line, p.col)))
     return plan
 
 
@@ -96,7 +96,11 @@ class _Builder:
     def check_name(self, name, path, what="check"):
         plugin = name.split(".", 1)[0] if "." in name else None
         if plugin is None:
-            self.err(path, f"{what} '{name}' must be named plugin.name (e.g. core.fact_between)")
+            known = list(BUILTIN_CONDITIONS) if what == "check" else []
+            if self.registry is not None:
+                known += list(self.registry.checks if what == "check" else self.registry.actions)
+            hint = did_you_mean(name, known) or f" ({what}s are named plugin.name, e.g. core.facts_present)"
+            self.err(path, f"unknown {what} '{name}'{hint}")
             return
         if plugin != "core" and plugin not in self.uses:
             self.err(path, f"{what} '{name}' belongs to plugin '{plugin}': add it to `uses:`")

@@ -103,21 +103,21 @@ class Runner:
 
     # -- commands ---------------------------------------------------------
 
-    def _cmd_start(self, tx, facts=None, kind="live"):
+    def _cmd_start(self, tx, facts=None, kind="live", drill=None):
         p = self.plan
         typed = self._coerce(facts or {})
-        tx.emit(
-            "started",
-            {
-                "plan": p.id,
-                "plan_version": p.version,
-                "plan_sha": p.sha256,
-                "title": p.title,
-                "kind": kind,
-                "timezone": p.timezone,
-                "levels": list(p.levels),
-            },
-        )
+        data = {
+            "plan": p.id,
+            "plan_version": p.version,
+            "plan_sha": p.sha256,
+            "title": p.title,
+            "kind": kind,
+            "timezone": p.timezone,
+            "levels": list(p.levels),
+        }
+        if drill:
+            data["drill"] = drill
+        tx.emit("started", data)
         initial = {f.id: f.default for f in p.facts.values() if f.default is not None}
         initial.update(typed)
         if initial:
@@ -191,10 +191,14 @@ class Runner:
         self._enter(tx, target, phase)
         self._settle(tx)
 
-    def _cmd_note(self, tx, text, by=None, say=False):
+    def _cmd_note(self, tx, text, by=None, say=False, to=None, channel=None, expect=None, objective=None):
         data = {"text": text, "by": by}
         if say:
             data["say"] = True
+        # a drill inject's addressee, channel, expected action and objective (MSEL columns)
+        for k, v in (("to", to), ("channel", channel), ("expect", expect), ("objective", objective)):
+            if v is not None:
+                data[k] = v
         tx.emit("note", data)
 
     def _cmd_close(self, tx, outcome=None):

@@ -61,6 +61,7 @@ STEP = {
         "description": {"type": "string"},
         "role": {"type": "string"},
         "within": {
+            "description": "a duration (45s, 30m, 1h30m, 7d, PT30M) or {day: DURATION, night: DURATION}",
             "anyOf": [
                 DURATION,
                 {
@@ -241,25 +242,43 @@ INJECT = {
     "type": "object",
     "additionalProperties": False,
     "required": ["at"],
+    "description": "One timed inject: `at` plus exactly one of say, done, checkin, set, event, note, close, ack, decide",
     "properties": {
-        "at": DURATION,
-        "say": {"type": "string"},
-        "done": {"type": "string"},
-        "checkin": {"type": "string"},
-        "set": {"type": "object"},
-        "event": {"type": "string"},
-        "note": {"type": "string"},
-        "close": {"type": ["string", "boolean", "null"]},
-        "ack": {"type": "string"},
-        "decide": {"type": "object", "properties": {"step": {"type": "string"}, "answer": {"type": "string"}}},
+        "at": {**DURATION, "description": "offset from the drill's start: 45s, 30m, 1h30m, PT30M"},
+        "say": {"type": "string", "description": "a scenario message to the players (logged as a note)"},
+        "done": {"type": "string", "description": "a step id: the step is done"},
+        "checkin": {"type": "string", "description": "a role id: the team checks in (with `count`)"},
+        "set": {"type": "object", "description": "facts to record"},
+        "event": {"type": "string", "description": "a plan event"},
+        "note": {"type": "string", "description": "a log entry; with `done:` the remark recorded with the step"},
+        "close": {"type": ["string", "boolean", "null"], "description": "close the incident (outcome text)"},
+        "ack": {"type": "string", "description": "a step id: the order was received"},
+        "decide": {
+            "description": "a decision step id (with `answer`), or {step, answer}",
+            "anyOf": [
+                {"type": "string"},
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["step", "answer"],
+                    "properties": {"step": {"type": "string"}, "answer": {"type": "string"}},
+                },
+            ],
+        },
         "answer": {"type": "string"},
-        "by": {"type": "string"},
-        "count": {"type": "integer", "minimum": 0},
-        "to": {"type": ["string", "array"]},
-        "channel": {"type": "string"},
-        "expect": {"type": "string"},
-        "objective": {"type": "string"},
-        "if_not_done": {"type": "string", "description": "contingency: fire only if this step is not done"},
+        "by": {"type": "string", "description": "who acts (recorded as the actor)"},
+        "count": {"type": "integer", "minimum": 0, "description": "head count arriving (checkin)"},
+        "to": {
+            "description": "to whom the inject is delivered (role ids or names)",
+            "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+        },
+        "channel": {"type": "string", "description": "how: 电话, 短信, 电台, 口头 ..."},
+        "expect": {"type": "string", "description": "expected player action"},
+        "objective": {"type": "string", "description": "exercise objective this inject tests"},
+        "if_not_done": {
+            "type": "string",
+            "description": "contingency: fire only if this step is not done at that time",
+        },
     },
 }
 
@@ -272,11 +291,17 @@ DRILL_SCHEMA = {
     "required": ["drill", "plan", "start", "injects"],
     "properties": {
         "drill": {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"},
-        "plan": {"type": "string"},
+        "plan": {"type": "string", "description": "plan id on the plan path, or a path to a plan file"},
         "title": {"type": "string"},
         "description": {"type": "string"},
-        "start": {"type": "string"},
+        "start": {
+            "type": "string",
+            "description": "ISO 8601 start (STARTEX); without an offset, in the plan's timezone",
+        },
+        "end": {**DURATION, "description": "ENDEX as an offset from start (default: the last inject)"},
+        "by": {"type": "string", "description": "who opens the drill incident (the drill officer)"},
         "facts": {"type": "object"},
+        "objectives": {"type": "array", "items": {"type": "string"}},
         "injects": {"type": "array", "items": INJECT},
     },
 }

@@ -75,9 +75,9 @@ def _migrate_1(db):
         },
         pk=("incident", "n"),
     )
-    db["timers"].create({"key": str, "incident": str, "due_at": str}, pk="key")
+    # a timer's key is unique within its incident ("step:convene:7")
+    db["timers"].create({"incident": str, "key": str, "due_at": str}, pk=("incident", "key"))
     db["timers"].create_index(["due_at"])
-    db["timers"].create_index(["incident"])
     db["outbox"].create(
         {
             "key": str,
@@ -244,12 +244,12 @@ class Store:
             (incident, n, cmd.at, cmd.name, cmd.actor, canonical(cmd.args), events[0]["seq"], events[-1]["seq"]),
         )
         after = state.timers
-        gone = [(k,) for k in timers_before if k not in after]
-        added = [(k, incident, d) for k, d in after.items() if k not in timers_before]
+        gone = [(incident, k) for k in timers_before if k not in after]
+        added = [(incident, k, d) for k, d in after.items() if k not in timers_before]
         if gone:
-            conn.executemany("DELETE FROM timers WHERE key=?", gone)
+            conn.executemany("DELETE FROM timers WHERE incident=? AND key=?", gone)
         if added:
-            conn.executemany("INSERT OR REPLACE INTO timers(key, incident, due_at) VALUES (?,?,?)", added)
+            conn.executemany("INSERT OR REPLACE INTO timers(incident, key, due_at) VALUES (?,?,?)", added)
         queued = [
             (ev["data"]["key"], incident, canonical(ev["data"]["roles"]), ev["data"]["message"], ev["at"])
             for ev in events
@@ -273,8 +273,9 @@ class Store:
     # -- timers and outbox ------------------------------------------------
 
     def due_timers(self, now_iso, limit=10_000):
+        """(key, incident, due_at) of timers due at or before now, oldest first."""
         return self.conn.execute(
-            "SELECT key, incident, due_at FROM timers WHERE due_at <= ? ORDER BY due_at, key LIMIT ?",
+            "SELECT key, incident, due_at FROM timers WHERE due_at <= ? ORDER BY due_at, incident, key LIMIT ?",
             (now_iso, limit),
         ).fetchall()
 
@@ -317,3 +318,6 @@ class Store:
         if row and (row[0] != (last or 0) or row[1] != prev):
             problems.append(f"incident head is event {row[0]} but the log ends at {last}")
         return problems
+
+    def drop_timer(self, incident, key):
+        self.conn.execute("DELETE FROM timers WHERE incident=? AND key=?", (incident, key))

@@ -204,24 +204,22 @@ def _explain(src: Located, err):
                 out.append(src.problem(path + (key,), f"unknown key '{key}' in {where}{hint}", key=True))
         return out
     if err.validator == "required":
-        return [src.problem(path, f"{where}: {err.message}")]
+        missing = [k for k in err.validator_value if k not in (err.instance or {})]
+        return [src.problem(path, f"{where}: missing key '{missing[0] if missing else '?'}'")]
     if err.validator in ("anyOf", "oneOf") and err.context:
-        best = min(err.context, key=lambda e: (len(e.absolute_path), e.validator != "type"))
-        if best.validator == "additionalProperties":
-            return _explain(src, best)
-        return [src.problem(path, f"{where}: {_describe(err, best)}")]
+        # the branch that fits the value's shape says what is wrong; type mismatches say nothing
+        specific = [e for e in err.context if e.validator not in ("type", "const", "anyOf", "oneOf")]
+        if specific:
+            return _explain(src, min(specific, key=lambda e: -len(e.absolute_path)))
+        desc = err.schema.get("description")
+        if desc:
+            return [src.problem(path, f"{where}: {err.instance!r} is not valid here: expected {desc}")]
+        return [src.problem(path, f"{where}: {err.message}")]
     if err.validator == "propertyNames":
         return [src.problem(path, f"{where}: name {err.instance!r} must match [a-z][a-z0-9_]*")]
     if err.validator == "pattern" and path and path[-1] == "id":
         return [src.problem(path, f"{where}: {err.instance!r} must match [a-z][a-z0-9_]*")]
     return [src.problem(path, f"{where}: {err.message}")]
-
-
-def _describe(err, best):
-    desc = err.schema.get("description")
-    if desc:
-        return f"{err.instance!r} is not valid here: expected {desc}"
-    return best.message
 
 
 def did_you_mean(word, choices) -> str:
