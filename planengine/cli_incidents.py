@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 
 import click
 
@@ -141,12 +142,17 @@ def tick(now, db, as_json, plans_dir, config_path):
     when = clock.parse_user_time(now) if now else None
     fired = eng.tick(when)
     delivered = deliver(eng, when)
+    for incident, message in eng.tick_errors.items():
+        click.echo(f"error: {incident}: {message}", err=True)
     if as_json:
-        emit_json({"fired": [{"incident": i, "key": k, "due_at": d} for i, k, d in fired], "delivered": delivered})
-        return
+        fired_json = [{"incident": i, "key": k, "due_at": d} for i, k, d in fired]
+        emit_json({"fired": fired_json, "delivered": delivered, "errors": eng.tick_errors})
+        sys.exit(1 if eng.tick_errors else 0)
     for i, k, d in fired:
         click.echo(f"{i}: {k} (due {d})")
     click.echo(f"{len(fired)} timer(s) fired, {delivered} notification(s) delivered")
+    if eng.tick_errors:
+        sys.exit(1)
 
 
 @click.command()

@@ -57,6 +57,7 @@ class Engine:
         self._create = create
         self._plans: dict = {}  # sha -> Plan
         self._runners: dict = {}
+        self.tick_errors: dict = {}
 
     # -- lazily built pieces ----------------------------------------------
 
@@ -199,10 +200,15 @@ class Engine:
         return state
 
     def tick(self, now=None, max_rounds=100):
-        """Fire every due timer once; returns [(incident, key, due_at)] fired."""
+        """Fire every due timer once; returns [(incident, key, due_at)] fired.
+
+        An incident whose timer cannot fire (a plugin action fails) is left as
+        it was and reported in ``self.tick_errors``; the others still fire.
+        """
         now_iso = clocks.to_iso(now) if now is not None else clocks.to_iso(self.clock.now())
         store = self.store
         fired = []
+        self.tick_errors = {}
         for _ in range(max_rounds):
             due = store.due_timers(now_iso)
             if not due:
@@ -210,8 +216,19 @@ class Engine:
             by_incident: dict = {}
             for key, incident, due_at in due:
                 by_incident.setdefault(incident, []).append((due_at, key))
+            progressed = False
             for incident, items in by_incident.items():
-                fired.extend(self._fire(incident, sorted(items)))
+                if incident in self.tick_errors:
+                    continue
+                try:
+                    done = self._fire(incident, sorted(items))
+                except Refused as e:
+                    self.tick_errors[incident] = str(e)
+                    continue
+                fired.extend(done)
+                progressed = True
+            if not progressed:
+                break
         return fired
 
     def _fire(self, incident, items):
