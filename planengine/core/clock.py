@@ -31,7 +31,9 @@ def parse_user_time(value, tz=None) -> datetime:
     try:
         dt = value if isinstance(value, datetime) else from_iso(str(value).strip())
     except ValueError:
-        raise TimeError(f"bad time {value!r}: write ISO 8601, e.g. 2026-03-05T21:04 or 2026-03-05T21:04+08:00") from None
+        raise TimeError(
+            f"bad time {value!r}: write ISO 8601, e.g. 2026-03-05T21:04 or 2026-03-05T21:04+08:00"
+        ) from None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=tz) if tz is not None else dt.astimezone()
     return dt.astimezone(UTC).replace(microsecond=0)

@@ -70,7 +70,7 @@ STEP = {
                     "required": ["day", "night"],
                     "properties": {"day": DURATION, "night": DURATION},
                 },
-            ]
+            ],
         },
         "needs": {"type": "array", "items": {"type": "string"}},
         "if": CONDITION,

@@ -346,7 +346,8 @@ def lint_plan(plan):
             f"flood plan has no evacuation step (id or title mentioning evacuation/转移/撤离) for level {top}"
         )
     elif not any(f"{PLUGIN}.evacuation_complete" in set(_strings(step)) for _, step in evacuation):
-        _, step = evacuation[0]
+        # name the step most plainly about evacuation: by id before by title
+        _, step = min(evacuation, key=lambda ps: "evacuat" not in str(getattr(ps[1], "id", "")))
         message = (
             f"evacuation step {getattr(step, 'id', '?')!r} does not check "
             "flood.evacuation_complete: it can be marked done with villages "

@@ -1,0 +1,58 @@
+"""The bundled plans/forest_fire.yaml driven through the CLI with this plugin."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from planengine.cli import cli
+
+PLANS = Path(__file__).resolve().parents[3] / "plans"
+
+
+@pytest.fixture
+def plan(tmp_path):
+    def run(*args):
+        common = ["--db", str(tmp_path / "t.db"), "--plans", str(PLANS), "--json"]
+        return CliRunner().invoke(cli, [*args, *common])
+
+    return run
+
+
+def _active(status):
+    return [s["id"] for s in status["steps"] if s["status"] in ("pending", "overdue")]
+
+
+def _to_fighting(plan, inc):
+    assert plan("start", "forest_fire", "--set", "location=青山林场", "--id", inc).exit_code == 0
+    for step in ("report_up", "dispatch", "convene"):
+        assert plan("done", inc, step).exit_code == 0
+    status = json.loads(plan("checkin", inc, "team", "--count", "20").output)
+    assert status["phase"] == "fighting"
+    return status
+
+
+def test_crew_safety_withdraws_and_blocks_the_briefing(plan):
+    _to_fighting(plan, "FF-1")
+    status = json.loads(plan("set", "FF-1", "crew_on_line=true", "wind_force=5").output)
+    assert "withdraw" in _active(status)
+    assert plan("done", "FF-1", "arrive").exit_code == 0
+    refused = plan("done", "FF-1", "safety_briefing")
+    assert refused.exit_code == 1
+    assert "forest_fire.crew_safety" in refused.output
+    plan("set", "FF-1", "withdrawal_route=沿防火道向东撤至3号安全区")
+    assert plan("done", "FF-1", "safety_briefing").exit_code == 0
+
+
+def test_grade_sets_the_level_and_national_report(plan):
+    status = _to_fighting(plan, "FF-2")
+    assert status["level"] == "IV"
+    assert json.loads(plan("set", "FF-2", "burned_area_ha=1").output)["level"] == "III"
+    status = json.loads(plan("set", "FF-2", "deaths=3").output)
+    assert status["level"] == "II"  # 较大 by deaths, but Art. 32 makes it reportable: at least II
+    assert {"report_national", "reinforce"} <= set(_active(status))
+    assert json.loads(plan("set", "FF-2", "burned_area_ha=1000").output)["level"] == "I"
+    assert json.loads(plan("set", "FF-2", "flame_out=true").output)["phase"] == "mop_up"

@@ -1,0 +1,89 @@
+"""The bundled plans/mass_petition.yaml driven through the CLI with this plugin."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from planengine.cli import cli
+
+PLANS = Path(__file__).resolve().parents[3] / "plans"
+
+
+@pytest.fixture
+def plan(tmp_path):
+    def run(*args, config=None):
+        common = ["--db", str(tmp_path / "t.db"), "--plans", str(PLANS), "--json"]
+        if config is not None:
+            path = tmp_path / "planengine.yaml"
+            path.write_text(config, encoding="utf-8")
+            common += ["--config", str(path)]
+        result = CliRunner().invoke(cli, [*args, *common])
+        return result
+
+    return run
+
+
+def _active(status):
+    return [s["id"] for s in status["steps"] if s["status"] in ("pending", "overdue")]
+
+
+def test_start_opens_at_level_iii_with_first_steps(plan):
+    result = plan("start", "mass_petition", "--set", "crowd_size=60", "--set", "location=县政府东门", "--id", "INC-1")
+    assert result.exit_code == 0, result.output
+    status = json.loads(result.output)
+    assert status["level"] == "III"
+    assert status["phase"] == "responding"
+    assert _active(status) == ["report_up", "reception_arrive", "muster", "township_arrive"]
+
+
+def test_raising_crowd_size_relevels_and_activates_higher_level_steps(plan):
+    plan("start", "mass_petition", "--set", "crowd_size=60", "--set", "location=县政府东门", "--id", "INC-1")
+    result = plan("set", "INC-1", "crowd_size=120")
+    assert result.exit_code == 0, result.output
+    status = json.loads(result.output)
+    assert status["level"] == "II"
+    assert {"police_command", "county_takeover"} <= set(_active(status))
+
+
+def test_representatives_step_enforces_article_20(plan):
+    plan("start", "mass_petition", "--set", "crowd_size=60", "--set", "location=县政府东门", "--id", "INC-1")
+    for step in ("reception_arrive", "explain_guide"):
+        assert plan("done", "INC-1", step).exit_code == 0
+    plan("set", "INC-1", "representatives=6")
+    refused = plan("done", "INC-1", "elect_representatives")
+    assert refused.exit_code == 1
+    assert "mass_petition.representatives_ok" in refused.output
+    plan("set", "INC-1", "representatives=5")
+    assert plan("done", "INC-1", "elect_representatives").exit_code == 0
+
+
+def test_sensitive_period_raises_the_level(plan):
+    config = "mass_petition:\n  sensitive_periods:\n    - {from: 2026-03-03, to: 2026-03-15, name: 全国两会}\n"
+    result = plan(
+        "start",
+        "mass_petition",
+        "--set",
+        "crowd_size=60",
+        "--at",
+        "2026-03-05T21:00:00+08:00",
+        "--id",
+        "INC-2",
+        config=config,
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["level"] == "II"
+
+
+def test_a_broken_calendar_is_one_clear_error_and_changes_nothing(plan):
+    plan("start", "mass_petition", "--set", "crowd_size=60", "--id", "INC-3")
+    before = json.loads(plan("status", "INC-3").output)
+    config = "mass_petition:\n  sensitive_periods: 2026-03-03\n"
+    result = plan("set", "INC-3", "crowd_size=120", config=config)
+    assert result.exit_code == 1
+    assert "mass_petition.response_level" in result.output
+    assert "Traceback" not in result.output
+    assert json.loads(plan("status", "INC-3").output) == before
