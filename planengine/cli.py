@@ -45,6 +45,9 @@ def handle_errors(fn):
             return fn(*args, **kwargs)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except BrokenPipeError:  # `plan log INC | head`
+            sys.stderr.close()
+            sys.exit(0)
         except Exception as e:
             from planengine.core.yamlsrc import SourceError
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import operator
 
+from planengine.core import clock
 from planengine.core.context import CheckContext, StepView
 from planengine.core.incident import step_status
 
@@ -49,6 +50,7 @@ class Env:
                 incident=s.id,
                 plan=self.plan,
                 config=self.config,
+                opened_at=clock.from_iso(s.opened_at) if s.opened_at else None,
             )
         return self._ctx
 

@@ -33,8 +33,15 @@ class CheckContext:
     incident: str | None = None
     plan: Any = None
     config: Mapping[str, Any] = field(default_factory=dict)
+    opened_at: datetime | None = None
     # Filled while an action runs: what it asked the runner to record.
     effects: list = field(default_factory=list)
+    # Why a check said no, shown to the officer when `plan done` is refused.
+    reasons: list = field(default_factory=list)
+
+    def explain(self, text: str) -> None:
+        """Say why a check does not pass (e.g. "6 representatives: not more than 5")."""
+        self.reasons.append(str(text))
 
     def settings(self, plugin: str) -> Mapping[str, Any]:
         """The site-configuration section named after a plugin (``planengine.yaml``)."""

@@ -586,7 +586,10 @@ def _muster(state, st) -> dict:
     first = _secs(st.activated_at, st.first_arrival_at)
     end = st.done_at or state.closed_at
     counted = any(
-        c["role"] == st.role and c.get("count") is not None and c["at"] >= st.activated_at and (end is None or c["at"] <= end)
+        c["role"] == st.role
+        and c.get("count") is not None
+        and c["at"] >= st.activated_at
+        and (end is None or c["at"] <= end)
         for c in state.checkins
     )
     limit = st.limit_seconds
@@ -688,7 +691,9 @@ def replay(engine, incident_id) -> dict:
                 f" replay gives {canonical(r['data'])}"
             )
         if s["prev_hash"] != r["prev_hash"] or s["hash"] != r["hash"]:
-            problems.append(f"event {s['seq']} ({s['kind']}): hash differs (stored {s['hash'][:12]}, replay {r['hash'][:12]})")
+            problems.append(
+                f"event {s['seq']} ({s['kind']}): hash differs (stored {s['hash'][:12]}, replay {r['hash'][:12]})"
+            )
     for p in store.verify(incident_id):
         msg = f"hash chain: {p}"
         if msg not in problems:

@@ -75,8 +75,8 @@ class _Builder:
     def err(self, path, message, key=False):
         self.problems.append(self.src.problem(path, message, key=key))
 
-    def loc(self, path):
-        return self.src.pos(path)
+    def loc(self, path, key=False):
+        return self.src.pos(path, key=key)
 
     # -- references -------------------------------------------------------
 
@@ -305,7 +305,7 @@ class _Builder:
             default=default,
             required=bool(raw.get("required", False)),
             unit=raw.get("unit", ""),
-            loc=self.loc(path),
+            loc=self.loc(path, key=True),
         )
 
     def _role(self, rid, raw):
@@ -320,7 +320,7 @@ class _Builder:
             muster=bool(raw.get("muster", False)),
             strength=raw.get("strength"),
             description=raw.get("description", ""),
-            loc=self.loc(("roles", rid)),
+            loc=self.loc(("roles", rid), key=True),
         )
 
     def _level(self, raw):
@@ -393,7 +393,7 @@ class _Builder:
             steps=steps,
             after=after,
             on=tuple(on),
-            loc=self.loc(path),
+            loc=self.loc(path, key=True),
         )
 
     def _step(self, pid, raw, path):

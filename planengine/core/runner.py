@@ -141,7 +141,9 @@ class Runner:
         if spec.decision:
             raise Refused(f"step '{step}' is a decision: answer it with `plan decide` ({' / '.join(spec.decision)})")
         if spec.check is not None and not evaluate(spec.check, tx.env):
-            raise Refused(f"step '{step}' cannot be done: check '{spec.check.name}' does not pass")
+            ctx = tx.env._ctx
+            why = f": {'; '.join(ctx.reasons)}" if ctx is not None and ctx.reasons else ""
+            raise Refused(f"step '{step}' cannot be done: check '{spec.check.name}' does not pass{why}")
         data = {"step": step, "by": by or tx.cmd.actor}
         if note:
             data["note"] = note

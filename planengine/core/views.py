@@ -90,6 +90,14 @@ def _hm(iso, tz):
     return clock.from_iso(iso).astimezone(tz).strftime("%m-%d %H:%M") if iso else ""
 
 
+def _ago(seconds):
+    """1h05m, 3d4h: minutes matter for a muster, days for a dispute case."""
+    from planengine.core.durations import format as fmt
+
+    seconds = max(0, int(seconds))
+    return fmt(seconds - seconds % 3600 if seconds >= 86400 else seconds - seconds % 60) if seconds >= 60 else "<1m"
+
+
 def board_lines(state, now_iso, show_all=True):
     """A plain-text board: header, then one line per step, newest phase last."""
     tz = _tz(state.timezone)
@@ -111,9 +119,9 @@ def board_lines(state, now_iso, show_all=True):
         if status in ("done", "late"):
             extra = f"done {_hm(st.done_at, tz)}" + (f" by {st.by}" if st.by else "")
             if status == "late":
-                extra += f" ({clock.seconds_between(st.due_at, st.done_at) // 60}m late)"
+                extra += f" ({_ago(clock.seconds_between(st.due_at, st.done_at))} late)"
         elif status == "overdue":
-            extra = f"OVERDUE {clock.seconds_between(st.due_at, now_iso) // 60}m"
+            extra = f"OVERDUE {_ago(clock.seconds_between(st.due_at, now_iso))}"
         if st.muster and status in ("pending", "overdue") and (st.count or st.first_arrival_at):
             extra += f" {st.count}/{st.strength or '?'} checked in"
         role = f"({st.role})" if st.role else ""

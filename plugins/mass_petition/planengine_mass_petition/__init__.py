@@ -76,6 +76,7 @@ def representatives_ok(
     """
     facts = ctx.facts
     if facts.get("representatives") is None or facts.get("crowd_size") is None:
+        ctx.explain("record crowd_size and representatives first (plan set INC representatives=N)")
         return False
     if variant is None:
         variant = _settings(ctx).get("representatives", "national")
@@ -88,6 +89,8 @@ def representatives_ok(
         small_group=small_group,
         small_group_max=small_group_max,
     )
+    if problem is not None:
+        ctx.explain(problem)
     return problem is None
 
 
