@@ -118,7 +118,7 @@ def _collect(reg, hook, impl):
             reg.warn(f"'{name}' is registered by both '{table[name].plugin}' and '{plugin}'; keeping the first")
             return
         if not description and fn is not None and fn.__doc__:
-            description = fn.__doc__.strip().splitlines()[0]
+            description = " ".join(fn.__doc__.strip().split("\n\n")[0].split())  # first paragraph
         table[name] = Registered(name, fn, description, plugin)
 
     try:

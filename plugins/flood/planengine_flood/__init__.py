@@ -279,23 +279,15 @@ CHECKS = {
 }
 
 
-def _summary(fn) -> str:
-    return " ".join((fn.__doc__ or "").strip().split("\n\n")[0].split())
-
-
 @hookimpl
 def register_checks(register):
     for name, fn in CHECKS.items():
-        register(f"{PLUGIN}.{name}", fn, description=_summary(fn))
+        register(f"{PLUGIN}.{name}", fn)
 
 
 @hookimpl
 def register_actions(register):
-    register(
-        f"{PLUGIN}.remind_evacuation",
-        remind_evacuation,
-        description=_summary(remind_evacuation),
-    )
+    register(f"{PLUGIN}.remind_evacuation", remind_evacuation)
 
 
 EVACUATION_WORDS = ("evacuat", "转移", "撤离", "疏散")

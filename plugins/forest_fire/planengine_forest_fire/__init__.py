@@ -229,19 +229,15 @@ CHECKS = {
 }
 
 
-def _summary(fn) -> str:
-    return " ".join((fn.__doc__ or "").strip().split("\n\n")[0].split())
-
-
 @hookimpl
 def register_checks(register):
     for name, fn in CHECKS.items():
-        register(f"{PLUGIN}.{name}", fn, description=_summary(fn))
+        register(f"{PLUGIN}.{name}", fn)
 
 
 @hookimpl
 def register_actions(register):
-    register(f"{PLUGIN}.withdraw_crews", withdraw_crews, description=_summary(withdraw_crews))
+    register(f"{PLUGIN}.withdraw_crews", withdraw_crews)
 
 
 def _strings(obj, seen=None):
