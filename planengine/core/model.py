@@ -24,6 +24,17 @@ class Condition:
     children: tuple = ()
     loc: Loc = (0, 0)
 
+    def check_names(self) -> set:
+        """Names of every plugin check in this condition tree."""
+        names = {self.name} if self.op == "check" else set()
+        for child in self.children:
+            names |= child.check_names()
+        return names
+
+
+def _checks(*conds) -> set:
+    return set().union(*(c.check_names() for c in conds if c is not None))
+
 
 @dataclass(frozen=True)
 class Action:
@@ -94,6 +105,10 @@ class Step:
     decision: tuple = ()
     description: str = ""
     loc: Loc = (0, 0)
+
+    def checks_used(self) -> set:
+        """Check names in the step's `if` and `check` (for plugins' lint hooks)."""
+        return _checks(self.if_, self.check)
 
 
 @dataclass(frozen=True)
@@ -169,6 +184,29 @@ class Plan:
             cache = {s.id: s for s in self.steps()}
             object.__setattr__(self, "_by_id", cache)
         return cache
+
+    def checks_used(self) -> set:
+        """Every check name the plan calls: steps, transitions and `level:`."""
+        names = set()
+        for phase in self.phases.values():
+            for step in phase.steps:
+                names |= step.checks_used()
+            for t in phase.on:
+                names |= _checks(t.when, t.if_)
+        if self.level is not None:
+            names |= _checks(self.level.check, *(cond for cond, _ in self.level.rules))
+        return names
+
+    def actions_used(self) -> set:
+        """Every plugin action name the plan calls (enter, overdue, after)."""
+        actions = []
+        for phase in self.phases.values():
+            actions.extend(phase.enter)
+            for t in phase.after:
+                actions.extend(t.actions)
+            for step in phase.steps:
+                actions.extend(step.overdue)
+        return {a.name for a in actions if a.kind == "action"}
 
     def level_index(self, level: str | None) -> int:
         return self.levels.index(level) if level in self.levels else -1
