@@ -193,7 +193,10 @@ class Engine:
                 from planengine.core.drill import paced_now
 
                 at = paced_now(state.drill["pace"], self.clock.now())  # a live-paced drill runs on drill time
-            cmd = Command(name, self.at(at, plan.timezone), actor, dict(args or {}))
+            at_iso = self.at(at, plan.timezone)
+            if at is None and state.last_at and at_iso < state.last_at:
+                at_iso = state.last_at  # "now" never falls before what the log already holds
+            cmd = Command(name, at_iso, actor, dict(args or {}))
             prev_seq, prev_hash, timers = state.seq, state.last_hash, dict(state.timers)
             events = runner.execute(state, cmd)
             state.last_hash = store.append(state, cmd, events, prev_seq, prev_hash, timers)

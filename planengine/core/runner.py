@@ -88,12 +88,19 @@ class Runner:
                 raise Refused(f"incident {state.id} has not been started")
             if state.closed_at and cmd.name not in ("note", "fire", "deliver"):
                 raise Refused(f"incident {state.id} is closed")
+            if cmd.at < state.opened_at:
+                raise Refused(
+                    f"{self._local(cmd.at)} is before incident {state.id} opened ({self._local(state.opened_at)})"
+                )
         tx = _Tx(self, state, cmd)
         try:
             handler(tx, **cmd.args)
         except (FactError, CheckError) as e:
             raise Refused(str(e)) from e
         return tx.events
+
+    def _local(self, iso: str) -> str:
+        return clock.from_iso(iso).astimezone(self.tz).strftime("%Y-%m-%d %H:%M:%S")
 
     def is_day(self, at_iso: str) -> bool:
         local = clock.from_iso(at_iso).astimezone(self.tz)
@@ -256,6 +263,11 @@ class Runner:
             raise Refused(f"step '{step}' is not active (its phase, `needs` or `if` has not come about)")
         if st.status != "pending":
             raise Refused(f"step '{step}' is already {step_status(st, tx.cmd.at)}")
+        if tx.cmd.at < st.activated_at:
+            raise Refused(
+                f"step '{step}' became active at {self._local(st.activated_at)}: "
+                f"it cannot be done at {self._local(tx.cmd.at)}"
+            )
         return st
 
     def _relevel(self, tx):
