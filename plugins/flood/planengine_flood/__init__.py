@@ -293,63 +293,30 @@ def register_actions(register):
 EVACUATION_WORDS = ("evacuat", "转移", "撤离", "疏散")
 
 
-def _strings(obj, seen=None):
-    """Every string reachable from a plan object (check names among them)."""
-    if isinstance(obj, str):
-        yield obj
-        return
-    seen = set() if seen is None else seen
-    if isinstance(obj, (bytes, int, float, type(None))) or id(obj) in seen:
-        return
-    seen.add(id(obj))
-    if isinstance(obj, dict):
-        children = list(obj.keys()) + list(obj.values())
-    elif isinstance(obj, (list, tuple, set, frozenset)):
-        children = list(obj)
-    elif hasattr(obj, "__dataclass_fields__"):
-        children = [getattr(obj, f, None) for f in obj.__dataclass_fields__]
-    else:
-        children = []
-    for child in children:
-        yield from _strings(child, seen)
-
-
-def _steps(plan):
-    phases = getattr(plan, "phases", None) or {}
-    for phase in phases.values() if isinstance(phases, dict) else phases:
-        for step in getattr(phase, "steps", None) or ():
-            yield phase, step
-
-
 @hookimpl
 def lint_plan(plan):
-    if PLUGIN not in (getattr(plan, "uses", None) or ()):
+    if PLUGIN not in plan.uses:
         return []
     warnings = []
     evacuation = [
-        (phase, step)
-        for phase, step in _steps(plan)
-        if any(word in f"{getattr(step, 'id', '')} {getattr(step, 'title', '')}".lower() for word in EVACUATION_WORDS)
+        step for step in plan.steps() if any(word in f"{step.id} {step.title}".lower() for word in EVACUATION_WORDS)
     ]
-    levels = tuple(getattr(plan, "levels", None) or ())
-    top = levels[-1] if levels else "I"
+    top = plan.levels[-1] if plan.levels else "I"
     if not evacuation:
         warnings.append(
             f"flood plan has no evacuation step (id or title mentioning evacuation/转移/撤离) for level {top}"
         )
-    elif not any(f"{PLUGIN}.evacuation_complete" in set(_strings(step)) for _, step in evacuation):
+    elif not any(f"{PLUGIN}.evacuation_complete" in step.checks_used() for step in evacuation):
         # name the step most plainly about evacuation: by id before by title
-        _, step = min(evacuation, key=lambda ps: "evacuat" not in str(getattr(ps[1], "id", "")))
+        step = min(evacuation, key=lambda s: "evacuat" not in s.id)
         message = (
-            f"evacuation step {getattr(step, 'id', '?')!r} does not check "
+            f"evacuation step {step.id!r} does not check "
             "flood.evacuation_complete: it can be marked done with villages "
             "still unreported"
         )
         warnings.append((message, step))
-    used = set(_strings(plan))
-    facts = getattr(plan, "facts", None) or {}
-    river = {"flood.river_warning", "flood.emergency_period"} & used
-    if river and "water_level_m" not in facts:
+    river = {"flood.river_warning", "flood.emergency_period"} & plan.checks_used()
+    if river and "water_level_m" not in plan.facts:
         warnings.append(f"plan calls {', '.join(sorted(river))} but declares no fact water_level_m")
     return warnings
 

@@ -2,35 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import planengine_flood as flood
 
-
-@dataclass(frozen=True)
-class Step:
-    id: str
-    title: str = ""
-    check: object = None
+from planengine.core.model import Condition, Fact, Phase, Plan, Step
 
 
-@dataclass(frozen=True)
-class Phase:
-    id: str
-    steps: tuple = ()
+def _plan(*steps, uses=("flood",), **kw):
+    phases = {"p": Phase("p", steps=tuple(steps))}
+    return Plan("flood", "Flood", 1, phases, "p", uses=uses, levels=("IV", "III", "II", "I"), **kw)
 
 
-@dataclass(frozen=True)
-class Plan:
-    id: str = "flood"
-    uses: tuple = ("flood",)
-    levels: tuple = ("IV", "III", "II", "I")
-    facts: dict = field(default_factory=dict)
-    phases: dict = field(default_factory=dict)
-
-
-def _plan(*steps, **kw):
-    return Plan(phases={"p": Phase("p", tuple(steps))}, **kw)
+def _check(name):
+    return Condition(op="check", name=name)
 
 
 def test_registers_checks_and_actions():
@@ -58,14 +41,14 @@ def test_lint_ignores_plans_not_using_flood():
 
 
 def test_lint_warns_without_evacuation_step():
-    warnings = flood.lint_plan(_plan(Step("patrol", "巡堤查险")))
+    warnings = flood.lint_plan(_plan(Step("patrol", "p", title="巡堤查险")))
     assert len(warnings) == 1
     assert "no evacuation step" in warnings[0]
     assert "level I" in warnings[0]
 
 
 def test_lint_warns_when_evacuation_is_not_checked():
-    step = Step("evacuate", "组织危险区群众转移")
+    step = Step("evacuate", "p", title="组织危险区群众转移")
     warnings = flood.lint_plan(_plan(step))
     assert len(warnings) == 1
     message, obj = warnings[0]
@@ -74,16 +57,16 @@ def test_lint_warns_when_evacuation_is_not_checked():
 
 
 def test_lint_clean_plan():
-    step = Step("evacuate", "组织危险区群众转移", check="flood.evacuation_complete")
+    step = Step("evacuate", "p", title="组织危险区群众转移", check=_check("flood.evacuation_complete"))
     assert flood.lint_plan(_plan(step)) == []
 
 
 def test_lint_river_warning_needs_water_level_fact():
-    step = Step("evacuate", "转移", check="flood.evacuation_complete")
-    other = Step("watch", "水位监测", check={"check": "flood.river_warning"})
+    step = Step("evacuate", "p", title="转移", check=_check("flood.evacuation_complete"))
+    other = Step("watch", "p", title="水位监测", check=_check("flood.river_warning"))
     warnings = flood.lint_plan(_plan(step, other))
     assert warnings == ["plan calls flood.river_warning but declares no fact water_level_m"]
-    assert flood.lint_plan(_plan(step, other, facts={"water_level_m": {}})) == []
+    assert flood.lint_plan(_plan(step, other, facts={"water_level_m": Fact("water_level_m", type="number")})) == []
 
 
 def test_report_section():

@@ -240,33 +240,11 @@ def register_actions(register):
     register(f"{PLUGIN}.withdraw_crews", withdraw_crews)
 
 
-def _strings(obj, seen=None):
-    """Every string reachable from a plan object (check names among them)."""
-    if isinstance(obj, str):
-        yield obj
-        return
-    seen = set() if seen is None else seen
-    if isinstance(obj, (bytes, int, float, type(None))) or id(obj) in seen:
-        return
-    seen.add(id(obj))
-    if isinstance(obj, dict):
-        children = list(obj.keys()) + list(obj.values())
-    elif isinstance(obj, (list, tuple, set, frozenset)):
-        children = list(obj)
-    elif hasattr(obj, "__dataclass_fields__"):
-        children = [getattr(obj, f, None) for f in obj.__dataclass_fields__ if f != "source"]
-    else:
-        children = []
-    for child in children:
-        yield from _strings(child, seen)
-
-
 @hookimpl
 def lint_plan(plan):
-    if PLUGIN not in (getattr(plan, "uses", None) or ()):
+    if PLUGIN not in plan.uses:
         return []
-    used = set(_strings(plan))
-    facts = getattr(plan, "facts", None) or {}
+    used = plan.checks_used()
     warnings = []
     if f"{PLUGIN}.crew_safety" not in used:
         warnings.append(
@@ -275,17 +253,14 @@ def lint_plan(plan):
         )
     if f"{PLUGIN}.report_to_national" not in used:
         warnings.append("forest-fire plan never checks forest_fire.report_to_national (森林防火条例 Art. 32)")
-    elif "ignited_at" not in facts and "burning_hours" not in facts:
+    elif "ignited_at" not in plan.facts and "burning_hours" not in plan.facts:
         warnings.append(
             "plan checks forest_fire.report_to_national but declares neither fact ignited_at "
             "nor burning_hours: the 24-hour rule (Art. 32(5)) can never fire"
         )
-    rule = getattr(plan, "level", None)
-    levels = tuple(getattr(plan, "levels", None) or ())
-    for pair in getattr(rule, "rules", None) or ():
-        cond, level = pair
-        danger = {s for s in _strings(cond) if s.startswith(f"{PLUGIN}.danger_")}
-        if danger and levels and level == levels[-1]:
+    for cond, level in plan.level.rules if plan.level is not None else ():
+        danger = {name for name in cond.check_names() if name.startswith(f"{PLUGIN}.danger_")}
+        if danger and plan.levels and level == plan.levels[-1]:
             message = (
                 f"level rule maps {min(danger)} onto the top level {level}: "
                 "fire-danger level 5 is not the general 一级 response"

@@ -2,53 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import planengine_forest_fire as ff
 
-
-@dataclass(frozen=True)
-class Cond:
-    op: str
-    name: str | None = None
+from planengine.core.model import Condition, Fact, LevelRule, Phase, Plan, Step
 
 
-@dataclass(frozen=True)
-class LevelRule:
-    check: object = None
-    rules: tuple = ()
+def _plan(*steps, uses=("forest_fire",), **kw):
+    phases = {"p": Phase("p", steps=tuple(steps))}
+    return Plan("forest_fire", "Forest fire", 1, phases, "p", uses=uses, levels=("IV", "III", "II", "I"), **kw)
 
 
-@dataclass(frozen=True)
-class Step:
-    id: str
-    check: object = None
-    if_: object = None
-
-
-@dataclass(frozen=True)
-class Phase:
-    id: str
-    steps: tuple = ()
-
-
-@dataclass(frozen=True)
-class Plan:
-    uses: tuple = ("forest_fire",)
-    levels: tuple = ("IV", "III", "II", "I")
-    facts: dict = field(default_factory=dict)
-    phases: dict = field(default_factory=dict)
-    level: object = None
-
-
-def _plan(*steps, **kw):
-    return Plan(phases={"p": Phase("p", tuple(steps))}, **kw)
+def _check(name):
+    return Condition(op="check", name=name)
 
 
 GOOD_STEPS = (
-    Step("withdraw", if_=Cond("not", None)),
-    Step("crew", check=Cond("check", "forest_fire.crew_safety")),
-    Step("report_national", if_=Cond("check", "forest_fire.report_to_national")),
+    Step("withdraw", "p", if_=Condition(op="not")),
+    Step("crew", "p", check=_check("forest_fire.crew_safety")),
+    Step("report_national", "p", if_=_check("forest_fire.report_to_national")),
 )
 
 
@@ -69,12 +40,12 @@ def test_registers_checks_and_actions():
 
 
 def test_lint_clean_plan():
-    assert ff.lint_plan(_plan(*GOOD_STEPS, facts={"ignited_at": {}})) == []
+    assert ff.lint_plan(_plan(*GOOD_STEPS, facts={"ignited_at": Fact("ignited_at")})) == []
     assert ff.lint_plan(_plan(uses=())) == []
 
 
 def test_lint_missing_checks():
-    warnings = ff.lint_plan(_plan(Step("x")))
+    warnings = ff.lint_plan(_plan(Step("x", "p")))
     assert len(warnings) == 2
     assert "crew_safety" in warnings[0]
     assert "report_to_national" in warnings[1]
@@ -86,9 +57,11 @@ def test_lint_24_hour_rule_needs_a_time_fact():
 
 
 def test_lint_danger_rating_must_not_set_top_level():
-    cond = Cond("check", "forest_fire.danger_at_least")
-    level = LevelRule(rules=((cond, "I"), (Cond("check", "forest_fire.fire_grade_at_least"), "II")))
-    [(message, obj)] = ff.lint_plan(_plan(*GOOD_STEPS, facts={"burning_hours": {}}, level=level))
+    cond = _check("forest_fire.danger_at_least")
+    level = LevelRule(rules=((cond, "I"), (_check("forest_fire.fire_grade_at_least"), "II")))
+    [(message, obj)] = ff.lint_plan(
+        _plan(*GOOD_STEPS, facts={"burning_hours": Fact("burning_hours", type="number")}, level=level)
+    )
     assert "fire-danger level 5" in message
     assert obj is cond
 

@@ -175,58 +175,32 @@ def register_actions(register):
     register(f"{PLUGIN}.announce_sensitive_period", announce_sensitive_period)
 
 
-def _strings(obj, seen=None):
-    """Every string reachable from a plan object (check names among them)."""
-    if isinstance(obj, str):
-        yield obj
-        return
-    seen = set() if seen is None else seen
-    if isinstance(obj, (bytes, int, float, type(None))) or id(obj) in seen:
-        return
-    seen.add(id(obj))
-    if isinstance(obj, dict):
-        children = list(obj.keys()) + list(obj.values())
-    elif isinstance(obj, (list, tuple, set, frozenset)):
-        children = list(obj)
-    elif hasattr(obj, "__dataclass_fields__"):
-        children = [getattr(obj, f, None) for f in obj.__dataclass_fields__ if f != "source"]
-    else:
-        children = []
-    for child in children:
-        yield from _strings(child, seen)
-
-
 # Centre rule: counter-terror, mass-incident and militia teams ≥ 50 people.
 MASS_INCIDENT_TEAM_STRENGTH = 50
 
 
 @hookimpl
 def lint_plan(plan):
-    if PLUGIN not in (getattr(plan, "uses", None) or ()):
+    if PLUGIN not in plan.uses:
         return []
     warnings = []
-    used = set(_strings(plan))
-    if f"{PLUGIN}.representatives_ok" not in used:
+    if f"{PLUGIN}.representatives_ok" not in plan.checks_used():
         warnings.append(
             "petition plan has no step checking mass_petition.representatives_ok "
             "(信访工作条例 Art. 20: a group elects not more than 5 representatives)"
         )
-    roles = getattr(plan, "roles", None) or {}
-    for role_id, role in roles.items() if isinstance(roles, dict) else ():
-        if not getattr(role, "muster", False):
+    for role_id, role in plan.roles.items():
+        if not role.muster:
             continue
-        strength = getattr(role, "strength", None)
-        if strength is None or strength < MASS_INCIDENT_TEAM_STRENGTH:
+        if role.strength is None or role.strength < MASS_INCIDENT_TEAM_STRENGTH:
             message = (
-                f"muster role {role_id!r} has strength {strength}: a mass-incident team "
+                f"muster role {role_id!r} has strength {role.strength}: a mass-incident team "
                 f"needs at least {MASS_INCIDENT_TEAM_STRENGTH} (centre rule)"
             )
             warnings.append((message, role))
-    level = getattr(plan, "level", None)
-    check = getattr(level, "check", None)
-    if getattr(check, "name", None) == f"{PLUGIN}.response_level":
-        args = dict(getattr(check, "args", None) or ())
-        if "bands" not in args:
+    check = plan.level.check if plan.level is not None else None
+    if check is not None and check.name == f"{PLUGIN}.response_level":
+        if "bands" not in dict(check.args):
             warnings.append(
                 "mass_petition.response_level without args.bands uses placeholder crowd-size "
                 "bands: there is no national standard, set the local ones in the plan"

@@ -2,58 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import planengine_mass_petition as mp
 
+from planengine.core.model import Condition, LevelRule, Phase, Plan, Role, Step
 
-@dataclass(frozen=True)
-class Cond:
-    op: str
-    name: str | None = None
-    args: tuple = ()
+REPS = Step("elect", "p", check=Condition(op="check", name="mass_petition.representatives_ok"))
+LEVEL = LevelRule(check=Condition(op="check", name="mass_petition.response_level", args=(("bands", {"III": 50}),)))
 
 
-@dataclass(frozen=True)
-class LevelRule:
-    check: object = None
-
-
-@dataclass(frozen=True)
-class Role:
-    id: str
-    muster: bool = False
-    strength: int | None = None
-
-
-@dataclass(frozen=True)
-class Step:
-    id: str
-    check: object = None
-
-
-@dataclass(frozen=True)
-class Phase:
-    id: str
-    steps: tuple = ()
-
-
-@dataclass(frozen=True)
-class Plan:
-    uses: tuple = ("mass_petition",)
-    levels: tuple = ("IV", "III", "II", "I")
-    roles: dict = field(default_factory=dict)
-    phases: dict = field(default_factory=dict)
-    level: object = None
-
-
-REPS = Step("elect", check=Cond("check", "mass_petition.representatives_ok"))
-LEVEL = LevelRule(Cond("check", "mass_petition.response_level", (("bands", {"III": 50}),)))
-
-
-def _plan(*steps, **kw):
+def _plan(*steps, uses=("mass_petition",), **kw):
     kw.setdefault("level", LEVEL)
-    return Plan(phases={"p": Phase("p", tuple(steps))}, **kw)
+    phases = {"p": Phase("p", steps=tuple(steps))}
+    return Plan("mass_petition", "Mass petition", 1, phases, "p", uses=uses, levels=("IV", "III", "II", "I"), **kw)
 
 
 def test_registers_checks_and_actions():
@@ -74,11 +34,11 @@ def test_registers_checks_and_actions():
 def test_lint_clean_plan():
     team = Role("team", muster=True, strength=50)
     assert mp.lint_plan(_plan(REPS, roles={"team": team, "office": Role("office")})) == []
-    assert mp.lint_plan(Plan(uses=())) == []
+    assert mp.lint_plan(_plan(uses=())) == []
 
 
 def test_lint_without_representatives_step():
-    [warning] = mp.lint_plan(_plan(Step("x")))
+    [warning] = mp.lint_plan(_plan(Step("x", "p")))
     assert "representatives_ok" in warning
 
 
@@ -92,7 +52,7 @@ def test_lint_team_strength():
 
 
 def test_lint_default_bands():
-    level = LevelRule(Cond("check", "mass_petition.response_level"))
+    level = LevelRule(check=Condition(op="check", name="mass_petition.response_level"))
     [warning] = mp.lint_plan(_plan(REPS, level=level))
     assert "args.bands" in warning
 
