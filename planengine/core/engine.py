@@ -183,12 +183,13 @@ class Engine:
         store has moved on, and must be dropped by the caller if this raises.
         """
         store = self.store
+        # An incident's plan never changes: load it before taking the write lock.
+        plan = self.plan_for(store.require_incident(incident_id)["plan_sha"])
+        runner = self.runner(plan)
         with store.transaction():
             row = store.require_incident(incident_id)
             if state is None or state.seq != row["last_seq"]:
                 state = fold(store.event_rows(incident_id), incident_id)
-            plan = self.plan_for(row["plan_sha"])
-            runner = self.runner(plan)
             if at is None and state.drill and state.drill.get("pace"):
                 from planengine.core.drill import paced_now
 

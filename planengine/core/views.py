@@ -31,8 +31,8 @@ def step_dict(st, now_iso, tz):
             late = clock.seconds_between(st.due_at, st.done_at)
         elif status == "done":
             late = 0
-        elif status == "overdue":
-            late = clock.seconds_between(st.due_at, now_iso)
+        elif status == "overdue":  # a tick may have run ahead of the reader's clock
+            late = max(0, clock.seconds_between(st.due_at, now_iso))
     out = {
         "id": st.id,
         "phase": st.phase,

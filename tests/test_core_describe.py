@@ -1,0 +1,178 @@
+"""What a planner reads: `plan list`, `plan show`, `plan graph`, `plan lint`."""
+
+from __future__ import annotations
+
+import re
+
+
+def test_graph_mermaid_shows_every_phase_and_transition(ws):
+    out = ws.ok("graph", ws.plan(), "--format", "mermaid").stdout
+    assert out.lstrip().startswith("stateDiagram")
+    for phase in ("reported", "responding", "closed"):
+        assert phase in out
+    assert re.search(r"reported\s*-->\s*responding\s*:.*activate", out)
+    assert re.search(r"reported\s*-->\s*responding\s*:.*all_done", out)
+    assert re.search(r"responding\s*-->\s*closed\s*:.*dispersed", out)
+    assert re.search(r"\[\*\]\s*-->\s*reported", out), "initial phase marked"
+
+
+def test_graph_dot_shows_every_phase_and_transition(ws):
+    out = ws.ok("graph", ws.plan(), "--format", "dot").stdout
+    assert out.lstrip().startswith("digraph")
+    assert out.count("{") == out.count("}")
+    assert re.search(r'"?reported"?\s*->\s*"?responding"?\s*\[label="[^"]*activate', out)
+    assert re.search(r'"?responding"?\s*->\s*"?closed"?\s*\[label="[^"]*dispersed', out)
+
+
+def test_graph_default_format_is_mermaid_and_plan_id_resolves_on_the_plan_path(ws):
+    ws.plan(name="plans/petition.yaml")  # ./plans in the working directory
+    out = ws.ok("graph", "petition").stdout
+    assert out.lstrip().startswith("stateDiagram")
+
+
+def test_graph_of_a_broken_plan_is_refused_with_its_location(ws):
+    text = ws.PLAN.replace("to: closed", "to: close")
+    path = ws.plan(text)
+    result = ws.run("graph", path)
+    assert result.exit_code == 1
+    assert f"{path}:{ws.line_of(text, 'to: close')}:" in result.stderr
+
+
+def test_show_prints_a_checklist_by_phase_with_roles_and_timers(ws):
+    out = ws.ok("show", ws.plan()).stdout
+    assert "Test petition plan" in out
+    for phase in ("reported", "responding", "closed"):
+        assert phase in out
+    lines = out.splitlines()
+    assert lines.index(next(x for x in lines if "report_up" in x)) < lines.index(
+        next(x for x in lines if "muster" in x)
+    ), "phases in order"
+    assert "10m" in out and "30m" in out
+    assert "15m" in out and "25m" in out, "day and night limits"
+    assert "office" in out and "leader" in out and "team" in out
+    assert "crowd_size" in out, "conditional step shows its condition"
+
+
+def test_show_json_describes_the_plan(ws):
+    out = ws.json("show", ws.plan())
+    assert out["id"] == "petition" and out["version"] == 2
+
+
+def test_list_shows_plans_on_the_plan_path(ws):
+    ws.plan(name="lib/petition.yaml")
+    ws.write(
+        "lib/tiny.yaml",
+        """\
+        id: tiny
+        title: Tiny plan
+        version: 7
+        initial: only
+        phases:
+          only: {final: true}
+        """,
+    )
+    ws.write("lib/drill.yaml", "drill: d1\nplan: tiny\nstart: 2090-03-05T10:00:00+08:00\ninjects: []\n")
+    rows = ws.json("list", "--plans", str(ws.root / "lib"))
+    by_id = {r["id"]: r for r in rows}
+    assert {"petition", "tiny"} <= set(by_id)
+    assert None not in by_id, "a drill script is not a plan"
+    assert by_id["tiny"]["version"] == 7 and by_id["tiny"]["title"] == "Tiny plan"
+    assert by_id["petition"]["source"].endswith("petition.yaml")
+    text = ws.ok("list", "--plans", str(ws.root / "lib")).stdout
+    assert "tiny" in text and "Tiny plan" in text
+
+
+def test_list_includes_a_broken_plan_file_without_failing(ws):
+    ws.plan(name="lib/petition.yaml")
+    ws.write("lib/broken.yaml", "id: broken\nphases: [\n")
+    result = ws.run("list", "--plans", str(ws.root / "lib"), "--json")
+    assert result.exit_code == 0
+    assert "petition" in result.stdout
+
+
+LINTY = """\
+id: linty
+title: Lint me
+version: 1
+roles:
+  office: {title: Office}
+  spare:  {title: Never used}
+  squad:  {title: A team nobody staffs, muster: true}
+initial: start
+phases:
+  start:
+    steps:
+      - id: report
+        role: office
+        within: 10m
+      - id: gather
+        role: squad
+        muster: true
+        within: 20m
+    on:
+      - event: finish
+        to: done
+  orphan:
+    title: Nobody comes here
+    on:
+      - event: back
+        to: done
+  stuck:
+    title: No way out
+  done: {final: true}
+"""
+
+
+def warnings_of(result):
+    out = result.stdout + result.stderr
+    return [(int(m.group(1)), m.group(2)) for m in re.finditer(r":(\d+):\d+: warning: (.*)$", out, re.M)]
+
+
+def test_lint_warns_about_unreachable_phases_unused_roles_and_unstaffed_teams(ws):
+    path = ws.write("linty.yaml", LINTY)
+    result = ws.run("lint", path)
+    assert result.exit_code == 0, "warnings do not fail lint"
+    found = warnings_of(result)
+    line = ws.line_of
+
+    def has(at, *words):
+        return any(n == at and all(w in msg for w in words) for n, msg in found)
+
+    assert has(line(LINTY, "  orphan:"), "orphan", "unreachable"), found
+    assert has(line(LINTY, "  spare:"), "spare"), found
+    assert has(line(LINTY, "  squad:"), "squad", "people"), found
+    assert has(line(LINTY, "  stuck:"), "stuck"), found
+    assert not any("office" in msg for _, msg in found), "office is used"
+
+
+def test_lint_of_a_clean_plan_has_no_warnings_and_validate_ignores_lint_rules(ws):
+    ws.ok("validate", ws.write("linty.yaml", LINTY))
+    result = ws.ok("lint", ws.plan())
+    assert warnings_of(result) == []
+
+
+def test_lint_warns_when_a_phase_timer_fires_before_a_needs_chain_can_finish(ws):
+    text = ws.PLAN.replace(
+        "    steps:\n      - id: report_up",
+        "    after:\n      - after: 20m\n        notify: [leader]\n        message: slow\n"
+        "    steps:\n      - id: report_up",
+    )
+    path = ws.plan(text)
+    found = warnings_of(ws.ok("lint", path))
+    assert any("needs" in msg or "chain" in msg for _, msg in found), found
+
+
+def test_lint_warns_about_a_step_whose_if_can_never_hold(ws):
+    text = ws.PLAN.replace(
+        "crowd_size: {type: integer, min: 0, title: Crowd size}", "crowd_size: {type: integer, min: 0, max: 4}"
+    )
+    path = ws.plan(text)
+    found = warnings_of(ws.ok("lint", path))
+    assert any("representatives" in msg for _, msg in found), found
+
+
+def test_lint_json_reports_warnings_with_severity(ws):
+    path = ws.write("linty.yaml", LINTY)
+    [entry] = ws.json("lint", path)
+    assert entry["ok"] is True
+    assert entry["problems"] and {p["severity"] for p in entry["problems"]} == {"warning"}

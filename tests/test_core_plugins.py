@@ -1,0 +1,208 @@
+"""Plugins: broken ones cost a warning, not the CLI; a raising check is a clear, clean refusal."""
+
+from __future__ import annotations
+
+import textwrap
+import types
+
+import pytest
+
+from planengine.core import plugins
+from planengine.core.hookspecs import hookimpl
+
+
+def make_plugin(name, **hooks):
+    """A plugin module object named ``name`` carrying the given hook implementations."""
+    mod = types.ModuleType(name)
+    for hook, fn in hooks.items():
+        setattr(mod, hook, hookimpl(fn) if not hook.startswith("_") else fn)
+    return mod
+
+
+def install_entry_point(ws, monkeypatch, name, source):
+    """Make ``name`` an installed distribution with an entry point in group planengine."""
+    site = ws.root / "site"
+    (site / f"{name}-0.1.dist-info").mkdir(parents=True)
+    (site / f"{name}.py").write_text(textwrap.dedent(source), encoding="utf-8")
+    (site / f"{name}-0.1.dist-info" / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1\n", encoding="utf-8"
+    )
+    (site / f"{name}-0.1.dist-info" / "entry_points.txt").write_text(
+        f"[planengine]\n{name} = {name}\n", encoding="utf-8"
+    )
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.setenv("PLANENGINE_LOAD_PLUGINS", name)
+    monkeypatch.setattr(plugins, "_cached", None)
+
+
+# -- broken plugins --------------------------------------------------------------
+
+
+def test_plugin_that_raises_on_import_prints_a_warning_and_the_cli_still_works(ws, monkeypatch):
+    install_entry_point(ws, monkeypatch, "brokenplug", "raise RuntimeError('half-installed')\n")
+    result = ws.run("validate", ws.plan())
+    assert result.exit_code == 0, result.output
+    assert "warning" in result.stderr and "brokenplug" in result.stderr
+    s = ws.start()
+    assert s["phase"] == "reported"
+    names = [p["name"] for p in ws.json("plugins")]
+    assert "core" in names and "brokenplug" not in names
+
+
+def test_installed_plugin_with_a_misspelt_hook_is_not_loaded_and_says_so(ws, monkeypatch):
+    install_entry_point(
+        ws,
+        monkeypatch,
+        "typoplug",
+        """
+        from planengine.core.hookspecs import hookimpl
+
+        @hookimpl
+        def register_chekcs(register):
+            register("typoplug.always", lambda ctx: True)
+        """,
+    )
+    result = ws.run("plugins")
+    assert result.exit_code == 0
+    assert "typoplug" in result.stderr and "register_chekcs" in result.stderr
+    assert "typoplug" not in [p["name"] for p in ws.json("plugins")]
+    ws.start()
+
+
+def test_misspelt_hook_fails_loudly_and_other_plugins_still_load(core_only):
+    bad = make_plugin("misspelt", register_check=lambda register: register("misspelt.x", lambda ctx: True))
+    good = make_plugin("tidy", register_checks=lambda register: register("tidy.ok", lambda ctx: True))
+    reg = plugins.build_registry(extra=[bad, good])
+    assert "misspelt" not in reg.plugins
+    assert any("misspelt" in w and "register_check" in w for w in reg.warnings)
+    assert "tidy.ok" in reg.checks
+    assert "core.facts_present" in reg.checks
+
+
+def test_plugin_registering_names_outside_its_namespace_is_warned_about(core_only):
+    rogue = make_plugin("rogue", register_checks=lambda register: register("core.facts_present", lambda ctx: False))
+    reg = plugins.build_registry(extra=[rogue])
+    assert any("rogue" in w for w in reg.warnings)
+    assert reg.checks["core.facts_present"].plugin == "core"
+
+
+def test_plugins_lists_the_core_builtins(ws):
+    out = ws.json("plugins")
+    core = next(p for p in out if p["name"] == "core")
+    checks = {c["name"] for c in core["checks"]}
+    assert {"core.facts_present", "core.level_from_bands", "core.count_at_least"} <= checks
+    assert "console" in {n["name"] for n in core["notifiers"]}
+
+
+# -- a check that raises ------------------------------------------------------------
+
+
+def _raise(ctx, **_):
+    raise RuntimeError("sensor offline")
+
+
+@pytest.fixture
+def boom(ws, monkeypatch):
+    """The CLI's registry holds a plugin 'boom' whose check, level check and action raise."""
+
+    def register_checks(register):
+        register("boom.explode", _raise, description="raises")
+        register("boom.level", _raise, description="raises")
+        register("boom.fine", lambda ctx: True, description="passes")
+
+    def register_actions(register):
+        register("boom.siren", _raise, description="raises")
+
+    mod = make_plugin("boom", register_checks=register_checks, register_actions=register_actions)
+    monkeypatch.setattr(plugins, "_cached", plugins.build_registry(extra=[mod]))
+    return ws
+
+
+def boom_plan(ws, old, new):
+    text = ws.PLAN.replace("daytime:", "uses: [boom]\ndaytime:", 1)
+    assert old in text
+    return ws.plan(text.replace(old, new, 1), "boom.yaml")
+
+
+def snapshot(ws):
+    return {table: ws.count(table) for table in ("incidents", "events", "timers", "commands", "outbox")}
+
+
+def assert_clear_check_error(result, check, incident):
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert check in lines[0] and incident in lines[0]
+
+
+def test_step_check_that_raises_names_check_and_incident_and_changes_nothing(boom):
+    ws = boom
+    plan = boom_plan(
+        ws,
+        "        role: office\n        within: 10m",
+        "        role: office\n        check: boom.explode\n        within: 10m",
+    )
+    ws.start(plan=plan)
+    before = snapshot(ws)
+    result = ws.run("done", "INC-1", "report_up", "--at", ws.t("10:05"))
+    assert_clear_check_error(result, "boom.explode", "INC-1")
+    assert snapshot(ws) == before
+    assert ws.step(ws.status(), "report_up")["status"] == "pending"
+
+
+def test_transition_check_that_raises_on_set_leaves_the_incident_unchanged(boom):
+    ws = boom
+    plan = boom_plan(
+        ws,
+        "      - when: all_done\n",
+        "      - when: all_done\n        to: responding\n"
+        "      - when: {all: [{fact: crowd_size, gte: 100}, boom.explode]}\n",
+    )
+    ws.start("crowd_size=10", plan=plan)
+    before = snapshot(ws)
+    result = ws.run("set", "INC-1", "crowd_size=150", "--at", ws.t("10:05"))
+    assert_clear_check_error(result, "boom.explode", "INC-1")
+    assert snapshot(ws) == before
+    s = ws.status()
+    assert s["facts"]["crowd_size"] == 10 and s["phase"] == "reported"
+
+
+def test_level_check_that_raises_refuses_start_and_writes_nothing(boom):
+    ws = boom
+    text = ws.PLAN.replace("daytime:", "uses: [boom]\ndaytime:", 1)
+    start = text.index("level:\n  rules:")
+    end = text.index("roles:")
+    plan = ws.plan(text[:start] + "level: {check: boom.level}\n\n" + text[end:], "boom.yaml")
+    ws.ok("validate", plan)
+    result = ws.run("start", plan, "--id", "INC-9", "--at", ws.t("10:00"))
+    assert_clear_check_error(result, "boom.level", "INC-9")
+    assert snapshot(ws) == {"incidents": 0, "events": 0, "timers": 0, "commands": 0, "outbox": 0}
+
+
+def test_enter_action_that_raises_refuses_the_event_and_changes_nothing(boom):
+    ws = boom
+    plan = boom_plan(ws, "      - notify: [leader, team]\n        message: respond now", "      - action: boom.siren")
+    ws.start(plan=plan)
+    before = snapshot(ws)
+    result = ws.run("event", "INC-1", "activate", "--at", ws.t("10:05"))
+    assert_clear_check_error(result, "boom.siren", "INC-1")
+    assert snapshot(ws) == before
+    assert ws.status()["phase"] == "reported"
+
+
+def test_overdue_action_that_raises_does_not_stop_other_incidents_timers(boom):
+    ws = boom
+    broken = boom_plan(
+        ws,
+        "        muster: true\n        within: {day: 15m, night: 25m}",
+        "        muster: true\n        within: {day: 15m, night: 25m}\n        overdue: {action: boom.siren}",
+    )
+    ws.start(plan=broken, incident="A", at="10:00")
+    ws.json("event", "A", "activate", "--at", ws.t("10:05"))  # A's muster due 10:20, its action raises
+    ws.start(incident="B", at="10:15")  # B's report_up due 10:25
+    result = ws.run("tick", "--now", ws.t("10:40"))
+    assert "boom.siren" in result.stderr and "A" in result.stderr
+    assert [e["data"]["step"] for e in ws.kinds("B", kind="step_overdue")] == ["report_up"]
+    assert ws.kinds("A", kind="step_overdue") == [], "A's firing is not half-applied"
+    ws.ok("verify", "A")
+    ws.ok("verify", "B")

@@ -1,0 +1,190 @@
+"""Refusals: bad input changes nothing, exit codes are 0 ok / 1 refused / 2 usage."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def snapshot(ws):
+    return {table: ws.count(table) for table in ("incidents", "events", "timers", "commands", "outbox")}
+
+
+# -- bad fact values -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "assignment, named",
+    [
+        ("crowd_size=abc", "crowd_size"),
+        ("crowd_size=-3", "crowd_size"),  # min: 0
+        ("crowd_size=2.5", "crowd_size"),
+        ("crowd_sise=3", "crowd_size"),  # unknown fact, with a suggestion
+    ],
+)
+def test_start_with_a_bad_fact_value_is_refused_and_writes_nothing(ws, assignment, named):
+    result = ws.run("start", ws.plan(), "--set", assignment, "--at", ws.t("10:00"))
+    assert result.exit_code == 1
+    assert named in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, "one clear line"
+    assert snapshot(ws) == {"incidents": 0, "events": 0, "timers": 0, "commands": 0, "outbox": 0}
+    assert ws.json("status") == []
+
+
+def test_start_with_one_bad_fact_among_good_ones_writes_nothing(ws):
+    ws.start(incident="OTHER")
+    before = snapshot(ws)
+    result = ws.run("start", ws.plan(), "--set", "crowd_size=5", "--set", "casualties=abc", "--id", "INC-2")
+    assert result.exit_code == 1
+    assert "casualties" in result.stderr
+    assert snapshot(ws) == before
+    assert ws.run("status", "INC-2").exit_code == 1
+
+
+@pytest.mark.parametrize("assignment", ["crowd_size=abc", "crowd_size=-1", "crowd_size="])
+def test_set_with_a_bad_fact_value_is_refused_and_writes_nothing(ws, assignment):
+    ws.start("crowd_size=4")
+    before = snapshot(ws)
+    result = ws.run("set", "INC-1", assignment, "--at", ws.t("10:05"))
+    assert result.exit_code == 1
+    assert "crowd_size" in result.stderr
+    assert snapshot(ws) == before
+    assert ws.status()["facts"]["crowd_size"] == 4
+
+
+def test_set_of_several_facts_with_one_bad_writes_none_of_them(ws):
+    ws.start()
+    before = snapshot(ws)
+    result = ws.run("set", "INC-1", "crowd_size=50", "casualties=lots", "--at", ws.t("10:05"))
+    assert result.exit_code == 1
+    assert "casualties" in result.stderr
+    assert snapshot(ws) == before
+    assert "crowd_size" not in ws.status()["facts"]
+
+
+def test_facts_are_typed_as_the_plan_declares(ws):
+    plan = ws.PLAN.replace("location:   {type: string}", "location:   {type: string}\n  cordon: {type: boolean}")
+    s = ws.start("crowd_size=07", "cordon=yes", "location=12", plan=ws.plan(plan))
+    assert s["facts"]["crowd_size"] == 7
+    assert s["facts"]["cordon"] is True
+    assert s["facts"]["location"] == "12"
+    result = ws.run("set", "INC-1", "cordon=perhaps", "--at", ws.t("10:05"))
+    assert result.exit_code == 1 and "cordon" in result.stderr
+
+
+# -- exit codes ------------------------------------------------------------------
+
+
+def test_done_on_an_unknown_step_is_refused_with_a_suggestion(ws):
+    ws.start()
+    before = snapshot(ws)
+    result = ws.run("done", "INC-1", "report_upp", "--at", ws.t("10:05"))
+    assert result.exit_code == 1
+    assert "report_upp" in result.stderr and "report_up" in result.stderr.replace("report_upp", "")
+    assert snapshot(ws) == before
+
+
+def test_done_twice_is_refused(ws):
+    ws.start()
+    ws.json("done", "INC-1", "report_up", "--at", ws.t("10:05"))
+    before = snapshot(ws)
+    result = ws.run("done", "INC-1", "report_up", "--at", ws.t("10:06"))
+    assert result.exit_code == 1
+    assert snapshot(ws) == before
+
+
+def test_event_not_valid_in_the_phase_is_refused_naming_the_valid_ones(ws):
+    ws.start()
+    before = snapshot(ws)
+    result = ws.run("event", "INC-1", "dispersed", "--at", ws.t("10:05"))
+    assert result.exit_code == 1
+    assert "dispersed" in result.stderr and "activate" in result.stderr
+    assert snapshot(ws) == before
+    assert ws.status()["phase"] == "reported"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("done", "INC-1", "report_up"),
+        ("set", "INC-1", "crowd_size=9"),
+        ("event", "INC-1", "activate"),
+        ("checkin", "INC-1", "team"),
+        ("close", "INC-1"),
+    ],
+)
+def test_commands_on_a_closed_incident_are_refused(ws, command):
+    ws.start()
+    ws.json("close", "INC-1", "--at", ws.t("10:30"))
+    before = snapshot(ws)
+    result = ws.run(*command, "--at", ws.t("10:40"))
+    assert result.exit_code == 1
+    assert "closed" in result.stderr
+    assert snapshot(ws) == before
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("done", "NOPE", "report_up"),
+        ("status", "NOPE"),
+        ("log", "NOPE"),
+        ("verify", "NOPE"),
+        ("note", "NOPE", "hello"),
+    ],
+)
+def test_commands_on_an_unknown_incident_are_refused(ws, command):
+    ws.start()
+    result = ws.run(*command)
+    assert result.exit_code == 1
+    assert "NOPE" in result.stderr
+
+
+def test_start_of_an_unknown_plan_is_refused(ws):
+    ws.plan()
+    result = ws.run("start", "petiton", "--plans", str(ws.root))
+    assert result.exit_code == 1
+    assert "petiton" in result.stderr and "did you mean 'petition'" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("done", "INC-1"),  # missing STEP
+        ("done",),
+        ("start",),
+        ("set", "INC-1"),  # no KEY=VALUE
+        ("set", "INC-1", "crowd_size"),  # not KEY=VALUE
+        ("checkin", "INC-1", "team", "--count", "-2"),
+        ("graph", "petition", "--format", "png"),
+        ("frobnicate",),
+    ],
+)
+def test_usage_errors_exit_2(ws, argv):
+    ws.start()
+    before = snapshot(ws)
+    result = ws.run(*argv)
+    assert result.exit_code == 2, result.output
+    assert snapshot(ws) == before
+
+
+def test_malformed_time_is_refused_as_bad_input_naming_the_value(ws):
+    result = ws.run("start", ws.plan(), "--at", "yesterday")
+    assert result.exit_code in (1, 2)
+    assert "yesterday" in result.stderr
+    assert "internal error" not in result.stderr
+    assert ws.count("events") == 0
+
+
+def test_malformed_tick_time_is_refused_naming_the_value(ws):
+    ws.start()
+    result = ws.run("tick", "--now", "soon")
+    assert result.exit_code in (1, 2)
+    assert "soon" in result.stderr
+    assert "internal error" not in result.stderr
+
+
+def test_a_file_that_is_not_a_database_is_refused_cleanly(ws):
+    bogus = ws.write("notes.txt", "this is not sqlite " * 100)
+    result = ws.run("status", "--db", bogus, db=False)
+    assert result.exit_code == 1
+    assert result.stderr.strip()
