@@ -74,6 +74,16 @@ def lint_plan(plan):
             out.append((f"role '{rid}' is never used by a step or notification", role.loc))
         if role.muster and not role.people:
             out.append((f"team '{rid}' has no people listed (who is called?)", role.loc))
+    # needs across phases: the needed step is skipped when its phase is left
+    for s in plan.steps():
+        for n in s.needs:
+            dep = plan.step(n)
+            if dep is not None and dep.phase != s.phase:
+                out.append((
+                    f"step '{s.id}' needs '{n}' of phase '{dep.phase}': if that phase is left before "
+                    f"'{n}' is done, '{s.id}' never activates",
+                    s.loc,
+                ))
     # steps whose `if` can never hold
     for s in plan.steps():
         if s.if_ is not None and _never(s.if_, plan):
