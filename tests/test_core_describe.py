@@ -176,3 +176,15 @@ def test_lint_json_reports_warnings_with_severity(ws):
     [entry] = ws.json("lint", path)
     assert entry["ok"] is True
     assert entry["problems"] and {p["severity"] for p in entry["problems"]} == {"warning"}
+
+
+def test_lint_warns_when_a_step_needs_a_step_of_another_phase(ws):
+    text = ws.PLAN.replace(
+        "      - id: secure\n        role: team\n",
+        "      - id: secure\n        role: team\n        needs: [brief]\n",
+    )
+    path = ws.plan(text)
+    found = warnings_of(ws.ok("lint", path))
+    assert any(n == ws.line_of(text, "- id: secure") and "brief" in msg and "reported" in msg for n, msg in found), (
+        found
+    )

@@ -1,0 +1,282 @@
+"""Drill validation, replay, tamper detection, extraction, paced runs and the bundled drills."""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import sqlite3
+import textwrap
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from click.testing import CliRunner
+
+from planengine.cli import cli
+from planengine.core import plugins
+from planengine.core.drill import load_drill, paced_now, run_drill
+from planengine.core.engine import Engine
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+PLAN = """\
+id: exercise
+title: Exercise plan
+version: 1
+lang: en
+timezone: Asia/Shanghai
+facts:
+  crowd: {type: integer, min: 0, default: 0}
+roles:
+  office: {title: Office}
+  leader: {title: Leader}
+  team: {title: Team, muster: true, strength: 20}
+initial: alarm
+phases:
+  alarm:
+    steps:
+      - {id: report, role: office, within: 10m}
+      - {id: convene, role: leader, within: 30m, needs: [report]}
+      - {id: muster, role: team, muster: true, within: {day: 15m, night: 25m}}
+      - {id: verdict, role: leader, decision: [hold, release]}
+    on:
+      - {event: stand_down, to: closed}
+  closed: {final: true}
+"""
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PLANENGINE_LOAD_PLUGINS", "")
+    for var in ("PLANENGINE_DB", "PLANENGINE_PLANS", "PLANENGINE_CONFIG"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setattr(plugins, "_cached", None)
+    (tmp_path / "plans").mkdir()
+    (tmp_path / "plans" / "exercise.yaml").write_text(PLAN, encoding="utf-8")
+    return tmp_path
+
+
+def plan_(*args, db="t.db"):
+    argv = [str(a) for a in args] + ["--db", db]
+    result = CliRunner().invoke(cli, argv)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    assert "Traceback" not in result.output
+    return result
+
+
+def ok_json(*args, **kw):
+    result = plan_(*args, "--json", **kw)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def write(path, text):
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return str(path)
+
+
+BAD = """\
+drill: bad
+plan: exercise
+start: 2090-05-12T10:00:00+08:00
+facts: {crowd: 5, crwd: 3}
+injects:
+  - {at: 4m, done: reprot}
+  - {at: 5m, checkin: teem}
+  - {at: 6m, set: {crowd: many}}
+  - {at: 7m, event: escalate}
+  - {at: soon, note: hello}
+  - {at: 8m, decide: verdict, answer: maybe}
+  - {at: 9m, done: report, count: 3}
+  - {at: 10m, say: x, if_not_done: convenne}
+"""
+
+
+def test_validation_errors_with_positions_and_nothing_stored(env):
+    path = write(env / "bad.yaml", BAD)
+    r = plan_("validate", path)
+    assert r.exit_code == 1
+    lines = r.stderr.splitlines()
+    expect = [
+        (4, 19, "unknown fact 'crwd'"),
+        (6, 20, "unknown step 'reprot'"),
+        (7, 23, "unknown role 'teem'"),
+        (8, 27, "fact 'crowd': 'many' is not an integer"),
+        (9, 21, "unknown event 'escalate'"),
+        (10, 10, "bad duration 'soon'"),
+        (11, 39, "answer 'maybe' is not one of hold, release"),
+        (12, 28, "`count:` goes with `checkin:`"),
+        (13, 36, "unknown step 'convenne'"),
+    ]
+    for line, col, msg in expect:
+        assert any(x.startswith(f"{path}:{line}:{col}: error: ") and msg in x for x in lines), (line, col, msg, lines)
+    assert "did you mean 'report'" in r.stderr and "did you mean 'team'" in r.stderr
+    # `plan drill run` refuses the same file before anything is stored
+    r = plan_("drill", "run", path)
+    assert r.exit_code == 1 and f"{path}:6:20: error: unknown step 'reprot'" in r.stderr
+    if os.path.exists("t.db"):
+        conn = sqlite3.connect("t.db")
+        assert conn.execute("SELECT COUNT(*) FROM incidents").fetchone()[0] == 0
+
+
+def test_unknown_plan_and_unknown_key(env):
+    path = write(
+        env / "np.yaml",
+        """\
+        drill: np
+        plan: no_such_plan
+        start: 2090-05-12T10:00:00+08:00
+        injects:
+          - {at: 0m, say: hi, chanel: phone}
+        """,
+    )
+    r = plan_("validate", path)
+    assert r.exit_code == 1
+    assert f"{path}:5:23: error: unknown key 'chanel'" in r.stderr and "did you mean 'channel'" in r.stderr
+    path = write(env / "np.yaml", "drill: np\nplan: no_such_plan\nstart: 2090-05-12T10:00:00+08:00\ninjects: []\n")
+    r = plan_("validate", path)
+    assert r.exit_code == 1 and f"{path}:2:7: error: no plan 'no_such_plan'" in r.stderr
+
+
+def test_schema_drill(env):
+    schema = ok_json("schema", "drill")
+    inject = schema["properties"]["injects"]["items"]["properties"]
+    assert {"at", "say", "done", "checkin", "if_not_done", "to", "channel", "expect", "objective"} <= set(inject)
+
+
+def live_incident():
+    """A live incident recorded through the ordinary CLI, back-dated with --at, timers by tick."""
+    ok_json("start", "exercise", "--id", "INC-1", "--at", "2090-05-12T21:00:00+08:00", "--set", "crowd=40")
+    ok_json("done", "INC-1", "report", "--by", "Li", "--at", "2090-05-12T21:06:00+08:00")
+    ok_json("checkin", "INC-1", "team", "--count", "15", "--at", "2090-05-12T21:10:00+08:00")
+    ok_json("tick", "--now", "2090-05-12T21:30:00+08:00")  # the muster deadline (21:25) fires
+    ok_json("checkin", "INC-1", "team", "--count", "5", "--at", "2090-05-12T21:31:00+08:00")
+    ok_json("note", "INC-1", "crowd calm", "--at", "2090-05-12T21:32:00+08:00")
+    ok_json("decide", "INC-1", "verdict", "hold", "--by", "Chen", "--at", "2090-05-12T21:40:00+08:00")
+    ok_json("done", "INC-1", "convene", "--by", "Chen", "--at", "2090-05-12T21:50:00+08:00")
+
+
+def test_replay_live_incident_and_detect_tampering(env):
+    live_incident()
+    out = ok_json("replay", "INC-1")
+    assert out["ok"] and out["problems"] == [] and out["events"] == out["stored_events"]
+    assert plan_("replay", "INC-1").exit_code == 0
+    conn = sqlite3.connect("t.db")
+    seq = conn.execute("SELECT seq FROM events WHERE incident='INC-1' AND kind='step_done' ORDER BY seq").fetchone()[0]
+    conn.execute("UPDATE events SET data=replace(data, '\"Li\"', '\"Zhang\"') WHERE incident='INC-1' AND seq=?", (seq,))
+    conn.commit()
+    conn.close()
+    r = plan_("replay", "INC-1")
+    assert r.exit_code == 1
+    assert f"event {seq} (step_done): data differs" in r.stderr and "Zhang" in r.stderr
+    out = json.loads(plan_("replay", "INC-1", "--json").stdout)
+    assert out["ok"] is False and any("hash chain" in p for p in out["problems"])
+
+
+def test_replay_detects_a_deleted_event(env):
+    live_incident()
+    conn = sqlite3.connect("t.db")
+    conn.execute(
+        "DELETE FROM events WHERE incident='INC-1' AND seq=(SELECT MAX(seq) FROM events WHERE incident='INC-1')"
+    )
+    conn.commit()
+    conn.close()
+    r = plan_("replay", "INC-1")
+    assert r.exit_code == 1 and "missing from the stored log" in r.stderr
+
+
+def test_extract_live_incident_into_a_drill_that_scores_the_same(env):
+    live_incident()
+    live = ok_json("drill", "score", "INC-1")
+    # night: muster 25m; full strength at 31m -> 6m late -> 76; report 6m -> 100; convene 44m of 30m -> 53.3
+    steps = {s["id"]: s for s in live["steps"]}
+    assert (steps["muster"]["points"], steps["report"]["points"], steps["convene"]["points"]) == (76, 100, 53.3)
+    assert live["score"] == round((100 + 53.333333 + 2 * 76) / 4 + 1e-9, 1) == 76.3
+    r = plan_("drill", "extract", "INC-1", "-o", "again.yaml")
+    assert r.exit_code == 0, r.output
+    text = open("again.yaml", encoding="utf-8").read()
+    assert "plan: exercise" in text and "{at: 6m, done: report, by: Li}" in text
+    assert (
+        "{at: 10m, checkin: team, count: 15}" in text and "{at: 40m, decide: verdict, answer: hold, by: Chen}" in text
+    )
+    assert plan_("validate", "again.yaml").exit_code == 0
+    drill = ok_json("drill", "run", "again.yaml", db="d.db")
+    assert drill["score"] == live["score"] and drill["steps"] == live["steps"] and drill["musters"] == live["musters"]
+    assert drill["kind"] == "drill" and drill["incident"].startswith("DRL-20900512-")
+    # shifted to a morning, the day muster standard (15m) applies
+    day = ok_json("drill", "run", "again.yaml", "--start", "2090-05-13T09:00:00+08:00", db="d.db")
+    assert {s["id"]: s for s in day["steps"]}["muster"]["limit_seconds"] == 900
+
+
+def test_paced_run_lets_players_act_on_drill_time(env):
+    drill_path = write(
+        env / "paced.yaml",
+        """\
+        drill: paced
+        plan: exercise
+        start: 2090-05-12T10:00:00+08:00
+        injects:
+          - {at: 0m, say: go}
+          - {at: 20m, done: convene, if_not_done: convene}
+          - {at: 30m, checkin: team}
+        """,
+    )
+
+    class Wall:
+        def __init__(self):
+            self.t = datetime(2090, 1, 1, tzinfo=timezone.utc)
+
+        def now(self):
+            return self.t
+
+    wall = Wall()
+    eng = Engine(db=str(env / "p.db"), clock=wall)
+    d = load_drill(drill_path, eng)
+    acted = []
+
+    def player(state, sim_now):
+        # a player marks `report` done when drill time reaches 10:05 (through the engine, no --at)
+        if not acted and sim_now >= "2090-05-12T02:05:00Z":
+            acted.append(eng.command(state.id, "done", {"step": "report", "by": "player"}, actor="player"))
+
+    def sleep(seconds):
+        wall.t += timedelta(seconds=seconds)
+
+    run = run_drill(eng, d, speed=60, sleep=sleep, on_wait=player)
+    st = run.state
+    assert st.drill["pace"]["speed"] == 60
+    # 5 minutes of drill time pass in 5 wall seconds at speed 60
+    assert st.steps["report"].done_at == "2090-05-12T02:05:00Z" and st.steps["report"].by == "player"
+    # convene (activated 10:05) was not done at 10:20, so the contingency inject did it
+    assert st.steps["convene"].done_at == "2090-05-12T02:20:00Z"
+    assert st.steps["muster"].overdue_at == "2090-05-12T02:15:00Z" and st.steps["muster"].done_at.endswith("02:30:00Z")
+    assert paced_now(st.drill["pace"], wall.t) >= "2090-05-12T02:30:00Z"
+    assert eng.store.verify(st.id) == []
+
+
+@pytest.mark.parametrize("path", sorted(glob.glob(os.path.join(ROOT, "drills", "*.yaml"))))
+def test_bundled_drills_validate_and_run_cleanly(path, tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    monkeypatch.delenv("PLANENGINE_LOAD_PLUGINS", raising=False)
+    monkeypatch.setattr(plugins, "_cached", None)
+    r = CliRunner().invoke(cli, ["validate", path, "--db", str(tmp_path / "v.db")])
+    if r.exit_code != 0 and "is not installed" in r.output:
+        pytest.skip("a bundled plugin is not installed")
+    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(cli, ["drill", "run", path, "--strict", "--json", "--db", str(tmp_path / "d.db")])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert out["score"] is not None and out["injects"]["refused"] == []
+    r = CliRunner().invoke(cli, ["replay", out["incident"], "--db", str(tmp_path / "d.db")])
+    assert r.exit_code == 0, r.output
+
+
+def test_at_least_one_bundled_drill_is_by_night():
+    hours = []
+    for path in glob.glob(os.path.join(ROOT, "drills", "*.yaml")):
+        for line in open(path, encoding="utf-8"):
+            if line.startswith("start:"):
+                hours.append(int(line.split("T")[1][:2]))
+    assert any(h >= 19 or h < 7 for h in hours)
