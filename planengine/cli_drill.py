@@ -67,7 +67,8 @@ def print_score(result):
         for m in result["musters"]:
             strength = f"{m['count'] if m['count'] is not None else '?'}/{m['strength']}" if m["strength"] else ""
             echo(
-                f"  {m['role']:<14} limit {_fmt(m['limit_seconds']):>6}  first arrival {_fmt(m['first_arrival_seconds']):>6}"
+                f"  {m['role']:<14} limit {_fmt(m['limit_seconds']):>6}"
+                f"  first arrival {_fmt(m['first_arrival_seconds']):>6}"
                 f"  full strength {_fmt(m['took_seconds']):>6} {strength:>7}  {'met' if m['met'] else 'NOT MET'}"
             )
     if result["findings"]:
@@ -180,15 +181,18 @@ class _Board:
 
 @drill.command("score")
 @click.argument("incident")
+@click.option(
+    "--rule", "rule_plan", help="Use the `scoring:` rule of this plan (id or file) instead of the stored one."
+)
 @common
-def score_cmd(incident, db, as_json, plans_dir, config_path):
+def score_cmd(incident, rule_plan, db, as_json, plans_dir, config_path):
     """Score a drill (or any incident): steps, musters, HSEEP ratings, findings."""
     from planengine.cli import emit_json, engine
     from planengine.core.drill import score
 
     eng = engine(db, plans_dir, config_path, create=False)
     state = eng.state(incident)
-    out = score(state, eng.plan_for(state.plan_sha))
+    out = score(state, eng.load_plan(rule_plan) if rule_plan else eng.plan_for(state.plan_sha))
     if as_json:
         emit_json(out)
     else:

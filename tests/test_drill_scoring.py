@@ -264,3 +264,71 @@ def test_same_script_twice_same_log_and_score(env, tmp_path):
     la = env.json("log", a["incident"], db=str(tmp_path / "a.db"))
     lb = env.json("log", b["incident"], db=str(tmp_path / "b.db"))
     assert la == lb and la[-1]["hash"] == lb[-1]["hash"]
+
+
+def test_instant_bulk_write_equals_one_command_at_a_time(env, monkeypatch, tmp_path):
+    """Instant runs write through Store.append_many; the rows must be those Engine.command writes."""
+    import sqlite3
+
+    from planengine.core import drill as drill_mod
+
+    a = env.json("drill", "run", env.drill, db=str(tmp_path / "bulk.db"))
+    monkeypatch.setattr(drill_mod, "_Batched", lambda engine, state: drill_mod._Direct(engine, state.id))
+    b = env.json("drill", "run", env.drill, db=str(tmp_path / "direct.db"))
+    assert a == b
+
+    def rows(db):
+        conn = sqlite3.connect(db)
+        try:
+            return {
+                t: conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall()
+                for t in ("events", "commands", "timers", "outbox")
+            } | {
+                "incidents": conn.execute(
+                    "SELECT id, phase, level, closed_at, last_seq, last_hash FROM incidents"
+                ).fetchall()
+            }
+        finally:
+            conn.close()
+
+    assert rows(str(tmp_path / "bulk.db")) == rows(str(tmp_path / "direct.db"))
+    assert env.json("verify", a["incident"], db=str(tmp_path / "bulk.db"))["ok"] is True
+    assert env.json("replay", a["incident"], db=str(tmp_path / "bulk.db"))["ok"] is True
+
+
+def test_refused_inject_is_reported_and_the_rest_runs(env):
+    d = env.write(
+        "refused.yaml",
+        """\
+        drill: refused
+        plan: exercise.yaml
+        start: 2090-05-12T10:00:00+08:00
+        injects:
+          - {at: 2m, done: convene}
+          - {at: 4m, done: report}
+          - {at: 5m, done: report}
+          - {at: 6m, done: convene}
+        """,
+    )
+    out = env.json("drill", "run", d)
+    refused = out["injects"]["refused"]
+    assert [r["at"] for r in refused] == ["2090-05-12T02:02:00Z", "2090-05-12T02:05:00Z"]
+    assert "not active" in refused[0]["error"] and "already" in refused[1]["error"]
+    steps = by_id(out["steps"])
+    assert steps["convene"]["took_seconds"] == 120 and steps["report"]["took_seconds"] == 240
+    assert env.json("replay", out["incident"])["ok"] is True
+    assert env.run("drill", "run", d, "--strict").exit_code == 1
+
+
+def test_rescore_with_a_new_scoring_rule(env):
+    out = env.json("drill", "run", env.drill)
+    env.write(
+        "exercise_v2.yaml",
+        PLAN.replace("version: 1", "version: 2").replace(
+            "initial: alarm", "scoring: {muster_weight: 1}\ninitial: alarm"
+        ),
+    )
+    again = env.json("drill", "score", out["incident"], "--rule", "exercise_v2.yaml")
+    # (100 + 80 + 93.333 + 0 + 100) / 5 = 74.7
+    assert again["score"] == 74.7 and again["grade"] == "合格"
+    assert env.json("drill", "score", out["incident"])["score"] == 77.8

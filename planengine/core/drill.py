@@ -364,6 +364,7 @@ def run_drill(
     report = on_inject or (lambda *a: None)
     store = engine.store
     run = DrillRun(incident="", state=None, start=t0, end=end)
+    w = None  # how commands reach the store: _Batched (instant) or _Direct (paced)
 
     def fire_until(state, limit, inclusive):
         while True:
@@ -373,10 +374,9 @@ def run_drill(
             due, key = nxt
             if pace is not None:
                 state = _wait(state, due)
-                nxt2 = _next_timer(state, limit, inclusive)
-                if nxt2 != nxt:  # players acted meanwhile
+                if _next_timer(state, limit, inclusive) != nxt:  # players acted meanwhile
                     continue
-            state = engine.command(run.incident, "fire", {"key": key}, at=due, actor="timer", state=state)
+            state = w.command(state, "fire", {"key": key}, due, "timer")
             run.fired.append((key, due))
             report("timer", key, due, None)
 
@@ -394,6 +394,7 @@ def run_drill(
             sleep(min(left, 1.0))
 
     def body():
+        nonlocal w
         state = engine.start(
             drill.plan_ref,
             facts=drill.facts,
@@ -405,6 +406,7 @@ def run_drill(
             drill=info,
         )
         run.incident = state.id
+        w = _Direct(engine, state.id) if pace is not None else _Batched(engine, state)
         for inj in drill.injects:
             at = clocks.to_iso(t0_dt + timedelta(seconds=inj.at))
             state = fire_until(state, at, inclusive=False)
@@ -418,17 +420,18 @@ def run_drill(
                     report("skipped", inj, at, f"{inj.if_not_done} is done")
                     continue
             try:
-                state = engine.command(state.id, inj.command, inj.args, at=at, actor=inj.by, state=state)
+                state = w.command(state, inj.command, inj.args, at, inj.by)
             except Refused as e:
                 run.refused.append((inj, at, str(e)))
                 report("refused", inj, at, str(e))
-                state = engine.state(run.incident)
+                state = w.refold()
                 continue
             run.applied.append((inj, at))
             report("applied", inj, at, None)
         if pace is not None:
             state = _wait(state, end)
         state = fire_until(state, end, inclusive=True)
+        state = w.flush(state)
         if pace is None:
             # The simulated clock stopped at ENDEX: wall-clock `plan tick` must not fire what is left.
             store.conn.execute("DELETE FROM timers WHERE incident=?", (run.incident,))
@@ -440,6 +443,61 @@ def run_drill(
     else:
         body()
     return run
+
+
+class _Direct:
+    """Paced runs: each command is its own transaction through Engine.command (players write too)."""
+
+    def __init__(self, engine, incident):
+        self.engine, self.incident = engine, incident
+
+    def command(self, state, name, args, at, actor):
+        return self.engine.command(self.incident, name, args, at=at, actor=actor, state=state)
+
+    def refold(self):
+        return self.engine.state(self.incident)
+
+    def flush(self, state):
+        return state
+
+
+class _Batched:
+    """Instant runs: the runner works in memory and the store takes the whole drill in one bulk write.
+
+    The rows are exactly those Engine.command would write one command at a time
+    (Store.append_many); the caller holds the transaction.
+    """
+
+    def __init__(self, engine, state):
+        self.store = engine.store
+        self.runner = engine.runner(engine.plan_for(state.plan_sha))
+        self.incident = state.id
+        self.batch = []
+        self.base = (state.seq, state.last_hash, dict(state.timers))
+
+    def command(self, state, name, args, at, actor):
+        from planengine.core.runner import Command
+
+        cmd = Command(name, at, actor, dict(args or {}))
+        events = self.runner.execute(state, cmd)  # on Refused the state is dirty: refold()
+        self.batch.append((cmd, events))
+        return state
+
+    def refold(self):
+        from planengine.core.incident import apply, fold
+
+        state = fold(self.store.event_rows(self.incident), self.incident)
+        for _cmd, events in self.batch:
+            for ev in events:
+                apply(state, ev["seq"], ev["at"], ev["kind"], ev["actor"], ev["data"])
+        return state
+
+    def flush(self, state):
+        seq, prev_hash, timers = self.base
+        state.last_hash = self.store.append_many(state, self.batch, seq, prev_hash, timers)
+        self.batch = []
+        self.base = (state.seq, state.last_hash, dict(state.timers))
+        return state
 
 
 # -- scoring ----------------------------------------------------------------
@@ -781,13 +839,14 @@ def extract(engine, incident_id, drill_id=None) -> str:
         injects.append(inj)
     start_local = clocks.from_iso(t0).astimezone(tz).isoformat()
     did = drill_id or incident_id.lower().replace("-", "_")
+    title = f"{plan.title}（据 {incident_id} 复盘）" if plan.lang == "zh" else f"{plan.title} (from {incident_id})"
     lines = [
         f"# Extracted from incident {incident_id} (plan {plan.id} v{plan.version}, sha256 {plan.sha256[:12]}).",
         "# Times are offsets from the incident's opening; timers and notifications are not injects:",
         "# the engine fires them again by itself. Use --start to shift the exercise.",
         f"drill: {flow(did)}",
         f"plan: {flow(plan.id)}",
-        f"title: {flow(f'{plan.title}（据 {incident_id} 复盘）' if plan.lang == 'zh' else f'{plan.title} (from {incident_id})')}",
+        f"title: {flow(title)}",
         f"start: {flow(start_local)}",
     ]
     if start_cmd["actor"]:

@@ -201,7 +201,13 @@ SCORING = {
                 "properties": {"min": {"type": "number"}, "grade": {"type": "string"}},
             },
         },
-        "ratings": {"type": "object", "additionalProperties": {"type": "number"}},
+        "fail_grade": {"type": "string", "description": "grade below every `grades` minimum (不合格)"},
+        "ratings": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": "HSEEP rating bounds as multiples of the limit: S (default 1.25), M (1.5)",
+            "properties": {"S": {"type": "number", "minimum": 1}, "M": {"type": "number", "minimum": 1}},
+        },
     },
 }
 
@@ -242,7 +248,7 @@ INJECT = {
     "type": "object",
     "additionalProperties": False,
     "required": ["at"],
-    "description": "One timed inject: `at` plus exactly one of say, done, checkin, set, event, note, close, ack, decide",
+    "description": "A timed inject: `at` and one of say, done, checkin, set, event, note, close, ack, decide",
     "properties": {
         "at": {**DURATION, "description": "offset from the drill's start: 45s, 30m, 1h30m, PT30M"},
         "say": {"type": "string", "description": "a scenario message to the players (logged as a note)"},

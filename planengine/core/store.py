@@ -25,6 +25,9 @@ def canonical(obj) -> str:
     return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
+_dumps = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode  # == canonical
+
+
 def event_hash(prev_hash: str, ev: dict) -> str:
     import hashlib
 
@@ -267,6 +270,81 @@ class Store:
         conn.execute(
             "UPDATE incidents SET phase=?, level=?, closed_at=?, last_seq=?, last_hash=?, updated_at=? WHERE id=?",
             (state.phase, state.level, state.closed_at, state.seq, h, events[-1]["at"], incident),
+        )
+        return h
+
+    def append_many(self, state, batch, prev_seq, prev_hash, timers_before):
+        """Persist many commands' events at once (instant drills); same rows as repeated append().
+
+        ``batch`` is [(cmd, events)] in order, already applied to ``state``;
+        ``timers_before`` is the pending timers before the first of them. Call
+        inside transaction(). Returns the new head hash.
+        """
+        conn = self.conn
+        incident = state.id
+        row = conn.execute("SELECT last_seq FROM incidents WHERE id=?", (incident,)).fetchone()
+        if row is None or row[0] != prev_seq:
+            raise StoreError(f"incident '{incident}' changed underneath this command; retry")
+        batch = [(cmd, events) for cmd, events in batch if events]
+        if not batch:
+            return prev_hash
+        import hashlib
+
+        dumps, sha = _dumps, hashlib.sha256
+        h = prev_hash
+        rows, commands, queued, done = [], [], [], []
+        n = conn.execute("SELECT COALESCE(MAX(n), 0) FROM commands WHERE incident=?", (incident,)).fetchone()[0]
+        inc_json = dumps(incident)
+        memo: dict = {}  # JSON of the few distinct actors, times and kinds
+
+        def js(value):
+            out = memo.get(value)
+            if out is None:
+                out = memo[value] = dumps(value)
+            return out
+
+        for cmd, events in batch:
+            for ev in events:
+                data = dumps(ev["data"])
+                # canonical() of the hashed body (keys sorted), built around the data's JSON so it is encoded once
+                body = (
+                    f'{{"actor":{js(ev["actor"])},"at":{js(ev["at"])},"data":{data},'
+                    f'"incident":{inc_json},"kind":{js(ev["kind"])},"seq":{ev["seq"]}}}'
+                )
+                nh = sha((h + body).encode("utf-8")).hexdigest()
+                ev["prev_hash"], ev["hash"] = h, nh
+                rows.append((incident, ev["seq"], ev["at"], ev["kind"], ev["actor"], data, h, nh))
+                h = nh
+                kind = ev["kind"]
+                if kind == "notify_queued":
+                    d = ev["data"]
+                    queued.append((d["key"], incident, dumps(d["roles"]), d["message"], ev["at"]))
+                elif kind in ("notify_delivered", "notify_failed"):
+                    done.append((ev["data"]["key"],))
+            n += 1
+            commands.append(
+                (incident, n, cmd.at, cmd.name, cmd.actor, dumps(cmd.args), events[0]["seq"], events[-1]["seq"])
+            )
+        conn.executemany("INSERT INTO events VALUES (?,?,?,?,?,?,?,?)", rows)
+        conn.executemany("INSERT INTO commands VALUES (?,?,?,?,?,?,?,?)", commands)
+        after = state.timers
+        gone = [(incident, k) for k in timers_before if k not in after]
+        added = [(incident, k, d) for k, d in after.items() if k not in timers_before]
+        if gone:
+            conn.executemany("DELETE FROM timers WHERE incident=? AND key=?", gone)
+        if added:
+            conn.executemany("INSERT OR REPLACE INTO timers(incident, key, due_at) VALUES (?,?,?)", added)
+        if queued:
+            conn.executemany(
+                "INSERT OR IGNORE INTO outbox(key, incident, roles, message, queued_at, status, attempts)"
+                " VALUES (?,?,?,?,?,'queued',0)",
+                queued,
+            )
+        if done:
+            conn.executemany("UPDATE outbox SET status='done' WHERE key=?", done)
+        conn.execute(
+            "UPDATE incidents SET phase=?, level=?, closed_at=?, last_seq=?, last_hash=?, updated_at=? WHERE id=?",
+            (state.phase, state.level, state.closed_at, state.seq, h, rows[-1][2], incident),
         )
         return h
 

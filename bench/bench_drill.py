@@ -1,0 +1,235 @@
+"""Drill benchmarks, each against a raw-library or absolute target, measured in the same run.
+
+    python bench/bench_drill.py            # full sizes: 100,000 injects / 1,000 incidents; 10,000-step score
+    python bench/bench_drill.py --quick    # smaller sizes, same ratios
+
+1. Instant replay: a drill script of 100 `event` injects, each one phase
+   transition (leaving a phase skips its pending timed step, entering the next
+   activates one and starts its timer), run into 1,000 drill incidents of one
+   SQLite file (each drill one committed transaction, so the result is
+   persisted), against bare `transitions` triggering the same number of
+   transitions on one model. Target: >= 30% of the bare rate.
+2. Scoring a 10,000-step drill (100 phases x 100 timed steps, most done,
+   some late, some skipped): `score()` on the folded state, and fold + score
+   from the database. Target: < 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+
+os.environ.setdefault("PLANENGINE_LOAD_PLUGINS", "")
+
+from planengine.core.drill import load_drill, run_drill, score  # noqa: E402
+from planengine.core.engine import Engine  # noqa: E402
+
+CYCLE_PLAN = """\
+id: bench_cycle
+title: bench cycle
+version: 1
+timezone: Asia/Shanghai
+roles:
+  office: {title: office}
+  team: {title: team, muster: true}
+initial: a
+phases:
+  a:
+    steps:
+      - {id: step_a, role: office, within: 10m}
+    on:
+      - {event: go, to: b}
+      - {event: stop, to: done}
+  b:
+    steps:
+      - {id: step_b, role: team, within: {day: 15m, night: 25m}}
+    on:
+      - {event: back, to: a}
+      - {event: stop, to: done}
+  done: {final: true}
+"""
+
+
+def cycle_drill(n_injects):
+    lines = ["drill: bench_cycle", "plan: bench_cycle.yaml", "start: 2090-03-05T09:00:00+08:00", "injects:"]
+    for i in range(n_injects):
+        lines.append(f"  - {{at: {i + 1}m, event: {'go' if i % 2 == 0 else 'back'}}}")
+    return "\n".join(lines) + "\n"
+
+
+def bench_bare_transitions(n):
+    from transitions import Machine
+
+    class Model:
+        pass
+
+    m = Model()
+    Machine(
+        model=m,
+        states=["a", "b", "done"],
+        transitions=[
+            {"trigger": "go", "source": "a", "dest": "b"},
+            {"trigger": "back", "source": "b", "dest": "a"},
+        ],
+        initial="a",
+        auto_transitions=False,
+    )
+    go, back = m.go, m.back
+    t = time.perf_counter()
+    for _ in range(n // 2):
+        go()
+        back()
+    return n / (time.perf_counter() - t)
+
+
+def bench_runner_only(eng, drill, total):
+    """The same injects through Runner.execute in memory: no hashing, no SQLite (where the time goes)."""
+    from planengine.core import clock
+    from planengine.core.runner import Command
+
+    runner = eng.runner(drill.plan)
+    cmds = [(i.command, i.args, clock.add(drill.start, i.at)) for i in drill.injects]
+    done = 0
+    t = time.perf_counter()
+    while done < total:
+        state = runner.new_state("X")
+        runner.execute(state, Command("start", drill.start, None, {"facts": {}, "kind": "drill"}))
+        for name, args, at in cmds:
+            runner.execute(state, Command(name, at, None, dict(args)))
+        done += len(cmds)
+    return done / (time.perf_counter() - t)
+
+
+def bench_replay(tmp, incidents, per_incident):
+    with open(os.path.join(tmp, "bench_cycle.yaml"), "w", encoding="utf-8") as fh:
+        fh.write(CYCLE_PLAN)
+    path = os.path.join(tmp, "cycle_drill.yaml")
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(cycle_drill(per_incident))
+    db = os.path.join(tmp, "replay.db")
+    eng = Engine(db=db)
+    drill = load_drill(path, eng)
+    total = incidents * per_incident
+    bare = bench_bare_transitions(total)
+    runner_only = bench_runner_only(eng, drill, total)
+    t = time.perf_counter()
+    for i in range(incidents):
+        run_drill(eng, drill, incident_id=f"DRL-{i:05d}")
+    elapsed = time.perf_counter() - t
+    rate = total / elapsed
+    events = eng.store.conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+    eng.store.close()
+    # persisted: a fresh connection sees every incident
+    check = Engine(db=db, create=False)
+    n = check.store.conn.execute("SELECT COUNT(*) FROM incidents WHERE kind='drill'").fetchone()[0]
+    assert n == incidents, n
+    return {
+        "injects": total,
+        "incidents": incidents,
+        "events": events,
+        "seconds": elapsed,
+        "rate": rate,
+        "bare": bare,
+        "ratio": rate / bare,
+        "runner_only": runner_only,
+    }
+
+
+def big_plan(phases, steps):
+    lines = ["id: bench_big", "title: bench big", "version: 1", "timezone: Asia/Shanghai"]
+    lines += ["roles:", "  office: {title: office}", "  team: {title: team, muster: true, strength: 10}"]
+    lines += ["initial: p0", "phases:"]
+    for p in range(phases):
+        lines.append(f"  p{p}:")
+        lines.append("    steps:")
+        for s in range(steps):
+            if s == 0:
+                lines.append(f"      - {{id: m{p}, role: team, muster: true, within: {{day: 15m, night: 25m}}}}")
+            else:
+                lines.append(f"      - {{id: s{p}_{s}, role: office, within: {10 + s % 20}m}}")
+        lines.append("    on:")
+        lines.append(f"      - {{event: next, to: {'p' + str(p + 1) if p + 1 < phases else 'end'}}}")
+    lines.append("  end: {final: true}")
+    return "\n".join(lines) + "\n"
+
+
+def big_drill(phases, steps):
+    lines = ["drill: bench_big", "plan: bench_big.yaml", "start: 2090-03-05T09:00:00+08:00", "injects:"]
+    t = 0
+    for p in range(phases):
+        lines.append(f"  - {{at: {t + 5}m, checkin: team, count: 10}}")
+        for s in range(1, steps):
+            if s % 10 == 9:
+                continue  # never done: skipped when the phase is left
+            # most on time, every 7th late by a few minutes
+            at = t + (s % 20) + (12 if s % 7 == 0 else 1)
+            lines.append(f"  - {{at: {at}m, done: s{p}_{s}}}")
+        t += 60
+        lines.append(f"  - {{at: {t}m, event: next}}")
+    return "\n".join(lines) + "\n"
+
+
+def bench_score(tmp, phases, steps):
+    with open(os.path.join(tmp, "bench_big.yaml"), "w", encoding="utf-8") as fh:
+        fh.write(big_plan(phases, steps))
+    path = os.path.join(tmp, "big_drill.yaml")
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(big_drill(phases, steps))
+    eng = Engine(db=os.path.join(tmp, "score.db"))
+    drill = load_drill(path, eng)
+    t = time.perf_counter()
+    run = run_drill(eng, drill)
+    run_s = time.perf_counter() - t
+    plan = drill.plan
+    state = run.state
+    t = time.perf_counter()
+    out = score(state, plan)
+    score_s = time.perf_counter() - t
+    t = time.perf_counter()
+    state2 = eng.state(run.incident)
+    out2 = score(state2, plan)
+    fold_score_s = time.perf_counter() - t
+    assert out2["score"] == out["score"]
+    return {
+        "steps": len(out["steps"]),
+        "injects": len(drill.injects),
+        "run_seconds": run_s,
+        "score_seconds": score_s,
+        "fold_score_seconds": fold_score_s,
+        "score": out["score"],
+    }
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="10,000 injects / 100 incidents; 1,000-step score")
+    args = ap.parse_args(argv)
+    incidents, per, phases, steps = (100, 100, 10, 100) if args.quick else (1000, 100, 100, 100)
+    print(f"python {sys.version.split()[0]}, {'quick' if args.quick else 'full'} sizes")
+    with tempfile.TemporaryDirectory() as tmp:
+        r = bench_replay(tmp, incidents, per)
+        print(
+            f"instant replay: {r['injects']:,} injects into {r['incidents']:,} drill incidents"
+            f" ({r['events']:,} events) in {r['seconds']:.2f} s = {r['rate']:,.0f} injects/s"
+        )
+        print(f"bare transitions: {r['bare']:,.0f} triggers/s")
+        print(
+            f"runner alone (same injects, in memory, no hash chain, no SQLite): {r['runner_only']:,.0f} injects/s"
+            f" = {r['runner_only'] / r['bare']:.1%} of bare transitions"
+        )
+        ok = "ok" if r["ratio"] >= 0.30 else "MISSED"
+        print(f"ratio replay / bare transitions: {r['ratio']:.1%} (target >= 30%: {ok})")
+        s = bench_score(tmp, phases, steps)
+        ok = "ok" if s["score_seconds"] < 1 and s["fold_score_seconds"] < 1 else "MISSED"
+        print(
+            f"scoring a {s['steps']:,}-step drill ({s['injects']:,} injects, run in {s['run_seconds']:.2f} s):"
+            f" score() {s['score_seconds'] * 1000:.0f} ms, fold + score {s['fold_score_seconds'] * 1000:.0f} ms"
+            f" (target < 1 s: {ok}); score {s['score']}"
+        )
+
+
+if __name__ == "__main__":
+    main()
