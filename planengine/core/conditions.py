@@ -37,6 +37,8 @@ class Env:
     def ctx(self) -> CheckContext:
         if self._ctx is None:
             s = self.state
+            if self.now is None:
+                self.now = clock.from_iso(self.now_iso)
             steps = {
                 sid: StepView(sid, step_status(st, self.now_iso), st.role, st.answer, st.count)
                 for sid, st in s.steps.items()

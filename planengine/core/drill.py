@@ -438,7 +438,7 @@ def run_drill(
         run.state = state
 
     if pace is None:
-        with store.transaction():
+        with store.regenerable(), store.transaction():
             body()
     else:
         body()

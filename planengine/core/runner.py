@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from planengine.core import clock
 from planengine.core.conditions import CheckError, Env, evaluate, evaluate_level
 from planengine.core.facts import FactError, coerce_fact
-from planengine.core.incident import IncidentState, apply, step_status
+from planengine.core.incident import HANDLERS, IncidentState, step_status
 from planengine.core.machine import WHEN, machine_for
 
 MAX_SETTLE = 100
@@ -38,24 +38,31 @@ class Command:
 class _Tx:
     """Events of one command, folded into the state as they are emitted."""
 
+    __slots__ = ("runner", "state", "cmd", "events", "env", "_now")
+
     def __init__(self, runner, state: IncidentState, cmd: Command):
         self.runner, self.state, self.cmd = runner, state, cmd
         self.events: list = []
-        now = clock.from_iso(cmd.at)
-        self.env = Env(state, runner.plan, runner.registry, now, cmd.at, runner.config)
+        self._now = None
+        self.env = Env(state, runner.plan, runner.registry, None, cmd.at, runner.config)
+
+    @property
+    def now(self):
+        """The command's time as a datetime, parsed once and only when needed."""
+        if self._now is None:
+            self._now = self.env.now = clock.from_iso(self.cmd.at)
+        return self._now
 
     def emit(self, kind, data, actor=None):
         s = self.state
         seq = s.seq + 1
-        ev = {
-            "incident": s.id,
-            "seq": seq,
-            "at": self.cmd.at,
-            "kind": kind,
-            "actor": actor if actor is not None else self.cmd.actor,
-            "data": data,
-        }
-        apply(s, seq, self.cmd.at, kind, ev["actor"], data)
+        at = self.cmd.at
+        if actor is None:
+            actor = self.cmd.actor
+        s.seq = seq
+        HANDLERS[kind](s, at, actor, data)
+        s.last_at = at
+        ev = {"incident": s.id, "seq": seq, "at": at, "kind": kind, "actor": actor, "data": data}
         self.events.append(ev)
         self.env._ctx = None
         return ev
@@ -102,8 +109,9 @@ class Runner:
     def _local(self, iso: str) -> str:
         return clock.from_iso(iso).astimezone(self.tz).strftime("%Y-%m-%d %H:%M:%S")
 
-    def is_day(self, at_iso: str) -> bool:
-        local = clock.from_iso(at_iso).astimezone(self.tz)
+    def is_day(self, at) -> bool:
+        """Whether ``at`` (a datetime or UTC ISO string) falls in the plan's daytime window."""
+        local = (clock.from_iso(at) if isinstance(at, str) else at).astimezone(self.tz)
         minutes = local.hour * 60 + local.minute
         start, end = self.plan.daytime
         return start <= minutes < end
@@ -283,7 +291,11 @@ class Runner:
         phase = self.plan.phases[phase_id]
         seq = tx.state.seq + 1
         timers = [
-            {"key": f"after:{phase_id}:{i}:{seq}", "due_at": clock.add(tx.cmd.at, t.after), "index": i}
+            {
+                "key": f"after:{phase_id}:{i}:{seq}",
+                "due_at": clock.to_iso(tx.now + timedelta(seconds=t.after)),
+                "index": i,
+            }
             for i, t in enumerate(phase.after)
         ]
         data = {"phase": phase_id, "from": from_phase}
@@ -315,12 +327,11 @@ class Runner:
         return progressed
 
     def _activate_step(self, tx, spec):
-        at = tx.cmd.at
         data = {"step": spec.id, "phase": spec.phase, "role": spec.role, "title": spec.title}
         if spec.within is not None:
-            limit = spec.within.day if self.is_day(at) else spec.within.night
+            limit = spec.within.day if not spec.within.split or self.is_day(tx.now) else spec.within.night
             data["limit_seconds"] = limit
-            data["due_at"] = clock.add(at, limit)
+            data["due_at"] = clock.to_iso(tx.now + timedelta(seconds=limit))
             data["key"] = f"step:{spec.id}:{tx.state.seq + 1}"
         if spec.muster:
             data["muster"] = True

@@ -79,11 +79,13 @@ def lint_plan(plan):
         for n in s.needs:
             dep = plan.step(n)
             if dep is not None and dep.phase != s.phase:
-                out.append((
-                    f"step '{s.id}' needs '{n}' of phase '{dep.phase}': if that phase is left before "
-                    f"'{n}' is done, '{s.id}' never activates",
-                    s.loc,
-                ))
+                out.append(
+                    (
+                        f"step '{s.id}' needs '{n}' of phase '{dep.phase}': if that phase is left before "
+                        f"'{n}' is done, '{s.id}' never activates",
+                        s.loc,
+                    )
+                )
     # steps whose `if` can never hold
     for s in plan.steps():
         if s.if_ is not None and _never(s.if_, plan):
