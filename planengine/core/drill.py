@@ -393,6 +393,8 @@ def run_drill(
                 return state
             sleep(min(left, 1.0))
 
+    times: dict = {}  # inject offset -> ISO time
+
     def body():
         nonlocal w
         state = engine.start(
@@ -408,7 +410,9 @@ def run_drill(
         run.incident = state.id
         w = _Direct(engine, state.id) if pace is not None else _Batched(engine, state)
         for inj in drill.injects:
-            at = clocks.to_iso(t0_dt + timedelta(seconds=inj.at))
+            at = times.get(inj.at)
+            if at is None:
+                at = times[inj.at] = clocks.to_iso(t0_dt + timedelta(seconds=inj.at))
             state = fire_until(state, at, inclusive=False)
             if pace is not None:
                 state = _wait(state, at)

@@ -75,6 +75,9 @@ class Runner:
         self.config = config or {}
         self.machine = machine_for(plan)
         self.tz = ZoneInfo(plan.timezone)
+        self._step_sensitive = {
+            p.id for p in plan.phases.values() if any(s.if_ is not None and _reads_steps(s.if_) for s in p.steps)
+        }
 
     # -- public -----------------------------------------------------------
 
@@ -318,7 +321,7 @@ class Runner:
             st = s.steps.get(spec.id)
             if st is not None and (st.status == "done" or st.activation_seq > s.phase_seq):
                 continue
-            if any(_not_done(s.steps.get(n)) for n in spec.needs):
+            if spec.needs and any(_not_done(s.steps.get(n)) for n in spec.needs):
                 continue
             if spec.if_ is not None and not evaluate(spec.if_, tx.env):
                 continue
@@ -351,7 +354,9 @@ class Runner:
                 if target is not None:
                     self._enter(tx, target, s.phase)
                     continue
-            if not progressed:
+            # Activating a step completes nothing, so only an `if` that reads
+            # step states (or a check, which may) can change by another round.
+            if not progressed or s.phase not in self._step_sensitive:
                 return
         raise Refused(f"plan '{self.plan.id}' keeps changing phase: more than {MAX_SETTLE} transitions in one command")
 
@@ -383,6 +388,12 @@ class Runner:
                 self._notify(tx, data["roles"], data["message"], reason)
             else:
                 tx.emit("note", {"text": data["text"], "by": None}, actor=action.name)
+
+
+def _reads_steps(cond) -> bool:
+    if cond.op in ("step", "check", "all_done", "any_overdue"):
+        return True
+    return any(_reads_steps(c) for c in cond.children)
 
 
 def _not_done(st) -> bool:
