@@ -46,7 +46,7 @@ def status(incident, show_all, db, as_json, plans_dir, config_path):
 def log(incident, db, as_json, plans_dir, config_path):
     """The event log of INCIDENT."""
     from planengine.core.store import Store
-    from planengine.core.views import _tz, local
+    from planengine.core.views import local, zone
 
     store = Store(db, create=False)
     store.require_incident(incident)
@@ -57,8 +57,8 @@ def log(incident, db, as_json, plans_dir, config_path):
     tz = None
     for ev in events:
         if ev["kind"] == "started":
-            tz = _tz(ev["data"].get("timezone", "UTC"))
-        when = local(ev["at"], tz or _tz("UTC"))[:19].replace("T", " ")
+            tz = zone(ev["data"].get("timezone", "UTC"))
+        when = local(ev["at"], tz or zone("UTC"))[:19].replace("T", " ")
         data = json.dumps(ev["data"], ensure_ascii=False, sort_keys=True)
         click.echo(f"{ev['seq']:>5} {when} {ev['kind']:<15} {ev['actor'] or '':<10} {data}")
 

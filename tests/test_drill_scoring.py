@@ -136,7 +136,7 @@ def test_day_scores_late_skipped_and_conditional_steps(env):
     assert m["points"] == 93.3
     # police: activated mid-drill by the fact change (20m), skipped by the phase change at 50m -> 0, U
     p = steps["police"]
-    assert p["activated_at"] == "2090-05-12T02:20:00Z" and p["limit_seconds"] == 1200
+    assert p["activated_at"] == "2090-05-12T10:20:00+08:00" and p["limit_seconds"] == 1200
     assert (p["status"], p["points"], p["rating"], p["took_seconds"]) == ("skipped", 0, "U", None)
     # secure: activated at 50m, done at 1h20m: 30m of 1h -> 100
     assert steps["secure"]["points"] == 100
@@ -155,8 +155,8 @@ def test_day_scores_late_skipped_and_conditional_steps(env):
             "first_arrival_seconds": 540,
             "strength": 20,
             "count": 20,
-            "first_arrival_at": "2090-05-12T02:09:00Z",
-            "full_strength_at": "2090-05-12T02:16:00Z",
+            "first_arrival_at": "2090-05-12T10:09:00+08:00",
+            "full_strength_at": "2090-05-12T10:16:00+08:00",
         }
     ]
     classes = {f["step"]: f["class"] for f in out["findings"]}

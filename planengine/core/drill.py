@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from planengine.core import clock as clocks
 from planengine.core import durations
+from planengine.core.views import local, zone
 from planengine.core.yamlsrc import SourceError, did_you_mean, read, schema_problems
 
 VERBS = ("say", "done", "checkin", "set", "event", "note", "close", "ack", "decide")
@@ -576,10 +577,11 @@ def score(state, plan=None) -> dict:
     total_w = Fraction(0)
     total = Fraction(0)
     counts = {"P": 0, "S": 0, "M": 0, "U": 0}
+    tz = zone(state.timezone)  # times print in the plan's timezone, as `plan status` does
     ordered = sorted(state.steps.values(), key=lambda s: (s.activation_seq, s.id))
     for st in ordered:
         if st.muster:
-            musters.append(_muster(state, st))
+            musters.append(_muster(state, st, tz))
         limit = st.limit_seconds
         if limit is None or st.activated_at is None:
             continue
@@ -605,8 +607,8 @@ def score(state, plan=None) -> dict:
                 "phase": st.phase,
                 "role": st.role,
                 "muster": bool(st.muster),
-                "activated_at": st.activated_at,
-                "done_at": st.done_at,
+                "activated_at": local(st.activated_at, tz),
+                "done_at": local(st.done_at, tz),
                 "limit_seconds": limit,
                 "took_seconds": took,
                 "late_seconds": late,
@@ -629,8 +631,8 @@ def score(state, plan=None) -> dict:
         "plan_version": state.plan_version,
         "kind": state.kind,
         "drill": (state.drill or {}).get("id"),
-        "opened_at": state.opened_at,
-        "closed_at": state.closed_at,
+        "opened_at": local(state.opened_at, tz),
+        "closed_at": local(state.closed_at, tz),
         "score": value,
         "grade": grade,
         "grade_en": GRADE_EN.get(grade, grade),
@@ -642,7 +644,7 @@ def score(state, plan=None) -> dict:
     }
 
 
-def _muster(state, st) -> dict:
+def _muster(state, st, tz) -> dict:
     full_at = st.strength_at or (st.done_at if st.status == "done" else None)
     took = _secs(st.activated_at, full_at)
     first = _secs(st.activated_at, st.first_arrival_at)
@@ -664,8 +666,8 @@ def _muster(state, st) -> dict:
         "first_arrival_seconds": first,
         "strength": st.strength,
         "count": st.count if counted else None,
-        "first_arrival_at": st.first_arrival_at,
-        "full_strength_at": full_at,
+        "first_arrival_at": local(st.first_arrival_at, tz),
+        "full_strength_at": local(full_at, tz),
     }
 
 

@@ -10,7 +10,7 @@ from planengine.core.incident import step_status
 _tz_cache: dict = {}
 
 
-def _tz(name):
+def zone(name):
     tz = _tz_cache.get(name)
     if tz is None:
         tz = _tz_cache[name] = ZoneInfo(name)
@@ -62,7 +62,7 @@ def step_dict(st, now_iso, tz):
 
 
 def status_dict(state, now_iso):
-    tz = _tz(state.timezone)
+    tz = zone(state.timezone)
     steps = sorted(state.steps.values(), key=lambda st: (st.activation_seq, st.id))
     return {
         "id": state.id,
@@ -100,7 +100,7 @@ def _ago(seconds):
 
 def board_lines(state, now_iso, show_all=True):
     """A plain-text board: header, then one line per step, newest phase last."""
-    tz = _tz(state.timezone)
+    tz = zone(state.timezone)
     head = f"{state.id}  {state.plan} v{state.plan_version}  phase {state.phase}"
     if state.level:
         head += f"  level {state.level}"
