@@ -163,6 +163,7 @@ def watch(interval, once, db, as_json, plans_dir, config_path):
     """Tick continuously and redraw a board of open incidents."""
     import time
 
+    from planengine.core import clock
     from planengine.core.incident import fold
     from planengine.core.notify import deliver
     from planengine.core.views import board_lines, status_dict
@@ -183,7 +184,8 @@ def watch(interval, once, db, as_json, plans_dir, config_path):
         else:
             if not once:
                 click.clear()
-            click.echo(f"planengine watch  {now}  open incidents: {len(states)}")
+            shown = clock.from_iso(now).astimezone().strftime("%Y-%m-%d %H:%M:%S %z")
+            click.echo(f"planengine watch  {shown}  open incidents: {len(states)}  (every {interval:g}s, Ctrl-C stops)")
             for s in states:
                 for line in board_lines(s, now, show_all=False):
                     click.echo(line)
