@@ -59,6 +59,10 @@ def handle_errors(fn):
                 raise Refusal(str(e)) from None
             if os.environ.get("PLANENGINE_DEBUG"):
                 raise
+            if isinstance(e, UnicodeError):
+                raise Refusal(_unicode_message(e)) from None
+            if isinstance(e, OSError) and e.strerror:  # `-o missing/dir/x.yaml`, a read-only file ...
+                raise Refusal(f"{e.filename}: {e.strerror}" if e.filename else e.strerror) from None
             import sqlite3
 
             if isinstance(e, sqlite3.Error):
@@ -66,6 +70,23 @@ def handle_errors(fn):
             raise Refusal(f"internal error: {type(e).__name__}: {e} (set PLANENGINE_DEBUG=1 for details)") from None
 
     return wrapper
+
+
+def _unicode_message(e: UnicodeError) -> str:
+    """One line for text that cannot be encoded or decoded (no raw surrogates in it)."""
+    obj = getattr(e, "object", None)
+    start, end = getattr(e, "start", 0), getattr(e, "end", 0)
+    if isinstance(e, UnicodeEncodeError) and e.encoding.replace("-", "").lower() != "utf8":
+        # the terminal or file cannot show the text (e.g. LANG=C with Chinese text)
+        return f"cannot write text as {e.encoding}: set a UTF-8 locale (e.g. LANG=C.UTF-8)"
+    bad = b""
+    if isinstance(obj, str):
+        # an argument the shell gave as bytes: Python keeps each bad byte as a surrogate
+        bad = obj[start:end].encode("utf-8", "surrogateescape")
+    elif isinstance(obj, (bytes, bytearray)):
+        bad = bytes(obj[start:end])
+    where = "".join(f"\\x{b:02x}" for b in bad[:8])
+    return "text is not valid UTF-8" + (f" (byte {where})" if where else "") + ": give arguments and files as UTF-8"
 
 
 def common(fn):

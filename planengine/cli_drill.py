@@ -210,7 +210,7 @@ def extract_cmd(incident, output, drill_id, db, as_json, plans_dir, config_path)
     from planengine.core.drill import extract, load_drill
 
     eng = engine(db, plans_dir, config_path, create=False)
-    text = extract(eng, incident, drill_id=drill_id)
+    text = extract(eng, incident, drill_id=drill_id, output=output)
     # it must load as a drill against the exact plan the incident ran
     plan = eng.plan_for(eng.store.require_incident(incident)["plan_sha"])
     d = load_drill(output if output != "-" else "<extract>", eng, text=text, plan=plan)

@@ -139,7 +139,7 @@ def tick(now, db, as_json, plans_dir, config_path):
         emit_json({"fired": [], "delivered": 0}) if as_json else click.echo("no database yet: nothing to do")
         return
     eng = engine(db, plans_dir, config_path)
-    when = clock.parse_user_time(now) if now else None
+    when = clock.parse_user_time(now, eng.timezone()) if now else None
     fired = eng.tick(when)
     delivered = deliver(eng, when)
     for incident, message in eng.tick_errors.items():

@@ -13,7 +13,7 @@ from planengine.cli import _now_iso, common, emit_json, print_state
 
 @click.command()
 @click.argument("incident", required=False)
-@click.option("--all", "show_all", is_flag=True, help="Include closed incidents in the list.")
+@click.option("--all", "show_all", is_flag=True, help="Include closed incidents and drills in the list.")
 @common
 def status(incident, show_all, db, as_json, plans_dir, config_path):
     """Open incidents, or one INCIDENT in full."""
@@ -25,7 +25,7 @@ def status(incident, show_all, db, as_json, plans_dir, config_path):
         store.require_incident(incident)
         print_state(fold(store.event_rows(incident), incident), as_json)
         return
-    ids = store.incident_ids(open_only=not show_all) if store else []
+    ids = store.incident_ids(open_only=not show_all, drills=show_all) if store else []
     now = _now_iso()
     states = [fold(store.event_rows(i), i) for i in ids]
     if as_json:

@@ -27,11 +27,11 @@ _CMP = {
 class Env:
     """What conditions are evaluated against: one incident at one moment."""
 
-    __slots__ = ("state", "plan", "registry", "now_iso", "now", "config", "_ctx")
+    __slots__ = ("state", "plan", "registry", "now_iso", "now", "_ctx")
 
-    def __init__(self, state, plan, registry, now, now_iso, config=None):
+    def __init__(self, state, plan, registry, now, now_iso):
         self.state, self.plan, self.registry = state, plan, registry
-        self.now, self.now_iso, self.config = now, now_iso, config or {}
+        self.now, self.now_iso = now, now_iso
         self._ctx = None
 
     def ctx(self) -> CheckContext:
@@ -51,7 +51,7 @@ class Env:
                 now=self.now,
                 incident=s.id,
                 plan=self.plan,
-                config=self.config,
+                config=s.settings,  # the site settings the incident started with
                 opened_at=clock.from_iso(s.opened_at) if s.opened_at else None,
             )
         return self._ctx

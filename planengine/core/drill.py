@@ -90,17 +90,12 @@ class Drill:
 
 
 def _resolve_plan(ref, drill_path, engine):
-    """A plan id on the plan path, or a path (as given, then relative to the drill file)."""
-    from planengine.core.engine import PlanNotFound
-
-    try:
-        return engine.resolve_plan(ref)
-    except PlanNotFound:
+    """A plan id on the plan path, or a path: relative to the drill file first, then as given."""
+    if os.sep in ref or ref.endswith((".yaml", ".yml")):
         here = os.path.join(os.path.dirname(os.path.abspath(drill_path)), ref)
-        for cand in (here, here + ".yaml"):
-            if os.path.isfile(cand):
-                return cand
-        raise
+        if os.path.isfile(here):
+            return here
+    return engine.resolve_plan(ref)
 
 
 def load_drill(path, engine, text=None, plan=None) -> Drill:
@@ -238,7 +233,8 @@ class _DrillBuilder:
                 self.err(vpath, f"step '{value}' is a decision: write `decide: {value}` with `answer:`")
             command, args = "done", {"step": value, "note": raw.get("note"), "by": by}
         elif verb == "ack":
-            self.step(value, vpath)
+            if value is not None:  # `ack: null`: an order that names no step (`plan ack INC --by X`)
+                self.step(value, vpath)
             command, args = "ack", {"step": value, "by": by}
         elif verb == "decide":
             if isinstance(value, dict):
@@ -437,9 +433,6 @@ def run_drill(
             state = _wait(state, end)
         state = fire_until(state, end, inclusive=True)
         state = w.flush(state)
-        if pace is None:
-            # The simulated clock stopped at ENDEX: wall-clock `plan tick` must not fire what is left.
-            store.conn.execute("DELETE FROM timers WHERE incident=?", (run.incident,))
         run.state = state
 
     if pace is None:
@@ -648,14 +641,6 @@ def _muster(state, st, tz) -> dict:
     full_at = st.strength_at or (st.done_at if st.status == "done" else None)
     took = _secs(st.activated_at, full_at)
     first = _secs(st.activated_at, st.first_arrival_at)
-    end = st.done_at or state.closed_at
-    counted = any(
-        c["role"] == st.role
-        and c.get("count") is not None
-        and c["at"] >= st.activated_at
-        and (end is None or c["at"] <= end)
-        for c in state.checkins
-    )
     limit = st.limit_seconds
     return {
         "role": st.role,
@@ -665,7 +650,7 @@ def _muster(state, st, tz) -> dict:
         "met": took is not None and (limit is None or took <= limit),
         "first_arrival_seconds": first,
         "strength": st.strength,
-        "count": st.count if counted else None,
+        "count": st.count if st.counted else None,
         "first_arrival_at": local(st.first_arrival_at, tz),
         "full_strength_at": local(full_at, tz),
     }
@@ -714,7 +699,7 @@ def replay(engine, incident_id) -> dict:
     store = engine.store
     row = store.require_incident(incident_id)
     plan = engine.plan_for(row["plan_sha"])
-    runner = Runner(plan, engine.registry, engine.config)
+    runner = Runner(plan, engine.registry)
     state = runner.new_state(incident_id)
     problems = []
     replayed = []
@@ -776,8 +761,72 @@ def replay(engine, incident_id) -> dict:
 # -- extract ----------------------------------------------------------------
 
 
-def extract(engine, incident_id, drill_id=None) -> str:
-    """A drill script (YAML text) that re-enacts a recorded incident's commands."""
+def _source_sha(path):
+    """sha256 of a plan file as the loader computes it (BOM dropped), or None if unreadable."""
+    import hashlib
+
+    try:
+        with open(path, "rb") as fh:
+            text = fh.read().decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _plan_ref(engine, plan, stored_path, drill_path):
+    """``(ref, comment lines)``: a ``plan:`` value that load_drill resolves to the very source ``plan`` was.
+
+    First the plan id, when the plan path finds this very source; then the file
+    the incident was started from (relative to the drill file, else absolute),
+    when it still holds this source. Otherwise the id, with a warning comment:
+    the drill will run against whatever the plan path holds.
+    """
+    from planengine.core.engine import PlanNotFound
+
+    def resolves(ref):
+        try:
+            return _resolve_plan(ref, drill_path, engine)
+        except PlanNotFound:
+            return None
+
+    on_path = resolves(plan.id)
+    if on_path is not None and _source_sha(on_path) == plan.sha256:
+        return plan.id, []
+    if stored_path and _source_sha(stored_path) == plan.sha256:
+        target = os.path.abspath(stored_path)
+        refs = []
+        try:
+            refs.append(os.path.relpath(target, os.path.dirname(os.path.abspath(drill_path))))
+        except ValueError:  # another drive (Windows)
+            pass
+        refs.append(target)
+        for ref in refs:
+            found = resolves(ref)
+            if found is not None and _source_sha(found) == plan.sha256:
+                return ref, []
+    ran = f"v{plan.version}, sha256 {plan.sha256[:12]}"
+    if on_path is not None:
+        try:
+            version = read(on_path).data.get("version", "?")
+        except (SourceError, AttributeError):
+            version = "?"
+        now = f"{on_path} (v{version}, sha256 {(_source_sha(on_path) or '?')[:12]})"
+        why = f"plan '{plan.id}' on disk is now {now}"
+    else:
+        why = f"plan '{plan.id}' was not found on the plan path"
+    why = " ".join(f"{why}, not the source this incident ran ({ran}, from {stored_path or '?'}).".splitlines())
+    return plan.id, [
+        f"# WARNING: {why}",
+        "# The drill runs against the plan on disk; restore that version to re-enact the incident exactly.",
+    ]
+
+
+def extract(engine, incident_id, drill_id=None, output=None) -> str:
+    """A drill script (YAML text) that re-enacts a recorded incident's commands.
+
+    ``output`` is where the script will be written (None or "-": stdout, read
+    from the working directory); a plan file is named relative to it.
+    """
     import yaml
 
     from planengine.core.facts import FactError, coerce_fact
@@ -785,6 +834,9 @@ def extract(engine, incident_id, drill_id=None) -> str:
     store = engine.store
     row = store.require_incident(incident_id)
     plan = engine.plan_for(row["plan_sha"])
+    stored_path = store.plan_source(row["plan_sha"])[0]
+    drill_path = output if output and output != "-" else "<extract>"
+    plan_ref, warning = _plan_ref(engine, plan, stored_path, drill_path)
     commands = store.commands(incident_id)
     start_cmd = commands[0]
     t0 = start_cmd["at"]
@@ -831,9 +883,7 @@ def extract(engine, incident_id, drill_id=None) -> str:
         elif name == "close":
             inj["close"] = a.get("outcome")
         elif name == "ack":
-            if not a.get("step"):
-                continue
-            inj["ack"] = a["step"]
+            inj["ack"] = a.get("step")  # None (`ack: null`): an order that names no step
         elif name == "decide":
             inj["decide"] = a["step"]
             inj["answer"] = a["answer"]
@@ -850,8 +900,9 @@ def extract(engine, incident_id, drill_id=None) -> str:
         f"# Extracted from incident {incident_id} (plan {plan.id} v{plan.version}, sha256 {plan.sha256[:12]}).",
         "# Times are offsets from the incident's opening; timers and notifications are not injects:",
         "# the engine fires them again by itself. Use --start to shift the exercise.",
+        *warning,
         f"drill: {flow(did)}",
-        f"plan: {flow(plan.id)}",
+        f"plan: {flow(plan_ref)}",
         f"title: {flow(title)}",
         f"start: {flow(start_local)}",
     ]

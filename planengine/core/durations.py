@@ -8,6 +8,14 @@ _COMPACT = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 _ISO = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
 _UNITS = (86400, 3600, 60, 1)
 
+# No time limit in a contingency plan comes near ten years: the longest in the
+# statutes the bundled plans cite, 信访工作条例 (2022), is 60 days to handle a
+# petition, extendable by at most 30.
+# Anything longer is a typo, and would overflow datetime arithmetic
+# (timedelta stops at 999999999 days) long before it meant anything.
+MAX_DAYS = 3660
+MAX_SECONDS = MAX_DAYS * 86400
+
 
 class DurationError(ValueError):
     pass
@@ -25,7 +33,21 @@ def parse(text) -> int:
     m = _COMPACT.match(s) if s and not s.startswith("P") else _ISO.match(s)
     if not s or not m or not any(m.groups()) or s in ("P", "PT") or s.endswith("T"):
         raise DurationError(f"bad duration {text!r}: write e.g. 45s, 30m, 1h30m, 7d or PT30M")
-    return sum(int(g) * u for g, u in zip(m.groups(), _UNITS) if g)
+    groups = [(g.lstrip("0") or "0", u) for g, u in zip(m.groups(), _UNITS) if g]
+    if any(len(g) > 12 for g, _ in groups):  # int() of thousands of digits is itself refused
+        seconds = MAX_SECONDS + 1
+    else:
+        seconds = sum(int(g) * u for g, u in groups)
+    if seconds > MAX_SECONDS:
+        raise DurationError(
+            f"duration {_short(s)} is longer than {MAX_DAYS} days (about ten years): no contingency-plan"
+            " time limit is that long (信访工作条例's longest is 60 days + 30)"
+        )
+    return seconds
+
+
+def _short(s: str) -> str:
+    return repr(s if len(s) <= 24 else s[:20] + "...")
 
 
 def format(seconds: int) -> str:

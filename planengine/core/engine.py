@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 from zoneinfo import ZoneInfo
 
 from planengine.core import clock as clocks
 from planengine.core.incident import fold
 from planengine.core.runner import Command, Refused, Runner
 from planengine.core.store import Store, StoreError
+
+INCIDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
+SITE_ONLY_KEYS = ("notifiers", "routes", "people", "timezone")
 
 
 class PlanNotFound(Exception):
@@ -81,6 +85,14 @@ class Engine:
             self._config = load_config(self.config_path)
         return self._config
 
+    def settings(self) -> dict:
+        """The site configuration that checks may read: all but delivery (notifiers, routes, people)."""
+        return {k: v for k, v in self.config.items() if k not in SITE_ONLY_KEYS}
+
+    def timezone(self):
+        """The site's timezone for times typed without an offset where no plan applies (`plan tick --now`)."""
+        return ZoneInfo(str(self.config.get("timezone") or "Asia/Shanghai"))
+
     # -- plans ------------------------------------------------------------
 
     def plan_files(self):
@@ -139,7 +151,7 @@ class Engine:
     def runner(self, plan) -> Runner:
         r = self._runners.get(plan.sha256)
         if r is None:
-            r = self._runners[plan.sha256] = Runner(plan, self.registry, self.config)
+            r = self._runners[plan.sha256] = Runner(plan, self.registry)
         return r
 
     # -- time -------------------------------------------------------------
@@ -164,12 +176,17 @@ class Engine:
             if incident_id is None:
                 day = clocks.from_iso(at_iso).astimezone(ZoneInfo(plan.timezone)).strftime("%Y%m%d")
                 incident_id = store.next_incident_id(f"{'DRL' if kind == 'drill' else 'INC'}-{day}-")
+            elif not INCIDENT_ID.fullmatch(incident_id):
+                raise Refused(f"incident id {incident_id!r}: use letters, digits and - _ . : (e.g. INC-2026-017)")
             elif store.incident_row(incident_id) is not None:
                 raise Refused(f"incident '{incident_id}' already exists")
             state = runner.new_state(incident_id)
             args = {"facts": dict(facts or {}), "kind": kind}
             if drill:  # drill id/title, and the pace of a live-paced run (see core/drill.py)
                 args["drill"] = drill
+            settings = self.settings()
+            if settings:  # checks read these; kept with the incident so replay is exact
+                args["settings"] = settings
             cmd = Command("start", at_iso, actor, args)
             events = runner.execute(state, cmd)
             store.save_plan(plan, at_iso)
@@ -195,8 +212,6 @@ class Engine:
 
                 at = paced_now(state.drill["pace"], self.clock.now())  # a live-paced drill runs on drill time
             at_iso = self.at(at, plan.timezone)
-            if at is None and state.last_at and at_iso < state.last_at:
-                at_iso = state.last_at  # "now" never falls before what the log already holds
             cmd = Command(name, at_iso, actor, dict(args or {}))
             prev_seq, prev_hash, timers = state.seq, state.last_hash, dict(state.timers)
             events = runner.execute(state, cmd)

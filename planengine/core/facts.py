@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 _TRUE = {"true", "yes", "y", "1", "是", "on"}
 _FALSE = {"false", "no", "n", "0", "否", "off"}
 
@@ -26,7 +28,7 @@ def coerce_value(name, ftype, value, enum=None, strict=True, lo=None, hi=None):
             if isinstance(value, bool):
                 raise ValueError
             out = value if isinstance(value, (int, float)) else float(str(value).strip())
-            if isinstance(out, float) and out != out:
+            if isinstance(out, float) and not math.isfinite(out):  # inf, nan, 1e400: not JSON
                 raise ValueError
         elif ftype == "boolean":
             if isinstance(value, bool):
@@ -46,11 +48,20 @@ def coerce_value(name, ftype, value, enum=None, strict=True, lo=None, hi=None):
         raise FactError(f"fact '{name}': {value!r} is not {article} {ftype}") from None
     if enum and out not in enum:
         raise FactError(f"fact '{name}': {out!r} is not one of {', '.join(map(str, enum))}")
-    if lo is not None and out < lo:
-        raise FactError(f"fact '{name}': {out!r} is below the minimum {lo}")
-    if hi is not None and out > hi:
-        raise FactError(f"fact '{name}': {out!r} is above the maximum {hi}")
+    if lo is not None or hi is not None:
+        # bounds apply to integer and number facts only (the loader refuses them on
+        # others); never let a bad plan turn into a TypeError at `plan set` time
+        if not all(_is_num(x) for x in (out, lo, hi) if x is not None):
+            raise FactError(f"fact '{name}': min and max apply only to integer and number facts")
+        if lo is not None and out < lo:
+            raise FactError(f"fact '{name}': {out!r} is below the minimum {lo}")
+        if hi is not None and out > hi:
+            raise FactError(f"fact '{name}': {out!r} is above the maximum {hi}")
     return out
+
+
+def _is_num(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
 def coerce_fact(plan, name, value):

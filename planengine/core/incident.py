@@ -35,6 +35,7 @@ class StepState:
         "first_arrival_at",
         "strength_at",
         "acks",
+        "counted",
     )
 
     def __init__(
@@ -62,6 +63,7 @@ class StepState:
         self.first_arrival_at = None
         self.strength_at = None  # when the checked-in head count reached strength
         self.acks = []
+        self.counted = False  # some check-in gave a head count
 
     def __repr__(self):
         return f"StepState({self.id!r}, {self.status!r}, due_at={self.due_at!r}, done_at={self.done_at!r})"
@@ -78,6 +80,7 @@ class IncidentState:
         "title",
         "kind",
         "drill",
+        "settings",
         "timezone",
         "opened_at",
         "closed_at",
@@ -104,6 +107,7 @@ class IncidentState:
         self.plan_version = 0
         self.kind = "live"
         self.drill = None  # drill id/title (and the pace of a live-paced run) for kind "drill"
+        self.settings = {}  # the site settings checks read, as they were when the incident started
         self.timezone = "UTC"
         self.opened_at = self.closed_at = self.outcome = None
         self.phase = self.phase_entered_at = None
@@ -132,6 +136,7 @@ def _started(s, at, actor, d):
     s.title = d.get("title", "")
     s.kind = d.get("kind", "live")
     s.drill = d.get("drill")
+    s.settings = d.get("settings") or {}
     s.timezone = d.get("timezone", "UTC")
     s.levels = d.get("levels", [])
     s.opened_at = at
@@ -147,6 +152,8 @@ def _level_changed(s, at, actor, d):
 
 
 def _phase_entered(s, at, actor, d):
+    for key in [k for k in s.timers if k.startswith("after:")]:
+        del s.timers[key]  # the phase left takes its `after:` timers with it
     s.phase = d["phase"]
     s.phase_entered_at = at
     s.phase_seq = s.seq
@@ -171,6 +178,10 @@ def _step_activated(s, at, actor, d):
     s.steps[st.id] = st
     if st.due_at and st.key:
         s.timers[st.key] = st.due_at
+    if st.muster:
+        for c in s.checkins:
+            if c["role"] == st.role and c["at"] >= (s.phase_entered_at or ""):
+                _count(st, c)
 
 
 def _step_done(s, at, actor, d):
@@ -191,16 +202,25 @@ def _step_skipped(s, at, actor, d):
 
 
 def _checkin(s, at, actor, d):
-    s.checkins.append({"at": at, "role": d["role"], "count": d.get("count"), "by": d.get("by")})
+    checkin = {"at": at, "role": d["role"], "count": d.get("count"), "by": d.get("by")}
+    s.checkins.append(checkin)
     for st in s.steps.values():
         if st.muster and st.role == d["role"] and st.status == "pending":
-            count = d.get("count")
-            st.count += count or 0
-            if st.first_arrival_at is None:
-                st.first_arrival_at = at
-            full = count is None or not st.strength or st.count >= st.strength
-            if st.strength_at is None and full:
-                st.strength_at = at
+            _count(st, checkin)
+
+
+def _count(st, checkin):
+    """Add a check-in to a muster step. A team already there when the step
+    activated (or a back-dated check-in) counts as arriving at activation."""
+    at = max(checkin["at"], st.activated_at)
+    count = checkin["count"]
+    st.count += count or 0
+    st.counted |= count is not None
+    if st.first_arrival_at is None:
+        st.first_arrival_at = at
+    full = count is None or not st.strength or st.count >= st.strength
+    if st.strength_at is None and full:
+        st.strength_at = at
 
 
 def _step_overdue(s, at, actor, d):

@@ -6,7 +6,9 @@ cycles, checks and types are checked here. Every problem carries file:line:col.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import os
 import re
 
 from planengine.core import durations
@@ -51,6 +53,9 @@ def load_plan(path: str, registry=None, text: str | None = None, check_schema: b
     plan, problems = _Builder(src, registry).build()
     if problems:
         raise SourceError(sorted(problems, key=lambda p: (p.line, p.col)))
+    if text is None:
+        # an incident stores the path with the source: make it mean the same file from any directory
+        plan = dataclasses.replace(plan, path=os.path.abspath(path))
     return plan
 
 
@@ -62,7 +67,12 @@ class _Builder:
         self.facts = set((self.d.get("facts") or {}).keys())
         self.roles = set((self.d.get("roles") or {}).keys())
         self.phases = set(self.d["phases"].keys())
+        # levels may be written as integers ([1, 2, 3]); they are names, compared as strings
         self.levels = tuple(str(x) for x in self.d.get("levels") or ())
+        for i, lvl in enumerate(self.levels):
+            if lvl in self.levels[:i]:
+                self.err(("levels", i), f"duplicate level '{lvl}'")
+        self.fact_enums: dict = {}  # fact id -> enum values as the fact's type
         self.step_ids: dict = {}
         for pid, ph in self.d["phases"].items():
             for i, s in enumerate((ph or {}).get("steps") or []):
@@ -197,7 +207,8 @@ class _Builder:
 
     def _typed(self, fact, name, value, path):
         try:
-            return coerce_value(name, fact.get("type", "string"), value, enum=fact.get("enum"), strict=False)
+            enum = self.fact_enums.get(name)
+            return coerce_value(name, fact.get("type", "string"), value, enum=enum, strict=False)
         except FactError as e:
             self.err(path, str(e))
             return value
@@ -287,26 +298,57 @@ class _Builder:
     def _fact(self, fid, raw):
         path = ("facts", fid)
         ftype = raw.get("type", "string")
+        lo, hi = raw.get("min"), raw.get("max")
+        if ftype not in ("integer", "number"):
+            for key in ("min", "max"):
+                if raw.get(key) is not None:
+                    article = "an" if ftype[0] in "aeiou" else "a"
+                    self.err(
+                        path + (key,),
+                        f"fact '{fid}' is {article} {ftype}: `{key}:` applies to integer or number facts only",
+                    )
+            lo = hi = None
+        elif lo is not None and hi is not None and lo > hi:
+            self.err(path + ("min",), f"fact '{fid}': min {lo} is above max {hi}")
+        enum = self._enum(fid, ftype, raw.get("enum") or (), lo, hi, path + ("enum",))
+        self.fact_enums[fid] = enum
         default = raw.get("default")
         if default is not None:
             try:
-                default = coerce_value(
-                    fid, ftype, default, enum=raw.get("enum"), strict=False, lo=raw.get("min"), hi=raw.get("max")
-                )
+                default = coerce_value(fid, ftype, default, enum=enum, strict=False, lo=lo, hi=hi)
             except FactError as e:
                 self.err(path + ("default",), str(e))
         return Fact(
             id=fid,
             type=ftype,
             title=raw.get("title", ""),
-            min=raw.get("min"),
-            max=raw.get("max"),
-            enum=tuple(raw.get("enum") or ()),
+            min=lo,
+            max=hi,
+            enum=enum,
             default=default,
             required=bool(raw.get("required", False)),
             unit=raw.get("unit", ""),
             loc=self.loc(path, key=True),
         )
+
+    def _enum(self, fid, ftype, items, lo, hi, path) -> tuple:
+        """The enum's values as the fact's type, so `--set k=1` matches `enum: [1]` on a string fact."""
+        out = []
+        for i, item in enumerate(items):
+            if ftype == "string" and (item is None or isinstance(item, bool)):
+                # YAML reads yes/no/on/off/null as booleans or null, not the words
+                self.err(path + (i,), f"fact '{fid}': enum value {item!r} is not a string: write it in quotes")
+                continue
+            try:
+                value = coerce_value(fid, ftype, item, strict=False, lo=lo, hi=hi)
+            except FactError as e:
+                self.err(path + (i,), f"{e} (enum value)")
+                continue
+            if value in out:
+                self.err(path + (i,), f"fact '{fid}': duplicate enum value {value!r}")
+                continue
+            out.append(value)
+        return tuple(out)
 
     def _role(self, rid, raw):
         people = tuple(

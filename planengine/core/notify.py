@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 
 MAX_ATTEMPTS = 3
+CLAIM_TIMEOUT = 300  # seconds after which a claim by a sender that died is taken over
 
 
 def channels_for(config, role):
@@ -32,27 +33,34 @@ def _sender(engine, channel, cache):
 
 
 def deliver(engine, now=None) -> int:
+    """Send every queued notification once; returns how many were delivered.
+
+    A notification is claimed before it is sent, so watchers running side by
+    side never send it twice; a claim older than ``CLAIM_TIMEOUT`` seconds
+    belongs to a sender that died and is taken over. If the outcome cannot be
+    written to the incident's log, the row is marked ``unrecorded`` (it was
+    sent; it is not sent again) and the reason is kept in ``last_error``.
+    """
+    from datetime import timedelta
+
     from planengine.core import clock
 
     store = engine.store
-    rows = store.queued_notifications()
-    if not rows:
-        return 0
-    now_iso = clock.to_iso(now or engine.clock.now())
+    now_dt = now or engine.clock.now()
+    now_iso = clock.to_iso(now_dt)
+    stale = clock.to_iso(now_dt - timedelta(seconds=CLAIM_TIMEOUT))
     senders: dict = {}
     delivered = 0
-    for key, incident, roles, message, queued_at, attempts in rows:
-        with store.transaction():
-            claimed = store.conn.execute(
-                "UPDATE outbox SET status='sending' WHERE key=? AND status='queued'", (key,)
-            ).rowcount
-        if not claimed:
+    for key, incident, roles, message, queued_at, attempts in store.queued_notifications(stale):
+        if not store.claim_notification(key, now_iso, stale):
             continue
         row = store.incident_row(incident) or {}
-        results = []
-        for role in json.loads(roles):
-            for channel in channels_for(engine.config, role):
-                payload = {
+        results = [
+            _send(
+                engine,
+                senders,
+                channel,
+                {
                     "key": f"{key}:{role}:{channel}",
                     "incident": incident,
                     "plan": row.get("plan"),
@@ -60,18 +68,32 @@ def deliver(engine, now=None) -> int:
                     "to": channel,
                     "message": message,
                     "at": queued_at,
-                }
-                try:
-                    _sender(engine, channel, senders)(payload)
-                    results.append({"role": role, "channel": channel, "ok": True})
-                except Exception as e:
-                    results.append({"role": role, "channel": channel, "ok": False, "error": f"{type(e).__name__}: {e}"})
+                },
+            )
+            for role in json.loads(roles)
+            for channel in channels_for(engine.config, role)
+        ]
         failed = [r for r in results if not r["ok"]]
         if failed and attempts + 1 < MAX_ATTEMPTS:
             with store.transaction():
                 store.note_attempt(key, failed[0]["error"])
-                store.conn.execute("UPDATE outbox SET status='queued' WHERE key=?", (key,))
+                store.set_notification_status(key, "queued", failed[0]["error"])
             continue
-        engine.command(incident, "deliver", {"key": key, "results": results}, at=now_iso, actor="notifier")
+        # never before it was queued, whatever clock the caller passed (`tick --now`)
+        at = max(now_iso, queued_at)
+        try:
+            engine.command(incident, "deliver", {"key": key, "results": results}, at=at, actor="notifier")
+        except Exception as e:
+            with store.transaction():
+                store.set_notification_status(key, "unrecorded", f"{type(e).__name__}: {e}")
+            continue
         delivered += not failed
     return delivered
+
+
+def _send(engine, senders, channel, payload):
+    try:
+        _sender(engine, channel, senders)(payload)
+        return {"role": payload["role"], "channel": channel, "ok": True}
+    except Exception as e:
+        return {"role": payload["role"], "channel": channel, "ok": False, "error": f"{type(e).__name__}: {e}"}

@@ -44,7 +44,7 @@ class _Tx:
         self.runner, self.state, self.cmd = runner, state, cmd
         self.events: list = []
         self._now = None
-        self.env = Env(state, runner.plan, runner.registry, None, cmd.at, runner.config)
+        self.env = Env(state, runner.plan, runner.registry, None, cmd.at)
 
     @property
     def now(self):
@@ -69,10 +69,9 @@ class _Tx:
 
 
 class Runner:
-    def __init__(self, plan, registry=None, config=None):
+    def __init__(self, plan, registry=None):
         self.plan = plan
         self.registry = registry
-        self.config = config or {}
         self.machine = machine_for(plan)
         self.tz = ZoneInfo(plan.timezone)
         self._step_sensitive = {
@@ -121,7 +120,7 @@ class Runner:
 
     # -- commands ---------------------------------------------------------
 
-    def _cmd_start(self, tx, facts=None, kind="live", drill=None):
+    def _cmd_start(self, tx, facts=None, kind="live", drill=None, settings=None):
         p = self.plan
         typed = self._coerce(facts or {})
         data = {
@@ -135,6 +134,8 @@ class Runner:
         }
         if drill:
             data["drill"] = drill
+        if settings:
+            data["settings"] = settings
         tx.emit("started", data)
         initial = {f.id: f.default for f in p.facts.values() if f.default is not None}
         initial.update(typed)
@@ -158,10 +159,7 @@ class Runner:
         spec = self.plan.step(step)
         if spec.decision:
             raise Refused(f"step '{step}' is a decision: answer it with `plan decide` ({' / '.join(spec.decision)})")
-        if spec.check is not None and not evaluate(spec.check, tx.env):
-            ctx = tx.env._ctx
-            why = f": {'; '.join(ctx.reasons)}" if ctx is not None and ctx.reasons else ""
-            raise Refused(f"step '{step}' cannot be done: check '{spec.check.name}' does not pass{why}")
+        self._require_check(tx, spec)
         data = {"step": step, "by": by or tx.cmd.actor}
         if note:
             data["note"] = note
@@ -176,9 +174,17 @@ class Runner:
             raise Refused(f"step '{step}' is not a decision step")
         if answer not in spec.decision:
             raise Refused(f"step '{step}': answer must be one of {', '.join(spec.decision)}")
+        self._require_check(tx, spec)
         tx.emit("decision", {"step": step, "answer": answer, "by": by})
         tx.emit("step_done", {"step": step, "by": by})
         self._settle(tx)
+
+    def _require_check(self, tx, spec):
+        """A step's `check:` must pass when it is done or decided."""
+        if spec.check is not None and not evaluate(spec.check, tx.env):
+            ctx = tx.env._ctx
+            why = f": {'; '.join(ctx.reasons)}" if ctx is not None and ctx.reasons else ""
+            raise Refused(f"step '{spec.id}' cannot be done: check '{spec.check.name}' does not pass{why}")
 
     def _cmd_checkin(self, tx, role, count=None, by=None):
         if role not in self.plan.roles:
@@ -221,8 +227,11 @@ class Runner:
                 data[k] = v
         tx.emit("note", data)
 
+    def _missing_facts(self, state):
+        return [f.id for f in self.plan.facts.values() if f.required and state.facts.get(f.id) is None]
+
     def _cmd_close(self, tx, outcome=None):
-        missing = [f.id for f in self.plan.facts.values() if f.required and tx.state.facts.get(f.id) is None]
+        missing = self._missing_facts(tx.state)
         if missing:
             raise Refused(f"cannot close: required facts not recorded: {', '.join(missing)} (use `plan set`)")
         self._skip_pending(tx, "closed")
@@ -306,8 +315,13 @@ class Runner:
             data["timers"] = timers
         tx.emit("phase_entered", data)
         self._run_actions(tx, phase.enter, reason=f"enter:{phase_id}")
-        if phase.final:
-            tx.emit("closed", {"outcome": phase_id})
+        self._close_if_final(tx)
+
+    def _close_if_final(self, tx):
+        """A final phase closes the incident once every required fact is recorded."""
+        s = tx.state
+        if not s.closed_at and self.plan.phases[s.phase].final and not self._missing_facts(s):
+            tx.emit("closed", {"outcome": s.phase})
 
     def _skip_pending(self, tx, reason):
         for st in list(tx.state.steps.values()):
@@ -319,8 +333,8 @@ class Runner:
         progressed = False
         for spec in self.plan.phases[s.phase].steps:
             st = s.steps.get(spec.id)
-            if st is not None and (st.status == "done" or st.activation_seq > s.phase_seq):
-                continue
+            if st is not None and st.activation_seq > s.phase_seq:
+                continue  # already active in this visit of the phase
             if spec.needs and any(_not_done(s.steps.get(n)) for n in spec.needs):
                 continue
             if spec.if_ is not None and not evaluate(spec.if_, tx.env):
@@ -342,10 +356,14 @@ class Runner:
             if role is not None and role.strength:
                 data["strength"] = role.strength
         tx.emit("step_activated", data)
+        st = tx.state.steps[spec.id]
+        if st.muster and st.strength_at:  # the team was already there
+            tx.emit("step_done", {"step": spec.id, "by": None, "muster": True})
 
     def _settle(self, tx):
         s = tx.state
         for _ in range(MAX_SETTLE):
+            self._close_if_final(tx)
             if s.closed_at:
                 return
             progressed = self._activate(tx)

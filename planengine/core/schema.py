@@ -7,6 +7,7 @@ these, and `plan schema` prints them for editors.
 from __future__ import annotations
 
 ID = r"^[a-z][a-z0-9_]*$"
+INT32_MAX = 2147483647  # plan versions: far beyond any real count, and safe in SQLite and JSON everywhere
 DURATION = {
     "description": "45s, 30m, 1h30m, 7d or ISO 8601 (PT30M)",
     "anyOf": [{"type": "string"}, {"const": 0}],
@@ -28,7 +29,7 @@ CONDITION = {
         "lt": {"type": "number"},
         "lte": {"type": "number"},
         "in": {"type": "array"},
-        "level_at_least": {"type": "string"},
+        "level_at_least": {"type": ["string", "integer"], "description": "a level named in `levels:`"},
         "step": {"type": "string"},
         "is": {"enum": ["done", "overdue", "pending", "skipped", "late", "active"]},
         "answer": {"type": "string"},
@@ -221,7 +222,12 @@ PLAN_SCHEMA = {
     "properties": {
         "id": {"type": "string", "pattern": ID},
         "title": {"type": "string"},
-        "version": {"type": "integer", "minimum": 1},
+        "version": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": INT32_MAX,
+            "description": "1, 2, 3 ... (stored as an SQLite INTEGER)",
+        },
         "lang": {"enum": ["zh", "en"]},
         "timezone": {"type": "string"},
         "daytime": {"type": "string", "pattern": r"^\d{1,2}:\d{2}-\d{1,2}:\d{2}$"},
@@ -258,7 +264,10 @@ INJECT = {
         "event": {"type": "string", "description": "a plan event"},
         "note": {"type": "string", "description": "a log entry; with `done:` the remark recorded with the step"},
         "close": {"type": ["string", "boolean", "null"], "description": "close the incident (outcome text)"},
-        "ack": {"type": "string", "description": "a step id: the order was received"},
+        "ack": {
+            "type": ["string", "null"],
+            "description": "a step id: the order was received; null for an order that names no step",
+        },
         "decide": {
             "description": "a decision step id (with `answer`), or {step, answer}",
             "anyOf": [

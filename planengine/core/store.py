@@ -13,7 +13,7 @@ import os
 import sqlite3
 from contextlib import contextmanager
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 30_000
 
 
@@ -116,7 +116,12 @@ def _migrate_1(db):
     db["outbox"].create_index(["status"])
 
 
-MIGRATIONS = {1: _migrate_1}
+def _migrate_2(db):
+    # who claimed a notification for sending, and when (a dead sender's claim goes stale)
+    db["outbox"].add_column("claimed_at", str)
+
+
+MIGRATIONS = {1: _migrate_1, 2: _migrate_2}
 
 
 class Store:
@@ -208,8 +213,12 @@ class Store:
             raise StoreError(f"no incident '{incident_id}' in {self.path}")
         return row
 
-    def incident_ids(self, open_only=True):
-        sql = "SELECT id FROM incidents" + (" WHERE closed_at IS NULL" if open_only else "") + " ORDER BY opened_at, id"
+    def incident_ids(self, open_only=True, drills=False):
+        """Incident ids, oldest first: open ones only, and live ones only unless ``drills``."""
+        where = [w for w, on in (("closed_at IS NULL", open_only), ("kind != 'drill'", not drills)) if on]
+        sql = (
+            "SELECT id FROM incidents" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY opened_at, id"
+        )
         return [r[0] for r in self.conn.execute(sql)]
 
     def next_incident_id(self, prefix: str) -> str:
@@ -314,13 +323,12 @@ class Store:
             )
         conn.executemany("INSERT INTO events VALUES (?,?,?,?,?,?,?,?)", rows)
         conn.executemany("INSERT INTO commands VALUES (?,?,?,?,?,?,?,?)", commands)
-        after = state.timers
-        gone = [(incident, k) for k in timers_before if k not in after]
-        added = [(incident, k, d) for k, d in after.items() if k not in timers_before]
-        if gone:
-            conn.executemany("DELETE FROM timers WHERE incident=? AND key=?", gone)
-        if added:
-            conn.executemany("INSERT OR REPLACE INTO timers(incident, key, due_at) VALUES (?,?,?)", added)
+        if state.kind == "drill":
+            # A drill is driven by its runner on drill time: `plan tick` must not fire its
+            # timers on wall time, and its notifications must not reach real people.
+            queued = done = ()
+        else:
+            self._sync_timers(incident, timers_before, state.timers)
         if queued:
             conn.executemany(
                 "INSERT OR IGNORE INTO outbox(key, incident, roles, message, queued_at, status, attempts)"
@@ -337,6 +345,15 @@ class Store:
 
     # -- timers and outbox ------------------------------------------------
 
+    def _sync_timers(self, incident, before, after):
+        """The timers table mirrors the pending timers of each incident's state."""
+        gone = [(incident, k) for k in before if k not in after]
+        added = [(incident, k, d) for k, d in after.items() if k not in before]
+        if gone:
+            self.conn.executemany("DELETE FROM timers WHERE incident=? AND key=?", gone)
+        if added:
+            self.conn.executemany("INSERT OR REPLACE INTO timers(incident, key, due_at) VALUES (?,?,?)", added)
+
     def due_timers(self, now_iso, limit=10_000):
         """(key, incident, due_at) of timers due at or before now, oldest first."""
         return self.conn.execute(
@@ -344,12 +361,28 @@ class Store:
             (now_iso, limit),
         ).fetchall()
 
-    def queued_notifications(self, limit=1000):
+    def queued_notifications(self, stale_before, limit=1000):
+        """Notifications to send: queued ones, and claims older than ``stale_before`` (a sender died)."""
         return self.conn.execute(
             "SELECT key, incident, roles, message, queued_at, attempts FROM outbox WHERE status='queued'"
-            " ORDER BY queued_at, key LIMIT ?",
-            (limit,),
+            " OR (status='sending' AND claimed_at < ?) ORDER BY queued_at, key LIMIT ?",
+            (stale_before, limit),
         ).fetchall()
+
+    def claim_notification(self, key, now_iso, stale_before) -> bool:
+        """Take a notification for sending; False when another sender holds it."""
+        with self.transaction():
+            return (
+                self.conn.execute(
+                    "UPDATE outbox SET status='sending', claimed_at=? WHERE key=?"
+                    " AND (status='queued' OR (status='sending' AND claimed_at < ?))",
+                    (now_iso, key, stale_before),
+                ).rowcount
+                == 1
+            )
+
+    def set_notification_status(self, key, status, error=None):
+        self.conn.execute("UPDATE outbox SET status=?, last_error=? WHERE key=?", (status, error, key))
 
     def note_attempt(self, key, error):
         self.conn.execute("UPDATE outbox SET attempts=attempts+1, last_error=? WHERE key=?", (error, key))

@@ -79,11 +79,20 @@ def test_sensitive_period_raises_the_level(plan):
 
 
 def test_a_broken_calendar_is_one_clear_error_and_changes_nothing(plan):
-    plan("start", "mass_petition", "--set", "crowd_size=60", "--id", "INC-3")
-    before = json.loads(plan("status", "INC-3").output)
     config = "mass_petition:\n  sensitive_periods: 2026-03-03\n"
-    result = plan("set", "INC-3", "crowd_size=120", config=config)
+    result = plan("start", "mass_petition", "--set", "crowd_size=60", "--id", "INC-3", config=config)
     assert result.exit_code == 1
     assert "mass_petition.response_level" in result.output
     assert "Traceback" not in result.output
-    assert json.loads(plan("status", "INC-3").output) == before
+    assert plan("status", "INC-3").exit_code == 1, "nothing was stored"
+
+
+def test_an_incident_keeps_the_calendar_it_started_with(plan):
+    """Like its plan version, an incident keeps the site settings it opened under, so replay is exact."""
+    config = "mass_petition:\n  sensitive_periods:\n    - {from: 2026-03-03, to: 2026-03-15, name: 两会}\n"
+    at = "2026-03-05T21:00:00+08:00"
+    started = plan("start", "mass_petition", "--set", "crowd_size=60", "--at", at, "--id", "INC-4", config=config)
+    assert json.loads(started.output)["level"] == "II"
+    later = plan("set", "INC-4", "crowd_size=61", "--at", "2026-03-05T21:10:00+08:00", config="{}\n")
+    assert json.loads(later.output)["level"] == "II", "the calendar is not re-read from today's planengine.yaml"
+    assert plan("replay", "INC-4", config="{}\n").exit_code == 0

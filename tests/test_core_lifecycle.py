@@ -1,0 +1,153 @@
+"""Incident lifecycle rules found in review: phase timers, final phases, musters,
+re-entry, decisions, site time, drills kept apart from live operations, delivery."""
+
+from __future__ import annotations
+
+import sqlite3
+
+CALM = "      - event: dispersed\n        to: closed\n"
+CALM_BACK = CALM + "      - event: calm\n        to: reported\n"
+
+
+def with_calm(ws):
+    return ws.plan(ws.PLAN.replace(CALM, CALM_BACK))
+
+
+def test_phase_after_timer_does_not_fire_once_the_phase_is_left(ws):
+    ws.start(plan=with_calm(ws))
+    ws.json("event", "INC-1", "activate", "--at", ws.t("10:05"))  # 2h reminder due 12:05
+    ws.json("event", "INC-1", "calm", "--at", ws.t("10:30"))
+    ws.ok("tick", "--now", ws.t("13:00"))
+    assert ws.kinds(kind="reminder") == []
+    assert not [e for e in ws.kinds(kind="notify_queued") if "two hours" in e["data"]["message"]]
+
+
+def test_reentering_a_phase_activates_its_steps_again(ws):
+    ws.start(plan=with_calm(ws))
+    for step, at in (("report_up", "10:05"), ("convene", "10:10"), ("brief", "10:15")):
+        s = ws.json("done", "INC-1", step, "--at", ws.t(at))
+    assert s["phase"] == "responding"
+    s = ws.json("event", "INC-1", "calm", "--at", ws.t("10:40"))
+    assert s["phase"] == "reported", "the return is not swallowed by all_done"
+    report = ws.step(s, "report_up")
+    assert report["status"] == "pending"
+    assert ws.dt(report["due_at"]) == ws.dt(ws.t("10:50"))
+
+
+def test_final_phase_closes_only_once_required_facts_are_recorded(ws):
+    plan = ws.plan(ws.PLAN.replace("location:   {type: string}", "location:   {type: string, required: true}"))
+    ws.start(plan=plan)
+    ws.json("event", "INC-1", "activate", "--at", ws.t("10:05"))
+    s = ws.json("event", "INC-1", "dispersed", "--at", ws.t("10:40"))
+    assert s["phase"] == "closed" and s["closed_at"] is None
+    s = ws.json("set", "INC-1", "location=East gate", "--at", ws.t("10:45"))
+    assert ws.dt(s["closed_at"]) == ws.dt(ws.t("10:45"))
+
+
+def test_back_dated_checkin_before_the_muster_step_counts_from_its_activation(ws):
+    ws.start()
+    ws.json("event", "INC-1", "activate", "--at", ws.t("10:30"))
+    s = ws.json("checkin", "INC-1", "team", "--count", "10", "--at", ws.t("10:05"))
+    assert ws.step(s, "muster")["status"] == "done"
+    [muster] = ws.json("drill", "score", "INC-1")["musters"]
+    assert muster["took_seconds"] == 0 and muster["met"] is True
+    assert muster["count"] == 10
+
+
+def test_team_already_on_scene_completes_a_muster_step_that_activates_later(ws):
+    plan = ws.plan(
+        ws.PLAN.replace(
+            "        muster: true\n        within: {day: 15m, night: 25m}",
+            "        muster: true\n        if: {fact: crowd_size, gte: 5}\n        within: {day: 15m, night: 25m}",
+        )
+    )
+    ws.start(plan=plan)
+    ws.json("event", "INC-1", "activate", "--at", ws.t("10:05"))
+    ws.json("checkin", "INC-1", "team", "--count", "10", "--at", ws.t("10:07"))
+    s = ws.json("set", "INC-1", "crowd_size=6", "--at", ws.t("10:10"))
+    muster = ws.step(s, "muster")
+    assert muster["status"] == "done" and muster["count"] == 10
+    assert ws.dt(muster["activated_at"]) == ws.dt(ws.t("10:10"))
+
+
+def test_a_decision_step_must_pass_its_check(ws):
+    plan = ws.plan(
+        ws.PLAN.replace(
+            "      - id: secure\n        role: team\n",
+            "      - id: secure\n        role: team\n        decision: [hold, release]\n"
+            "        check: {check: core.facts_present, args: {facts: [location]}}\n",
+        )
+    )
+    ws.start(plan=plan)
+    ws.json("event", "INC-1", "activate", "--at", ws.t("10:05"))
+    refused = ws.run("decide", "INC-1", "secure", "hold", "--by", "Chen", "--at", ws.t("10:10"))
+    assert refused.exit_code == 1 and "core.facts_present" in refused.stderr
+    ws.json("set", "INC-1", "location=East gate", "--at", ws.t("10:11"))
+    s = ws.json("decide", "INC-1", "secure", "hold", "--by", "Chen", "--at", ws.t("10:12"))
+    assert ws.step(s, "secure")["answer"] == "hold"
+
+
+def test_tick_now_without_offset_is_in_the_site_timezone(ws):
+    ws.start(at="10:00")  # report_up due 10:10 in Asia/Shanghai
+    assert ws.json("tick", "--now", f"{ws.DAY}T10:05")["fired"] == []
+    fired = ws.json("tick", "--now", f"{ws.DAY}T10:11")["fired"]
+    assert [f["key"].split(":")[1] for f in fired] == ["report_up"]
+
+
+def test_incident_ids_must_be_printable(ws):
+    for bad in ("", "   ", "a b", "x/y"):
+        result = ws.run("start", ws.plan(), "--id", bad, "--at", ws.t("10:00"))
+        assert result.exit_code == 1, bad
+    assert ws.count("incidents") == 0
+
+
+DRILL = """\
+drill: lifecycle
+plan: petition.yaml
+start: 2090-03-05T10:00:00+08:00
+injects:
+  - {at: 5m, event: activate}
+  - {at: 9m, checkin: team, count: 4}
+"""
+
+
+def test_drills_leave_nothing_for_tick_or_the_notifiers_and_stay_off_the_live_board(ws):
+    ws.plan()
+    ws.start(incident="LIVE-1")
+    drill = ws.json("drill", "run", ws.write("drill.yaml", DRILL))
+    conn = sqlite3.connect(ws.db)
+    try:
+        rows = conn.execute("SELECT COUNT(*) FROM timers WHERE incident=?", (drill["incident"],)).fetchone()[0]
+        outbox = conn.execute("SELECT COUNT(*) FROM outbox WHERE incident=?", (drill["incident"],)).fetchone()[0]
+    finally:
+        conn.close()
+    assert rows == 0 and outbox == 0
+    events_before = len(ws.events(drill["incident"]))
+    ws.ok("tick", "--now", "2090-03-06T00:00:00+08:00")
+    assert len(ws.events(drill["incident"])) == events_before, "a drill's log is not touched by wall-clock ticks"
+    assert [s["id"] for s in ws.json("status")] == ["LIVE-1"]
+    assert {s["id"] for s in ws.json("status", "--all")} == {"LIVE-1", drill["incident"]}
+
+
+def test_delivery_is_recorded_even_when_tick_is_told_an_earlier_time(ws):
+    ws.start(at="10:00")
+    ws.json("event", "INC-1", "activate", "--at", ws.t("10:05"))  # queues "respond now"
+    out = ws.json("tick", "--now", ws.t("09:00"))
+    assert out["delivered"] == 1 and out["errors"] == {}
+    [delivered] = ws.kinds(kind="notify_delivered")
+    assert ws.dt(delivered["at"]) >= ws.dt(ws.t("10:05"))
+    assert ws.json("tick", "--now", ws.t("09:30"))["delivered"] == 0, "sent once"
+
+
+def test_a_claim_left_by_a_sender_that_died_is_taken_over(ws):
+    ws.start(at="10:00")
+    ws.json("event", "INC-1", "activate", "--at", ws.t("10:05"))
+    conn = sqlite3.connect(ws.db)
+    with conn:
+        conn.execute("UPDATE outbox SET status='sending', claimed_at='2090-03-05T02:06:00Z'")
+    conn.close()
+    assert ws.json("tick", "--now", ws.t("10:08"))["delivered"] == 0, "a fresh claim is respected"
+    ws.ok("tick", "--now", ws.t("10:20"))
+    [queued] = [e for e in ws.kinds(kind="notify_queued") if e["data"]["message"] == "respond now"]
+    [delivered] = [e for e in ws.kinds(kind="notify_delivered") if e["data"]["key"] == queued["data"]["key"]]
+    assert delivered["data"]["results"][0]["ok"], "a claim older than 5 minutes is stale and taken over"
