@@ -26,11 +26,26 @@ BY = click.option("--by", "by", help="Who did it.")
 def start(plan, sets, incident_id, at, by, db, as_json, plans_dir, config_path):
     """Open an incident of PLAN; prints its id and first steps."""
     eng = engine(db, plans_dir, config_path)
+    warn_if_future(at)
     state = eng.start(plan, parse_facts(sets), at=at, incident_id=incident_id, actor=by)
     print_state(state, as_json)
 
 
+def warn_if_future(at):
+    """`--at` back-dates; a time days ahead is almost always a typo, so say so (it is still recorded)."""
+    if at is None:
+        return
+    from datetime import timedelta
+
+    from planengine.core import clock
+
+    when = clock.parse_user_time(at, clock.UTC)
+    if when - clock.WallClock().now() > timedelta(days=1):
+        click.echo(f"warning: --at {at} is in the future; deadlines will count from then", err=True)
+
+
 def _apply(name, incident, args, at, by, db, as_json, plans_dir, config_path):
+    warn_if_future(at)
     eng = engine(db, plans_dir, config_path, create=False)
     state = eng.command(incident, name, args, at=at, actor=by)
     print_state(state, as_json)
