@@ -26,8 +26,8 @@ BY = click.option("--by", "by", help="Who did it.")
 def start(plan, sets, incident_id, at, by, db, as_json, plans_dir, config_path):
     """Open an incident of PLAN; prints its id and first steps."""
     eng = engine(db, plans_dir, config_path)
-    warn_if_future(at)
     state = eng.start(plan, parse_facts(sets), at=at, incident_id=incident_id, actor=by)
+    warn_if_future(at)  # after success: a refusal stays one line
     print_state(state, as_json)
 
 
@@ -45,9 +45,9 @@ def warn_if_future(at):
 
 
 def _apply(name, incident, args, at, by, db, as_json, plans_dir, config_path):
-    warn_if_future(at)
     eng = engine(db, plans_dir, config_path, create=False)
     state = eng.command(incident, name, args, at=at, actor=by)
+    warn_if_future(at)  # after success: a refusal stays one line
     print_state(state, as_json)
 
 
