@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from planengine.core import clock as clocks
 from planengine.core import durations
 from planengine.core.views import local, zone
-from planengine.core.yamlsrc import SourceError, did_you_mean, read, schema_problems
+from planengine.core.yamlsrc import Checker, SourceError, did_you_mean, read, schema_problems
 
 VERBS = ("say", "done", "checkin", "set", "event", "note", "close", "ack", "decide")
 META = ("to", "channel", "expect", "objective")
@@ -132,14 +132,11 @@ def _schema():
     return DRILL_SCHEMA
 
 
-class _DrillBuilder:
+class _DrillBuilder(Checker):
     def __init__(self, src, plan, plan_ref):
-        self.src, self.plan, self.plan_ref = src, plan, plan_ref
-        self.problems = []
+        super().__init__(src)
+        self.plan, self.plan_ref = plan, plan_ref
         self.events = sorted({t.event for ph in plan.phases.values() for t in ph.on if t.event})
-
-    def err(self, path, msg, key=False):
-        self.problems.append(self.src.problem(path, msg, key=key))
 
     def build(self) -> Drill:
         d, plan = self.src.data, self.plan
@@ -175,13 +172,6 @@ class _DrillBuilder:
             objectives=tuple(d.get("objectives") or ()),
             path=self.src.file,
         )
-
-    def duration(self, value, path):
-        try:
-            return durations.parse(value)
-        except durations.DurationError as e:
-            self.err(path, str(e))
-            return 0
 
     def facts(self, raw, path):
         from planengine.core.facts import FactError, coerce_fact

@@ -11,7 +11,6 @@ import hashlib
 import os
 import re
 
-from planengine.core import durations
 from planengine.core.facts import FactError, coerce_value
 from planengine.core.model import (
     Action,
@@ -28,7 +27,7 @@ from planengine.core.model import (
     Within,
 )
 from planengine.core.schema import PLAN_SCHEMA
-from planengine.core.yamlsrc import Located, SourceError, did_you_mean, read, schema_problems
+from planengine.core.yamlsrc import Checker, Located, SourceError, did_you_mean, read, schema_problems
 
 BUILTIN_CONDITIONS = ("all_done", "any_overdue")
 CMP_OPS = ("eq", "ne", "gt", "gte", "lt", "lte", "in")
@@ -59,11 +58,11 @@ def load_plan(path: str, registry=None, text: str | None = None, check_schema: b
     return plan
 
 
-class _Builder:
+class _Builder(Checker):
     def __init__(self, src: Located, registry):
-        self.src, self.registry = src, registry
+        super().__init__(src)
+        self.registry = registry
         self.d = src.data
-        self.problems: list = []
         self.facts = set((self.d.get("facts") or {}).keys())
         self.roles = set((self.d.get("roles") or {}).keys())
         self.phases = set(self.d["phases"].keys())
@@ -82,9 +81,6 @@ class _Builder:
                     self.step_ids[s["id"]] = (pid, i)
         self.uses = tuple(self.d.get("uses") or ())
 
-    def err(self, path, message, key=False):
-        self.problems.append(self.src.problem(path, message, key=key))
-
     def loc(self, path, key=False):
         return self.src.pos(path, key=key)
 
@@ -95,13 +91,6 @@ class _Builder:
             self.err(path, f"unknown {kind} '{name}'{did_you_mean(name, known)}")
             return False
         return True
-
-    def duration(self, value, path):
-        try:
-            return durations.parse(value)
-        except durations.DurationError as e:
-            self.err(path, str(e))
-            return 0
 
     def check_name(self, name, path, what="check"):
         plugin = name.split(".", 1)[0] if "." in name else None

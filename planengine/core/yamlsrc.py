@@ -170,6 +170,26 @@ def read(file: str, text: str | None = None) -> Located:
     return Located(file, text, data, positions)
 
 
+class Checker:
+    """Collects problems about one Located source; the base of the plan and drill builders."""
+
+    def __init__(self, src: Located):
+        self.src = src
+        self.problems: list = []
+
+    def err(self, path, message, key=False):
+        self.problems.append(self.src.problem(path, message, key=key))
+
+    def duration(self, value, path) -> int:
+        from planengine.core import durations
+
+        try:
+            return durations.parse(value)
+        except durations.DurationError as e:
+            self.err(path, str(e))
+            return 0
+
+
 def schema_problems(src: Located, schema: dict) -> list:
     """Structural problems found by the JSON Schema, with positions and "did you mean"."""
     from jsonschema import Draft202012Validator
