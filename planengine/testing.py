@@ -8,7 +8,15 @@ from planengine.core.context import CheckContext, StepView
 
 
 def make_ctx(
-    facts=None, *, level=None, levels=("IV", "III", "II", "I"), steps=None, now=None, config=None, incident="INC-TEST"
+    facts=None,
+    *,
+    level=None,
+    levels=("IV", "III", "II", "I"),
+    steps=None,
+    now=None,
+    config=None,
+    incident="INC-TEST",
+    opened_at=None,
 ):
     """A CheckContext for calling a check function directly.
 
@@ -25,4 +33,5 @@ def make_ctx(
         now=now or datetime(2026, 1, 1, tzinfo=timezone.utc),
         incident=incident,
         config=dict(config or {}),
+        opened_at=opened_at,
     )

@@ -56,13 +56,15 @@ def current_grade(ctx) -> str | None:
 
 
 def hours_burning(ctx) -> float | None:
-    """Hours since ignition: fact ``burning_hours``, else ``ctx.now`` − ``ignited_at``."""
+    """Hours since ignition: fact ``burning_hours``, else ``ctx.now`` − ``ignited_at``,
+    else since the incident opened (the fire burned at least that long)."""
     hours = ctx.facts.get("burning_hours")
     if hours is not None:
         return rules._count(hours, "burning_hours")
     ignited = ctx.facts.get("ignited_at")
     if not ignited:
-        return None
+        opened = getattr(ctx, "opened_at", None)
+        return None if opened is None else max(0.0, (ctx.now - opened).total_seconds() / 3600)
     try:
         at = datetime.fromisoformat(str(ignited).strip())
     except ValueError:
@@ -256,7 +258,7 @@ def lint_plan(plan):
     elif "ignited_at" not in plan.facts and "burning_hours" not in plan.facts:
         warnings.append(
             "plan checks forest_fire.report_to_national but declares neither fact ignited_at "
-            "nor burning_hours: the 24-hour rule (Art. 32(5)) can never fire"
+            "nor burning_hours: the 24-hour rule (Art. 32(5)) counts from when the incident opened"
         )
     for cond, level in plan.level.rules if plan.level is not None else ():
         danger = {name for name in cond.check_names() if name.startswith(f"{PLUGIN}.danger_")}
