@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import planengine_forest_fire as ff
 import pytest
@@ -319,8 +319,6 @@ def test_response_level_options():
 )
 def test_without_an_ignition_time_the_24_hour_rule_counts_from_the_report(hours_open, expected):
     """森林防火条例 Art. 32: not out after 24 h; the fire burned at least since it was reported."""
-    from datetime import datetime, timedelta, timezone
-
     opened = datetime(2026, 4, 1, 8, 0, tzinfo=timezone.utc)
     ctx = make_ctx({"area_ha": 0.5}, now=opened + timedelta(hours=hours_open), opened_at=opened)
     assert ff.report_to_national(ctx) is expected
