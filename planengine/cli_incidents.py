@@ -172,9 +172,10 @@ def tick(now, db, as_json, plans_dir, config_path):
 
 @click.command()
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between ticks.")
+@click.option("--drills", is_flag=True, help="Show open drills too (a live-paced exercise).")
 @click.option("--once", is_flag=True, help="Tick and draw once, then exit.")
 @common
-def watch(interval, once, db, as_json, plans_dir, config_path):
+def watch(interval, once, drills, db, as_json, plans_dir, config_path):
     """Tick continuously and redraw a board of open incidents."""
     import time
 
@@ -188,7 +189,7 @@ def watch(interval, once, db, as_json, plans_dir, config_path):
         fired = eng.tick()
         deliver(eng)
         now = _now_iso()
-        states = [fold(eng.store.event_rows(i), i) for i in eng.store.incident_ids()]
+        states = [fold(eng.store.event_rows(i), i) for i in eng.store.incident_ids(drills=drills)]
         if as_json:
             click.echo(
                 json.dumps(

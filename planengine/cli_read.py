@@ -14,8 +14,9 @@ from planengine.cli import _now_iso, common, emit_json, print_state
 @click.command()
 @click.argument("incident", required=False)
 @click.option("--all", "show_all", is_flag=True, help="Include closed incidents and drills in the list.")
+@click.option("--drills", is_flag=True, help="Include open drills (e.g. a live-paced exercise) in the list.")
 @common
-def status(incident, show_all, db, as_json, plans_dir, config_path):
+def status(incident, show_all, drills, db, as_json, plans_dir, config_path):
     """Open incidents, or one INCIDENT in full."""
     from planengine.core.incident import fold
     from planengine.core.store import Store
@@ -25,7 +26,7 @@ def status(incident, show_all, db, as_json, plans_dir, config_path):
         store.require_incident(incident)
         print_state(fold(store.event_rows(incident), incident), as_json)
         return
-    ids = store.incident_ids(open_only=not show_all, drills=show_all) if store else []
+    ids = store.incident_ids(open_only=not show_all, drills=show_all or drills) if store else []
     now = _now_iso()
     states = [fold(store.event_rows(i), i) for i in ids]
     if as_json:

@@ -151,3 +151,137 @@ def test_a_claim_left_by_a_sender_that_died_is_taken_over(ws):
     [queued] = [e for e in ws.kinds(kind="notify_queued") if e["data"]["message"] == "respond now"]
     [delivered] = [e for e in ws.kinds(kind="notify_delivered") if e["data"]["key"] == queued["data"]["key"]]
     assert delivered["data"]["results"][0]["ok"], "a claim older than 5 minutes is stale and taken over"
+
+
+LOOP = """\
+id: loop
+title: Two musters in turn
+version: 1
+roles:
+  team: {title: Team, muster: true, strength: 10, people: [{name: Wang}]}
+initial: a
+phases:
+  a:
+    steps:
+      - {id: ma, role: team, muster: true, within: 15m}
+    on:
+      - {when: all_done, to: b}
+  b:
+    steps:
+      - {id: mb, role: team, muster: true, within: 15m}
+      - {id: after_mb, role: team, needs: [mb], within: 10m}
+    on:
+      - {when: all_done, to: a}
+      - {event: stop, to: done}
+  done: {final: true}
+"""
+
+
+def test_the_checkin_that_completes_one_muster_does_not_count_for_the_next(ws):
+    ws.start(plan=ws.write("loop.yaml", LOOP), at="10:00")
+    s = ws.json("checkin", "INC-1", "team", "--count", "10", "--at", ws.t("10:02"))
+    assert s["phase"] == "b"
+    assert ws.step(s, "ma")["status"] == "done"
+    assert ws.step(s, "mb")["status"] == "pending" and ws.step(s, "mb")["count"] == 0
+
+
+def test_a_muster_complete_at_activation_activates_the_steps_that_need_it(ws):
+    plan = ws.write(
+        "order.yaml",
+        LOOP.replace(
+            "      - {id: mb, role: team, muster: true, within: 15m}\n",
+            "      - {id: mb, role: team, muster: true, within: 15m, needs: [s0]}\n      - {id: s0, role: team}\n",
+        ),
+    )
+    ws.start(plan=plan, at="10:00")
+    ws.json("checkin", "INC-1", "team", "--count", "10", "--at", ws.t("10:02"))  # a -> b
+    ws.json("checkin", "INC-1", "team", "--count", "10", "--at", ws.t("10:03"))  # on scene before mb activates
+    s = ws.json("done", "INC-1", "s0", "--at", ws.t("10:05"))
+    assert ws.step(s, "mb")["status"] == "done"
+    assert ws.step(s, "after_mb")["status"] == "pending"
+    assert ws.dt(ws.step(s, "after_mb")["due_at"]) == ws.dt(ws.t("10:15"))
+
+
+CHAIN = """\
+id: chain
+title: Re-entered chain
+version: 1
+roles:
+  office: {title: Office}
+initial: a
+phases:
+  a:
+    steps:
+      - {id: s2, role: office, needs: [s1], within: 10m}
+      - {id: s1, role: office, within: 10m}
+    on:
+      - {event: go, to: b}
+  b:
+    steps:
+      - {id: wait, role: office}
+    on:
+      - {event: back, to: a}
+      - {event: stop, to: done}
+  done: {final: true}
+"""
+
+
+def test_on_re_entry_a_needs_chain_waits_for_this_visits_steps(ws):
+    ws.start(plan=ws.write("chain.yaml", CHAIN), at="10:00")
+    ws.json("done", "INC-1", "s1", "--at", ws.t("10:01"))
+    ws.json("done", "INC-1", "s2", "--at", ws.t("10:02"))
+    ws.json("event", "INC-1", "go", "--at", ws.t("10:03"))
+    s = ws.json("event", "INC-1", "back", "--at", ws.t("10:04"))
+    assert ws.step(s, "s1")["status"] == "pending"
+    assert ws.step(s, "s2")["status"] == "done", "s2 keeps its old record and waits for the new s1"
+    assert ws.dt(ws.step(s, "s2")["activated_at"]) == ws.dt(ws.t("10:01"))
+    s = ws.json("done", "INC-1", "s1", "--at", ws.t("10:06"))
+    assert ws.step(s, "s2")["status"] == "pending"
+    assert ws.dt(ws.step(s, "s2")["activated_at"]) == ws.dt(ws.t("10:06"))
+
+
+def test_status_names_the_required_facts_still_missing(ws):
+    plan = ws.plan(ws.PLAN.replace("location:   {type: string}", "location:   {type: string, required: true}"))
+    s = ws.start(plan=plan)
+    assert s["missing_facts"] == ["location"]
+    assert "missing required facts: location" in ws.ok("status", "INC-1").stdout
+    assert ws.json("set", "INC-1", "location=East gate", "--at", ws.t("10:01"))["missing_facts"] == []
+
+
+def test_an_incident_opened_before_settings_were_kept_reads_the_live_settings():
+    from planengine.core.conditions import Env
+    from planengine.core.incident import fold
+    from planengine.core.model import Plan
+
+    plan = Plan(id="p", title="p", version=1, phases={}, initial="a")
+
+    started = {"plan": "p", "plan_version": 1, "plan_sha": "x", "kind": "live", "timezone": "UTC"}
+    state = fold([(1, "2026-03-05T02:00:00Z", "started", None, started, "h")], "OLD")
+    assert Env(state, plan, None, None, "2026-03-05T02:00:00Z", {"mass_petition": {"a": 1}}).ctx().config == {
+        "mass_petition": {"a": 1}
+    }
+    started["settings"] = {}
+    state = fold([(1, "2026-03-05T02:00:00Z", "started", None, started, "h")], "NEW")
+    assert Env(state, plan, None, None, "2026-03-05T02:00:00Z", {"mass_petition": {"a": 1}}).ctx().config == {}
+
+
+def test_schema_2_migration_retires_drill_rows_and_stale_claims(tmp_path):
+    import sqlite_utils
+
+    from planengine.core import store as store_mod
+
+    path = tmp_path / "v1.db"
+    db = sqlite_utils.Database(path)
+    store_mod._migrate_1(db)
+    db.execute("PRAGMA user_version=1")
+    db["plans"].insert({"sha256": "x", "id": "p", "version": 1})
+    for inc, kind in (("LIVE", "live"), ("DRL", "drill")):
+        db["incidents"].insert({"id": inc, "plan": "p", "plan_sha": "x", "kind": kind, "last_seq": 0})
+        db["timers"].insert({"incident": inc, "key": "step:s:1", "due_at": "2026-01-01T00:00:00Z"})
+        db["outbox"].insert({"key": f"{inc}:5", "incident": inc, "roles": "[]", "message": "m", "status": "sending"})
+    db.conn.close()
+    st = store_mod.Store(str(path))
+    rows = st.conn.execute("SELECT key, status, claimed_at FROM outbox").fetchall()
+    assert rows == [("LIVE:5", "sending", "")]
+    assert st.conn.execute("SELECT incident FROM timers").fetchall() == [("LIVE",)]
+    assert [r[0] for r in st.queued_notifications("2026-01-01T00:00:00Z")] == ["LIVE:5"], "a v1 claim is stale"

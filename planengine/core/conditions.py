@@ -27,9 +27,10 @@ _CMP = {
 class Env:
     """What conditions are evaluated against: one incident at one moment."""
 
-    __slots__ = ("state", "plan", "registry", "now_iso", "now", "_ctx")
+    __slots__ = ("state", "plan", "registry", "now_iso", "now", "_ctx", "legacy_settings")
 
-    def __init__(self, state, plan, registry, now, now_iso):
+    def __init__(self, state, plan, registry, now, now_iso, legacy_settings=None):
+        self.legacy_settings = legacy_settings or {}
         self.state, self.plan, self.registry = state, plan, registry
         self.now, self.now_iso = now, now_iso
         self._ctx = None
@@ -51,7 +52,8 @@ class Env:
                 now=self.now,
                 incident=s.id,
                 plan=self.plan,
-                config=s.settings,  # the site settings the incident started with
+                # the site settings the incident started with (older incidents: the live ones)
+                config=s.settings if s.settings is not None else self.legacy_settings,
                 opened_at=clock.from_iso(s.opened_at) if s.opened_at else None,
             )
         return self._ctx

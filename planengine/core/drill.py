@@ -90,12 +90,18 @@ class Drill:
 
 
 def _resolve_plan(ref, drill_path, engine):
-    """A plan id on the plan path, or a path: relative to the drill file first, then as given."""
-    if os.sep in ref or ref.endswith((".yaml", ".yml")):
-        here = os.path.join(os.path.dirname(os.path.abspath(drill_path)), ref)
-        if os.path.isfile(here):
-            return here
-    return engine.resolve_plan(ref)
+    """A path relative to the drill file, a plan id on the plan path, or a plan file next to the drill."""
+    from planengine.core.engine import PlanNotFound
+
+    here = os.path.join(os.path.dirname(os.path.abspath(drill_path)), ref)
+    if (os.sep in ref or ref.endswith((".yaml", ".yml"))) and os.path.isfile(here):
+        return here
+    try:
+        return engine.resolve_plan(ref)
+    except PlanNotFound:
+        if os.path.isfile(here + ".yaml"):
+            return here + ".yaml"
+        raise
 
 
 def load_drill(path, engine, text=None, plan=None) -> Drill:
@@ -689,7 +695,7 @@ def replay(engine, incident_id) -> dict:
     store = engine.store
     row = store.require_incident(incident_id)
     plan = engine.plan_for(row["plan_sha"])
-    runner = Runner(plan, engine.registry)
+    runner = Runner(plan, engine.registry, legacy_settings=engine.settings())
     state = runner.new_state(incident_id)
     problems = []
     replayed = []

@@ -85,13 +85,20 @@ class Engine:
             self._config = load_config(self.config_path)
         return self._config
 
-    def settings(self) -> dict:
-        """The site configuration that checks may read: all but delivery (notifiers, routes, people)."""
+    def settings(self, plan=None) -> dict:
+        """The site configuration checks may read: the sections of the plugins ``plan`` uses
+        (all sections but delivery ones without a plan). Nothing else enters the log."""
+        if plan is not None:
+            return {k: self.config[k] for k in plan.uses if k in self.config}
         return {k: v for k, v in self.config.items() if k not in SITE_ONLY_KEYS}
 
     def timezone(self):
         """The site's timezone for times typed without an offset where no plan applies (`plan tick --now`)."""
-        return ZoneInfo(str(self.config.get("timezone") or "Asia/Shanghai"))
+        name = str(self.config.get("timezone") or "Asia/Shanghai")
+        try:
+            return ZoneInfo(name)
+        except Exception:
+            raise Refused(f"planengine.yaml: unknown timezone {name!r} (e.g. Asia/Shanghai)") from None
 
     # -- plans ------------------------------------------------------------
 
@@ -151,7 +158,7 @@ class Engine:
     def runner(self, plan) -> Runner:
         r = self._runners.get(plan.sha256)
         if r is None:
-            r = self._runners[plan.sha256] = Runner(plan, self.registry)
+            r = self._runners[plan.sha256] = Runner(plan, self.registry, legacy_settings=self.settings())
         return r
 
     # -- time -------------------------------------------------------------
@@ -184,9 +191,7 @@ class Engine:
             args = {"facts": dict(facts or {}), "kind": kind}
             if drill:  # drill id/title, and the pace of a live-paced run (see core/drill.py)
                 args["drill"] = drill
-            settings = self.settings()
-            if settings:  # checks read these; kept with the incident so replay is exact
-                args["settings"] = settings
+            args["settings"] = self.settings(plan)  # checks read these; kept so replay is exact
             cmd = Command("start", at_iso, actor, args)
             events = runner.execute(state, cmd)
             store.save_plan(plan, at_iso)

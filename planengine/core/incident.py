@@ -81,6 +81,7 @@ class IncidentState:
         "kind",
         "drill",
         "settings",
+        "required",
         "timezone",
         "opened_at",
         "closed_at",
@@ -107,7 +108,8 @@ class IncidentState:
         self.plan_version = 0
         self.kind = "live"
         self.drill = None  # drill id/title (and the pace of a live-paced run) for kind "drill"
-        self.settings = {}  # the site settings checks read, as they were when the incident started
+        self.settings = None  # the site settings checks read, as they were when the incident started
+        self.required = []  # facts the incident cannot close without
         self.timezone = "UTC"
         self.opened_at = self.closed_at = self.outcome = None
         self.phase = self.phase_entered_at = None
@@ -136,7 +138,8 @@ def _started(s, at, actor, d):
     s.title = d.get("title", "")
     s.kind = d.get("kind", "live")
     s.drill = d.get("drill")
-    s.settings = d.get("settings") or {}
+    s.settings = d.get("settings")  # None: opened before settings were kept
+    s.required = d.get("required_facts", [])
     s.timezone = d.get("timezone", "UTC")
     s.levels = d.get("levels", [])
     s.opened_at = at
@@ -180,7 +183,7 @@ def _step_activated(s, at, actor, d):
         s.timers[st.key] = st.due_at
     if st.muster:
         for c in s.checkins:
-            if c["role"] == st.role and c["at"] >= (s.phase_entered_at or ""):
+            if c["role"] == st.role and c["seq"] > s.phase_seq:  # made during this visit of the phase
                 _count(st, c)
 
 
@@ -202,7 +205,7 @@ def _step_skipped(s, at, actor, d):
 
 
 def _checkin(s, at, actor, d):
-    checkin = {"at": at, "role": d["role"], "count": d.get("count"), "by": d.get("by")}
+    checkin = {"at": at, "role": d["role"], "count": d.get("count"), "by": d.get("by"), "seq": s.seq}
     s.checkins.append(checkin)
     for st in s.steps.values():
         if st.muster and st.role == d["role"] and st.status == "pending":

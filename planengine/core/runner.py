@@ -44,7 +44,7 @@ class _Tx:
         self.runner, self.state, self.cmd = runner, state, cmd
         self.events: list = []
         self._now = None
-        self.env = Env(state, runner.plan, runner.registry, None, cmd.at)
+        self.env = Env(state, runner.plan, runner.registry, None, cmd.at, runner.legacy_settings)
 
     @property
     def now(self):
@@ -69,9 +69,11 @@ class _Tx:
 
 
 class Runner:
-    def __init__(self, plan, registry=None):
+    def __init__(self, plan, registry=None, legacy_settings=None):
         self.plan = plan
         self.registry = registry
+        # incidents opened before settings were kept in their `started` event read the live ones
+        self.legacy_settings = legacy_settings or {}
         self.machine = machine_for(plan)
         self.tz = ZoneInfo(plan.timezone)
         self._step_sensitive = {
@@ -134,8 +136,11 @@ class Runner:
         }
         if drill:
             data["drill"] = drill
-        if settings:
+        if settings is not None:
             data["settings"] = settings
+        required = [f.id for f in p.facts.values() if f.required]
+        if required:
+            data["required_facts"] = required
         tx.emit("started", data)
         initial = {f.id: f.default for f in p.facts.values() if f.default is not None}
         initial.update(typed)
@@ -328,19 +333,19 @@ class Runner:
             if st.status == "pending":
                 tx.emit("step_skipped", {"step": st.id, "reason": reason})
 
-    def _activate(self, tx) -> bool:
+    def _activate(self, tx) -> int:
+        """Activate what is due: 0 nothing, 1 steps activated, 2 a step was also completed."""
         s = tx.state
-        progressed = False
+        progressed = 0
         for spec in self.plan.phases[s.phase].steps:
             st = s.steps.get(spec.id)
             if st is not None and st.activation_seq > s.phase_seq:
                 continue  # already active in this visit of the phase
-            if spec.needs and any(_not_done(s.steps.get(n)) for n in spec.needs):
+            if spec.needs and any(_not_done(s.steps.get(n), s) for n in spec.needs):
                 continue
             if spec.if_ is not None and not evaluate(spec.if_, tx.env):
                 continue
-            self._activate_step(tx, spec)
-            progressed = True
+            progressed = max(progressed, self._activate_step(tx, spec))
         return progressed
 
     def _activate_step(self, tx, spec):
@@ -359,6 +364,8 @@ class Runner:
         st = tx.state.steps[spec.id]
         if st.muster and st.strength_at:  # the team was already there
             tx.emit("step_done", {"step": spec.id, "by": None, "muster": True})
+            return 2
+        return 1
 
     def _settle(self, tx):
         s = tx.state
@@ -374,7 +381,7 @@ class Runner:
                     continue
             # Activating a step completes nothing, so only an `if` that reads
             # step states (or a check, which may) can change by another round.
-            if not progressed or s.phase not in self._step_sensitive:
+            if not progressed or (progressed == 1 and s.phase not in self._step_sensitive):
                 return
         raise Refused(f"plan '{self.plan.id}' keeps changing phase: more than {MAX_SETTLE} transitions in one command")
 
@@ -414,8 +421,11 @@ def _reads_steps(cond) -> bool:
     return any(_reads_steps(c) for c in cond.children)
 
 
-def _not_done(st) -> bool:
-    return st is None or st.status != "done"
+def _not_done(st, state) -> bool:
+    """A needed step counts as done only if done in this visit of its phase (when it is the current one)."""
+    if st is None or st.status != "done":
+        return True
+    return st.phase == state.phase and st.activation_seq <= state.phase_seq
 
 
 def local_time(iso: str | None, tz) -> str | None:

@@ -119,6 +119,10 @@ def _migrate_1(db):
 def _migrate_2(db):
     # who claimed a notification for sending, and when (a dead sender's claim goes stale)
     db["outbox"].add_column("claimed_at", str)
+    db.execute("UPDATE outbox SET claimed_at='' WHERE status='sending'")  # older claims are stale
+    # drills no longer use the timers table or the outbox (their runner drives them)
+    for table in ("outbox", "timers"):
+        db.execute(f"DELETE FROM {table} WHERE incident IN (SELECT id FROM incidents WHERE kind='drill')")
 
 
 MIGRATIONS = {1: _migrate_1, 2: _migrate_2}
@@ -326,7 +330,7 @@ class Store:
         if state.kind == "drill":
             # A drill is driven by its runner on drill time: `plan tick` must not fire its
             # timers on wall time, and its notifications must not reach real people.
-            queued = done = ()
+            queued = ()
         else:
             self._sync_timers(incident, timers_before, state.timers)
         if queued:

@@ -61,6 +61,11 @@ def step_dict(st, now_iso, tz):
     return out
 
 
+def missing_facts(state):
+    """Required facts not yet recorded: the incident cannot close without them."""
+    return [f for f in state.required if state.facts.get(f) is None]
+
+
 def status_dict(state, now_iso):
     tz = zone(state.timezone)
     steps = sorted(state.steps.values(), key=lambda st: (st.activation_seq, st.id))
@@ -76,6 +81,7 @@ def status_dict(state, now_iso):
         "opened_at": local(state.opened_at, tz),
         "closed_at": local(state.closed_at, tz),
         "outcome": state.outcome,
+        "missing_facts": missing_facts(state),
         "steps": [step_dict(st, now_iso, tz) for st in steps],
         "checkins": [dict(c, at=local(c["at"], tz)) for c in state.checkins],
         "level_history": [dict(h, at=local(h["at"], tz)) for h in state.level_history],
@@ -108,6 +114,9 @@ def board_lines(state, now_iso, show_all=True):
     if state.closed_at:
         head += f"  CLOSED {_hm(state.closed_at, tz)}"
     lines = [head]
+    missing = missing_facts(state)
+    if missing:
+        lines.append("  missing required facts: " + ", ".join(missing) + "  (plan set INC fact=value)")
     if state.facts:
         lines.append("  facts: " + ", ".join(f"{k}={v}" for k, v in state.facts.items()))
     for st in sorted(state.steps.values(), key=lambda s: (s.activation_seq, s.id)):
