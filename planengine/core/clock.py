@@ -40,10 +40,6 @@ def parse_user_time(value, tz=None) -> datetime:
     return dt.astimezone(UTC).replace(microsecond=0)
 
 
-def add(iso: str, seconds: int) -> str:
-    return to_iso(from_iso(iso) + timedelta(seconds=seconds))
-
-
 def seconds_between(a: str, b: str) -> int:
     return int((from_iso(b) - from_iso(a)).total_seconds())
 

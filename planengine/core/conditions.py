@@ -58,9 +58,6 @@ class Env:
             )
         return self._ctx
 
-    def invalidate(self):
-        self._ctx = None
-
     def call_check(self, name, args):
         fn = self.registry.checks.get(name) if self.registry else None
         if fn is None:

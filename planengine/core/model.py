@@ -207,6 +207,3 @@ class Plan:
             for step in phase.steps:
                 actions.extend(step.overdue)
         return {a.name for a in actions if a.kind == "action"}
-
-    def level_index(self, level: str | None) -> int:
-        return self.levels.index(level) if level in self.levels else -1

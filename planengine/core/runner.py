@@ -31,9 +31,6 @@ class Command:
     actor: str | None = None
     args: dict = field(default_factory=dict)
 
-    def to_dict(self):
-        return {"name": self.name, "at": self.at, "actor": self.actor, "args": self.args}
-
 
 class _Tx:
     """Events of one command, folded into the state as they are emitted."""
@@ -426,13 +423,3 @@ def _not_done(st, state) -> bool:
     if st is None or st.status != "done":
         return True
     return st.phase == state.phase and st.activation_seq <= state.phase_seq
-
-
-def local_time(iso: str | None, tz) -> str | None:
-    if iso is None:
-        return None
-    return clock.from_iso(iso).astimezone(tz).isoformat()
-
-
-def shift(iso: str, seconds: int) -> str:
-    return clock.to_iso(clock.from_iso(iso) + timedelta(seconds=seconds))
