@@ -21,11 +21,13 @@ import os
 import sys
 import tempfile
 import time
+from datetime import timedelta
 
 os.environ.setdefault("PLANENGINE_LOAD_PLUGINS", "")
 
-from planengine.core.drill import load_drill, run_drill, score  # noqa: E402
+from planengine.core.drill import load_drill, run_drill  # noqa: E402
 from planengine.core.engine import Engine  # noqa: E402
+from planengine.core.scoring import score  # noqa: E402
 
 CYCLE_PLAN = """\
 id: bench_cycle
@@ -91,7 +93,8 @@ def bench_runner_only(eng, drill, total):
     from planengine.core.runner import Command
 
     runner = eng.runner(drill.plan)
-    cmds = [(i.command, i.args, clock.add(drill.start, i.at)) for i in drill.injects]
+    t0 = clock.from_iso(drill.start)
+    cmds = [(i.command, i.args, clock.to_iso(t0 + timedelta(seconds=i.at))) for i in drill.injects]
     done = 0
     t = time.perf_counter()
     while done < total:

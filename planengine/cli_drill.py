@@ -88,7 +88,8 @@ def run_cmd(script, speed, start, incident_id, strict, db, as_json, plans_dir, c
     """Run the drill SCRIPT (instant by default) and print its score."""
     from planengine.cli import emit_json, engine
     from planengine.core import clock
-    from planengine.core.drill import load_drill, run_drill, score
+    from planengine.core.drill import load_drill, run_drill
+    from planengine.core.scoring import score
 
     eng = engine(db, plans_dir, config_path)
     d = load_drill(script, eng)
@@ -188,7 +189,7 @@ class _Board:
 def score_cmd(incident, rule_plan, db, as_json, plans_dir, config_path):
     """Score a drill (or any incident): steps, musters, HSEEP ratings, findings."""
     from planengine.cli import emit_json, engine
-    from planengine.core.drill import score
+    from planengine.core.scoring import score
 
     eng = engine(db, plans_dir, config_path, create=False)
     state = eng.state(incident)
@@ -207,7 +208,8 @@ def score_cmd(incident, rule_plan, db, as_json, plans_dir, config_path):
 def extract_cmd(incident, output, drill_id, db, as_json, plans_dir, config_path):
     """Turn a recorded INCIDENT into a drill script that re-enacts it."""
     from planengine.cli import emit_json, engine
-    from planengine.core.drill import extract, load_drill
+    from planengine.core.drill import load_drill
+    from planengine.core.replay import extract
 
     eng = engine(db, plans_dir, config_path, create=False)
     text = extract(eng, incident, drill_id=drill_id, output=output)
@@ -231,7 +233,7 @@ def extract_cmd(incident, output, drill_id, db, as_json, plans_dir, config_path)
 def replay(incident, db, as_json, plans_dir, config_path):
     """Re-apply INCIDENT's commands to its plan version; exit 1 unless the log is reproduced exactly."""
     from planengine.cli import emit_json, engine
-    from planengine.core.drill import replay as do_replay
+    from planengine.core.replay import replay as do_replay
 
     eng = engine(db, plans_dir, config_path, create=False)
     out = do_replay(eng, incident)

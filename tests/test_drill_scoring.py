@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from planengine.cli import cli
 from planengine.core import plugins
-from planengine.core.drill import _round1
+from planengine.core.scoring import _round1
 
 # Day 07:00-19:00 in Asia/Shanghai. A muster (15m day / 25m night), a needs
 # chain, a step that only exists once crowd >= 100 (20m day / 30m night), an
