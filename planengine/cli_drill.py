@@ -65,11 +65,22 @@ def print_score(result):
     if result["musters"]:
         echo("musters:")
         for m in result["musters"]:
-            strength = f"{m['count'] if m['count'] is not None else '?'}/{m['strength']}" if m["strength"] else ""
+            if not m["strength"]:
+                strength = ""
+            elif m["count"] is None:
+                strength = f"all/{m['strength']}"  # a check-in without a head count reports the whole team
+            else:
+                strength = f"{m['count']}/{m['strength']}"
+            if m["met"]:
+                verdict = "in time"
+            elif m["took_seconds"] is not None:
+                verdict = "LATE"
+            else:
+                verdict = "NOT MUSTERED"
             echo(
                 f"  {m['role']:<14} limit {_fmt(m['limit_seconds']):>6}"
                 f"  first arrival {_fmt(m['first_arrival_seconds']):>6}"
-                f"  full strength {_fmt(m['took_seconds']):>6} {strength:>7}  {'met' if m['met'] else 'NOT MET'}"
+                f"  full strength {_fmt(m['took_seconds']):>6} {strength:>7}  {verdict}"
             )
     if result["findings"]:
         echo("findings:")

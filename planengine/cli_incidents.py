@@ -156,18 +156,31 @@ def tick(now, db, as_json, plans_dir, config_path):
     eng = engine(db, plans_dir, config_path)
     when = clock.parse_user_time(now, eng.timezone()) if now else None
     fired = eng.tick(when)
-    delivered = deliver(eng, when)
+    failures: list = []
+    delivered = deliver(eng, when, failures)
     for incident, message in eng.tick_errors.items():
         click.echo(f"error: {incident}: {message}", err=True)
+    for f in failures:
+        retry = "gave up after 3 attempts" if f["final"] else "will retry"
+        click.echo(f"warning: {f['incident']}: notification {f['key']} not delivered ({retry}): {f['error']}", err=True)
     if as_json:
         fired_json = [{"incident": i, "key": k, "due_at": d} for i, k, d in fired]
-        emit_json({"fired": fired_json, "delivered": delivered, "errors": eng.tick_errors})
+        emit_json({"fired": fired_json, "delivered": delivered, "failed": failures, "errors": eng.tick_errors})
         sys.exit(1 if eng.tick_errors else 0)
+    tz = eng.timezone()
     for i, k, d in fired:
-        click.echo(f"{i}: {k} (due {d})")
+        click.echo(f"{i}: {describe_timer(k)} (due {clock.from_iso(d).astimezone(tz):%Y-%m-%d %H:%M})")
     click.echo(f"{len(fired)} timer(s) fired, {delivered} notification(s) delivered")
     if eng.tick_errors:
         sys.exit(1)
+
+
+def describe_timer(key: str) -> str:
+    """``step:convene:7`` -> ``convene overdue``; ``after:responding:0:4`` -> ``phase responding reminder``."""
+    kind, rest = key.split(":", 1)
+    if kind == "step":
+        return f"{rest.rsplit(':', 1)[0]} overdue"
+    return f"phase {rest.split(':')[0]} reminder"
 
 
 @click.command()
@@ -200,7 +213,7 @@ def watch(interval, once, drills, db, as_json, plans_dir, config_path):
         else:
             if not once:
                 click.clear()
-            shown = clock.from_iso(now).astimezone().strftime("%Y-%m-%d %H:%M:%S %z")
+            shown = clock.from_iso(now).astimezone(eng.timezone()).strftime("%Y-%m-%d %H:%M:%S %z")
             click.echo(f"planengine watch  {shown}  open incidents: {len(states)}  (every {interval:g}s, Ctrl-C stops)")
             for s in states:
                 for line in board_lines(s, now, show_all=False):

@@ -25,6 +25,10 @@ def status(incident, show_all, drills, db, as_json, plans_dir, config_path):
     if incident:
         store.require_incident(incident)
         print_state(fold(store.event_rows(incident), incident), as_json)
+        if not as_json:
+            from planengine.core.views import LEGEND
+
+            click.echo(LEGEND)
         return
     ids = store.incident_ids(open_only=not show_all, drills=show_all or drills) if store else []
     now = _now_iso()
@@ -36,6 +40,9 @@ def status(incident, show_all, drills, db, as_json, plans_dir, config_path):
         return
     if not states:
         click.echo("no open incidents")
+        hidden = len(store.incident_ids(open_only=True, drills=True)) if store else 0
+        if hidden and not drills:
+            click.echo(f"({hidden} open drill(s): plan status --drills)")
     for s in states:
         print_state(s, False, now)
         click.echo("")

@@ -9,7 +9,10 @@ from planengine.core.hookspecs import hookimpl
 
 def facts_present(ctx, facts):
     """Every listed fact has been recorded (e.g. time, place, people, cause)."""
-    return all(ctx.facts.get(f) not in (None, "") for f in facts)
+    missing = [f for f in facts if ctx.facts.get(f) in (None, "")]
+    if missing:
+        ctx.explain(f"record {', '.join(missing)} first (plan set INC {missing[0]}=...)")
+    return not missing
 
 
 def level_from_bands(ctx, fact, bands):

@@ -39,6 +39,15 @@ def install_hint(plugin: str) -> str:
     return f"pip install planengine-{plugin.replace('_', '-')}"
 
 
+def not_loaded(plugin: str, registry) -> str:
+    """Why a plugin a plan names is absent, with what to do about it."""
+    if plugin in getattr(registry, "skipped", ()):
+        return (
+            f"plugin '{plugin}' is not loaded: PLANENGINE_LOAD_PLUGINS leaves it out ({install_hint(plugin)} elsewhere)"
+        )
+    return f"plugin '{plugin}' is not installed ({install_hint(plugin)})"
+
+
 def load_plan(path: str, registry=None, text: str | None = None, check_schema: bool = True) -> Plan:
     """Read and check a plan file; raises SourceError listing every problem.
 
@@ -109,7 +118,7 @@ class _Builder(Checker):
         if name in table:
             return
         if plugin != "core" and plugin not in self.registry.plugins:
-            self.err(path, f"{what} '{name}': plugin '{plugin}' is not installed ({install_hint(plugin)})")
+            self.err(path, f"{what} '{name}': {not_loaded(plugin, self.registry)}")
         else:
             self.err(path, f"unknown {what} '{name}'{did_you_mean(name, list(table))}")
 
@@ -282,7 +291,7 @@ class _Builder(Checker):
     def _uses(self):
         for i, name in enumerate(self.uses):
             if self.registry is not None and name not in self.registry.plugins:
-                self.err(("uses", i), f"plugin '{name}' is not installed ({install_hint(name)})")
+                self.err(("uses", i), not_loaded(name, self.registry))
 
     def _fact(self, fid, raw):
         path = ("facts", fid)

@@ -32,8 +32,11 @@ def _sender(engine, channel, cache):
     return cache[channel]
 
 
-def deliver(engine, now=None) -> int:
+def deliver(engine, now=None, failures=None) -> int:
     """Send every queued notification once; returns how many were delivered.
+
+    ``failures``, when a list, receives ``{"incident", "key", "error", "final"}``
+    for every attempt that failed (final: no retry is left).
 
     A notification is claimed before it is sent, so watchers running side by
     side never send it twice; a claim older than ``CLAIM_TIMEOUT`` seconds
@@ -74,6 +77,9 @@ def deliver(engine, now=None) -> int:
             for channel in channels_for(engine.config, role)
         ]
         failed = [r for r in results if not r["ok"]]
+        if failed and failures is not None:
+            final = attempts + 1 >= MAX_ATTEMPTS
+            failures.append({"incident": incident, "key": key, "error": failed[0]["error"], "final": final})
         if failed and attempts + 1 < MAX_ATTEMPTS:
             with store.transaction():
                 store.note_attempt(key, failed[0]["error"])

@@ -33,6 +33,7 @@ class Registry:
     notifiers: dict = field(default_factory=dict)
     plans: list = field(default_factory=list)
     plugins: dict = field(default_factory=dict)  # name -> distribution version (or "builtin")
+    skipped: set = field(default_factory=set)  # installed but left out by PLANENGINE_LOAD_PLUGINS
     warnings: list = field(default_factory=list)
 
     def warn(self, message):
@@ -60,9 +61,12 @@ def build_registry(extra=()) -> Registry:
     candidates = []
     for ep in entry_points(group=hookspecs.PROJECT):
         if wanted is not None and ep.name not in wanted:
+            reg.skipped.add(ep.name)
             continue
         version = ep.dist.version if ep.dist else "?"
         candidates.append((ep.name, ep.load, version))
+    for name in sorted((wanted or set()) - {ep.name for ep in entry_points(group=hookspecs.PROJECT)} - {"core"}):
+        reg.warn(f"PLANENGINE_LOAD_PLUGINS names '{name}', which is not installed")
     for obj in extra:
         name = getattr(obj, "__name__", type(obj).__name__).rsplit(".", 1)[-1]
         candidates.append((name, lambda o=obj: o, "test"))

@@ -203,6 +203,7 @@ class Runner:
 
     def _cmd_ack(self, tx, step=None, by=None):
         if step is not None and step not in tx.state.steps:
+            self._known_step(step)
             raise Refused(f"step '{step}' has not been activated in {tx.state.id}")
         tx.emit("ack", {"step": step, "by": by})
 
@@ -274,14 +275,16 @@ class Runner:
     def _coerce(self, facts: dict) -> dict:
         return {k: coerce_fact(self.plan, k, v) for k, v in facts.items()}
 
+    def _known_step(self, step):
+        if self.plan.step(step) is None:
+            from planengine.core.yamlsrc import did_you_mean
+
+            raise Refused(f"unknown step '{step}'{did_you_mean(step, [s.id for s in self.plan.steps()])}")
+
     def _active_step(self, tx, step):
         st = tx.state.steps.get(step)
         if st is None:
-            if self.plan.step(step) is None:
-                from planengine.core.yamlsrc import did_you_mean
-
-                ids = [s.id for s in self.plan.steps()]
-                raise Refused(f"unknown step '{step}'{did_you_mean(step, ids)}")
+            self._known_step(step)
             raise Refused(f"step '{step}' is not active (its phase, `needs` or `if` has not come about)")
         if st.status != "pending":
             raise Refused(f"step '{step}' is already {step_status(st, tx.cmd.at)}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from planengine.core.yamlsrc import Problem, SourceError, read
 
 
@@ -46,6 +48,15 @@ def _check_drill(path, engine, src):
 def lint_plan(plan):
     """Core lint rules: [(message, (line, col))]."""
     out = []
+    stem = os.path.splitext(os.path.basename(plan.path))[0] if plan.path else plan.id
+    if stem != plan.id:
+        out.append(
+            (
+                f"plan id '{plan.id}' differs from its file name '{stem}': `plan start {stem}` finds this file, "
+                f"`plan list` shows '{plan.id}'",
+                (1, 1),
+            )
+        )
     phases = plan.phases
     # unreachable phases
     seen, todo = {plan.initial}, [plan.initial]

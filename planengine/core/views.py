@@ -107,12 +107,13 @@ def _ago(seconds):
 def board_lines(state, now_iso, show_all=True):
     """A plain-text board: header, then one line per step, newest phase last."""
     tz = zone(state.timezone)
-    head = f"{state.id}  {state.plan} v{state.plan_version}  phase {state.phase}"
+    drill = "DRILL " if state.kind == "drill" else ""
+    head = f"{state.id}  {drill}{state.plan} v{state.plan_version}  phase {state.phase}"
     if state.level:
         head += f"  level {state.level}"
     head += f"  opened {_hm(state.opened_at, tz)}"
     if state.closed_at:
-        head += f"  CLOSED {_hm(state.closed_at, tz)}"
+        head += f"  CLOSED {_hm(state.closed_at, tz)}" + (f" ({state.outcome})" if state.outcome else "")
     lines = [head]
     missing = missing_facts(state)
     if missing:
@@ -127,6 +128,8 @@ def board_lines(state, now_iso, show_all=True):
         extra = ""
         if status in ("done", "late"):
             extra = f"done {_hm(st.done_at, tz)}" + (f" by {st.by}" if st.by else "")
+            if st.answer is not None:
+                extra += f": {st.answer}"
             if status == "late":
                 extra += f" ({_ago(clock.seconds_between(st.due_at, st.done_at))} late)"
         elif status == "overdue":
@@ -136,3 +139,6 @@ def board_lines(state, now_iso, show_all=True):
         role = f"({st.role})" if st.role else ""
         lines.append(f"  {MARK[status]} {st.id:<24} {role:<14} {due:<17} {extra}  {st.title}".rstrip())
     return lines
+
+
+LEGEND = "  [ ] pending  [x] done  [!] done late  [O] overdue  [-] skipped (phase left)"

@@ -1,0 +1,81 @@
+"""What the duty officer reads: reasons for refusals, readable tick output, warnings that matter."""
+
+from __future__ import annotations
+
+import json
+
+DRILL = """\
+drill: board
+plan: petition.yaml
+start: 2090-03-05T10:00:00+08:00
+injects:
+  - {at: 5m, event: activate}
+"""
+
+
+def test_a_failed_fact_check_names_the_missing_facts(ws):
+    plan = ws.plan(
+        ws.PLAN.replace(
+            "      - id: report_up\n        role: office\n        within: 10m\n",
+            "      - id: report_up\n        role: office\n        within: 10m\n"
+            "        check: {check: core.facts_present, args: {facts: [location, crowd_size]}}\n",
+        )
+    )
+    ws.start(plan=plan)
+    refused = ws.run("done", "INC-1", "report_up", "--at", ws.t("10:02"))
+    assert refused.exit_code == 1
+    assert "location, crowd_size" in refused.stderr
+
+
+def test_lint_warns_when_the_plan_id_differs_from_its_file_name(ws):
+    path = ws.plan(name="other_name.yaml")
+    result = ws.ok("lint", path)
+    assert "plan id 'petition' differs from its file name 'other_name'" in result.output
+
+
+def test_tick_names_the_step_and_prints_local_time(ws):
+    ws.start(at="10:00")
+    out = ws.ok("tick", "--now", ws.t("10:11")).stdout
+    assert "INC-1: report_up overdue (due 2090-03-05 10:10)" in out
+
+
+def test_an_undeliverable_notification_is_reported_by_tick(ws):
+    ws.write("planengine.yaml", "routes:\n  leader: [pager]\nnotifiers:\n  pager: {type: nosuch}\n")
+    ws.start(at="10:00")
+    ws.json("event", "INC-1", "activate", "--at", ws.t("10:05"))
+    result = ws.run("tick", "--now", ws.t("10:06"), "--json")
+    assert result.exit_code == 0
+    assert "not delivered (will retry)" in result.stderr and "nosuch" in result.stderr
+    [failed] = json.loads(result.stdout)["failed"]
+    assert failed["incident"] == "INC-1" and failed["final"] is False
+
+
+def test_ack_of_a_misspelt_step_says_unknown_step(ws):
+    ws.start()
+    result = ws.run("ack", "INC-1", "report_upp", "--by", "Chen", "--at", ws.t("10:01"))
+    assert result.exit_code == 1
+    assert "unknown step 'report_upp'" in result.stderr and "report_up" in result.stderr
+
+
+def test_status_points_to_open_drills_and_marks_them(ws):
+    ws.plan()
+    drill = ws.json("drill", "run", ws.write("drill.yaml", DRILL))
+    out = ws.ok("status").stdout
+    assert "no open incidents" in out and "plan status --drills" in out
+    assert "DRILL petition" in ws.ok("status", "--drills").stdout
+    assert drill["incident"] in ws.ok("status", "--drills").stdout
+
+
+def test_status_of_one_incident_shows_answers_and_a_legend(ws):
+    plan = ws.plan(
+        ws.PLAN.replace(
+            "      - id: secure\n        role: team\n",
+            "      - id: secure\n        role: team\n        decision: [hold, release]\n",
+        )
+    )
+    ws.start(plan=plan)
+    ws.json("event", "INC-1", "activate", "--at", ws.t("10:05"))
+    ws.json("decide", "INC-1", "secure", "release", "--by", "Chen", "--at", ws.t("10:06"))
+    out = ws.ok("status", "INC-1").stdout
+    assert "by Chen: release" in out
+    assert "[-] skipped" in out and "[O] overdue" in out
