@@ -108,6 +108,8 @@ def run_cmd(script, speed, start, incident_id, strict, db, as_json, plans_dir, c
         start = clock.to_iso(eng.clock.now())
     from zoneinfo import ZoneInfo
 
+    from planengine.core.views import describe_timer, local
+
     tz = ZoneInfo(d.plan.timezone)
     err = click.echo if not as_json else (lambda msg: click.echo(msg, err=True))
     board = _Board(tz, as_json) if speed else None
@@ -115,7 +117,7 @@ def run_cmd(script, speed, start, incident_id, strict, db, as_json, plans_dir, c
     def report(kind, item, at, detail):
         when = _local(at, tz)
         if kind == "timer":
-            line = f"{when}  timer  {item}"
+            line = f"{when}  timer  {describe_timer(item)}"
         elif kind == "applied":
             line = f"{when}  inject {item.describe()}"
             if item.to or item.channel:
@@ -149,7 +151,7 @@ def run_cmd(script, speed, start, incident_id, strict, db, as_json, plans_dir, c
         "refused": [{"at": at, "inject": i.describe(), "error": msg} for i, at, msg in result.refused],
         "timers_fired": len(result.fired),
     }
-    out["start"], out["end"] = result.start, result.end
+    out["start"], out["end"] = local(result.start, tz), local(result.end, tz)
     if as_json:
         emit_json(out)
     else:

@@ -147,7 +147,7 @@ def close(incident, outcome, at, by, db, as_json, plans_dir, config_path):
 @common
 def tick(now, db, as_json, plans_dir, config_path):
     """Fire every due timer once, then deliver queued notifications."""
-    from planengine.core import clock
+    from planengine.core import clock, views
     from planengine.core.notify import deliver
 
     if not os.path.exists(db):
@@ -169,18 +169,10 @@ def tick(now, db, as_json, plans_dir, config_path):
         sys.exit(1 if eng.tick_errors else 0)
     tz = eng.timezone()
     for i, k, d in fired:
-        click.echo(f"{i}: {describe_timer(k)} (due {clock.from_iso(d).astimezone(tz):%Y-%m-%d %H:%M})")
+        click.echo(f"{i}: {views.describe_timer(k)} (due {clock.from_iso(d).astimezone(tz):%Y-%m-%d %H:%M})")
     click.echo(f"{len(fired)} timer(s) fired, {delivered} notification(s) delivered")
     if eng.tick_errors:
         sys.exit(1)
-
-
-def describe_timer(key: str) -> str:
-    """``step:convene:7`` -> ``convene overdue``; ``after:responding:0:4`` -> ``phase responding reminder``."""
-    kind, rest = key.split(":", 1)
-    if kind == "step":
-        return f"{rest.rsplit(':', 1)[0]} overdue"
-    return f"phase {rest.split(':')[0]} reminder"
 
 
 @click.command()

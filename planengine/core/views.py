@@ -142,3 +142,11 @@ def board_lines(state, now_iso, show_all=True):
 
 
 LEGEND = "  [ ] pending  [x] done  [!] done late  [O] overdue  [-] skipped (phase left)"
+
+
+def describe_timer(key: str) -> str:
+    """``step:convene:7`` -> ``convene overdue``; ``after:responding:0:4`` -> ``phase responding reminder``."""
+    kind, rest = key.split(":", 1)
+    if kind == "step":
+        return f"{rest.rsplit(':', 1)[0]} overdue"
+    return f"phase {rest.split(':')[0]} reminder"
