@@ -285,3 +285,15 @@ def test_schema_2_migration_retires_drill_rows_and_stale_claims(tmp_path):
     assert rows == [("LIVE:5", "sending", "")]
     assert st.conn.execute("SELECT incident FROM timers").fetchall() == [("LIVE",)]
     assert [r[0] for r in st.queued_notifications("2026-01-01T00:00:00Z")] == ["LIVE:5"], "a v1 claim is stale"
+
+
+def test_when_conditions_are_evaluated_after_a_note_too(ws):
+    plan = ws.plan(
+        ws.PLAN.replace(
+            "      - when: all_done\n        to: responding\n",
+            "      - when: all_done\n        to: responding\n      - when: any_overdue\n        to: responding\n",
+        )
+    )
+    ws.start(plan=plan)  # report_up due 10:10
+    assert ws.json("note", "INC-1", "still waiting", "--at", ws.t("10:09"))["phase"] == "reported"
+    assert ws.json("note", "INC-1", "caller rang again", "--at", ws.t("10:11"))["phase"] == "responding"

@@ -206,6 +206,7 @@ class Runner:
             self._known_step(step)
             raise Refused(f"step '{step}' has not been activated in {tx.state.id}")
         tx.emit("ack", {"step": step, "by": by})
+        self._settle(tx)
 
     def _cmd_event(self, tx, name):
         phase = tx.state.phase
@@ -229,6 +230,7 @@ class Runner:
             if v is not None:
                 data[k] = v
         tx.emit("note", data)
+        self._settle(tx)  # `when` conditions are evaluated after every event (time has passed)
 
     def _missing_facts(self, state):
         return [f.id for f in self.plan.facts.values() if f.required and state.facts.get(f.id) is None]
