@@ -53,12 +53,9 @@ def status(incident, show_all, drills, db, as_json, plans_dir, config_path):
 @common
 def log(incident, db, as_json, plans_dir, config_path):
     """The event log of INCIDENT."""
-    from planengine.core.store import Store
     from planengine.core.views import local, zone
 
-    store = Store(db, create=False)
-    store.require_incident(incident)
-    events = store.events(incident)
+    events = _store_of(db, incident).events(incident)
     if as_json:
         emit_json(events)
         return
@@ -76,11 +73,7 @@ def log(incident, db, as_json, plans_dir, config_path):
 @common
 def verify(incident, db, as_json, plans_dir, config_path):
     """Check INCIDENT's hash chain; exit 1 if any event was altered."""
-    from planengine.core.store import Store
-
-    store = Store(db, create=False)
-    store.require_incident(incident)
-    problems = store.verify(incident)
+    problems = _store_of(db, incident).verify(incident)
     if as_json:
         emit_json({"incident": incident, "ok": not problems, "problems": problems})
     elif problems:
@@ -90,3 +83,12 @@ def verify(incident, db, as_json, plans_dir, config_path):
         click.echo(f"{incident}: hash chain intact")
     if problems:
         sys.exit(1)
+
+
+def _store_of(db, incident):
+    """The store holding ``incident``; refuses (one line) when either is missing."""
+    from planengine.core.store import Store
+
+    store = Store(db, create=False)
+    store.require_incident(incident)
+    return store

@@ -228,8 +228,14 @@ def core_only(monkeypatch):
 
 
 @pytest.fixture
-def ws(tmp_path, monkeypatch, core_only) -> Workspace:
+def isolated(tmp_path, monkeypatch, core_only):
+    """A temporary working directory, no PLANENGINE_* settings from outside, only the core plugin."""
     monkeypatch.chdir(tmp_path)
     for var in ("PLANENGINE_DB", "PLANENGINE_PLANS", "PLANENGINE_CONFIG", "PLANENGINE_DEBUG"):
         monkeypatch.delenv(var, raising=False)
-    return Workspace(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def ws(isolated) -> Workspace:
+    return Workspace(isolated)

@@ -46,15 +46,10 @@ phases:
 
 
 @pytest.fixture
-def env(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("PLANENGINE_LOAD_PLUGINS", "")
-    for var in ("PLANENGINE_DB", "PLANENGINE_PLANS", "PLANENGINE_CONFIG"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setattr(plugins, "_cached", None)
-    (tmp_path / "plans").mkdir()
-    (tmp_path / "plans" / "exercise.yaml").write_text(PLAN, encoding="utf-8")
-    return tmp_path
+def env(isolated):
+    (isolated / "plans").mkdir()
+    (isolated / "plans" / "exercise.yaml").write_text(PLAN, encoding="utf-8")
+    return isolated
 
 
 def plan_(*args, db="t.db"):

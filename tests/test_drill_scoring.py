@@ -10,7 +10,6 @@ import pytest
 from click.testing import CliRunner
 
 from planengine.cli import cli
-from planengine.core import plugins
 from planengine.core.scoring import _round1
 
 # Day 07:00-19:00 in Asia/Shanghai. A muster (15m day / 25m night), a needs
@@ -98,13 +97,8 @@ class Env:
 
 
 @pytest.fixture
-def env(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("PLANENGINE_LOAD_PLUGINS", "")
-    for var in ("PLANENGINE_DB", "PLANENGINE_PLANS", "PLANENGINE_CONFIG"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setattr(plugins, "_cached", None)
-    e = Env(tmp_path)
+def env(isolated):
+    e = Env(isolated)
     e.write("exercise.yaml", PLAN)
     e.drill = e.write("day.yaml", DRILL)
     return e
