@@ -18,10 +18,10 @@ import sys
 import tempfile
 import time
 
-from planengine.core.clock import SimClock, from_iso
 from planengine.core.engine import Engine
-from planengine.core.incident import fold
-from planengine.core.store import Store, canonical, event_hash
+from planengine.core.incident.clock import SimClock, from_iso
+from planengine.core.incident.state import fold
+from planengine.core.store.sqlite import Store, canonical, event_hash
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PLAN = os.path.join(HERE, "..", "plans", "sudden_event.yaml")

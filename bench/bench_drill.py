@@ -25,9 +25,10 @@ from datetime import timedelta
 
 os.environ.setdefault("PLANENGINE_LOAD_PLUGINS", "")
 
-from planengine.core.drill import load_drill, run_drill  # noqa: E402
+from planengine.core.drill.run import run_drill  # noqa: E402
+from planengine.core.drill.scoring import score  # noqa: E402
+from planengine.core.drill.script import load_drill  # noqa: E402
 from planengine.core.engine import Engine  # noqa: E402
-from planengine.core.scoring import score  # noqa: E402
 
 CYCLE_PLAN = """\
 id: bench_cycle
@@ -89,8 +90,8 @@ def bench_bare_transitions(n):
 
 def bench_runner_only(eng, drill, total):
     """The same injects through Runner.execute in memory: no hashing, no SQLite (where the time goes)."""
-    from planengine.core import clock
-    from planengine.core.runner import Command
+    from planengine.core.incident import clock
+    from planengine.core.incident.runner import Command
 
     runner = eng.runner(drill.plan)
     t0 = clock.from_iso(drill.start)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from planengine.core.context import CheckContext, StepView
+from planengine.core.incident.context import CheckContext, StepView
 
 
 def make_ctx(

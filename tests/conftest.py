@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from planengine import plugins
 from planengine.cli import cli
-from planengine.core import plugins
 
 # A far-future day so a pending step is never overdue by the wall clock, which
 # `plan status` uses; deadlines are driven only by --at and `plan tick --now`.

@@ -249,9 +249,9 @@ def test_status_names_the_required_facts_still_missing(ws):
 
 
 def test_an_incident_opened_before_settings_were_kept_reads_the_live_settings():
-    from planengine.core.conditions import Env
-    from planengine.core.incident import fold
-    from planengine.core.model import Plan
+    from planengine.core.incident.conditions import Env
+    from planengine.core.incident.state import fold
+    from planengine.core.plan.model import Plan
 
     plan = Plan(id="p", title="p", version=1, phases={}, initial="a")
 
@@ -268,11 +268,11 @@ def test_an_incident_opened_before_settings_were_kept_reads_the_live_settings():
 def test_schema_2_migration_retires_drill_rows_and_stale_claims(tmp_path):
     import sqlite_utils
 
-    from planengine.core import store as store_mod
+    from planengine.core.store import Store, migrations
 
     path = tmp_path / "v1.db"
     db = sqlite_utils.Database(path)
-    store_mod._migrate_1(db)
+    migrations._migrate_1(db)
     db.execute("PRAGMA user_version=1")
     db["plans"].insert({"sha256": "x", "id": "p", "version": 1})
     for inc, kind in (("LIVE", "live"), ("DRL", "drill")):
@@ -280,7 +280,7 @@ def test_schema_2_migration_retires_drill_rows_and_stale_claims(tmp_path):
         db["timers"].insert({"incident": inc, "key": "step:s:1", "due_at": "2026-01-01T00:00:00Z"})
         db["outbox"].insert({"key": f"{inc}:5", "incident": inc, "roles": "[]", "message": "m", "status": "sending"})
     db.conn.close()
-    st = store_mod.Store(str(path))
+    st = Store(str(path))
     rows = st.conn.execute("SELECT key, status, claimed_at FROM outbox").fetchall()
     assert rows == [("LIVE:5", "sending", "")]
     assert st.conn.execute("SELECT incident FROM timers").fetchall() == [("LIVE",)]

@@ -7,8 +7,8 @@ import types
 
 import pytest
 
-from planengine.core import plugins
-from planengine.core.hookspecs import hookimpl
+from planengine import plugins
+from planengine.hookspecs import hookimpl
 
 
 def make_plugin(name, **hooks):
@@ -55,7 +55,7 @@ def test_installed_plugin_with_a_misspelt_hook_is_not_loaded_and_says_so(ws, mon
         monkeypatch,
         "typoplug",
         """
-        from planengine.core.hookspecs import hookimpl
+        from planengine.hookspecs import hookimpl
 
         @hookimpl
         def register_chekcs(register):

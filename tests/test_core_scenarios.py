@@ -196,8 +196,8 @@ def test_muster_is_complete_when_checked_in_heads_reach_the_team_strength(ws):
 def test_engine_on_a_sim_clock_stamps_commands_and_ticks_with_simulated_time(ws):
     from datetime import datetime
 
-    from planengine.core.clock import SimClock
     from planengine.core.engine import Engine
+    from planengine.core.incident.clock import SimClock
 
     clock = SimClock(datetime.fromisoformat(ws.t("21:00")))
     eng = Engine(db=ws.db, clock=clock)

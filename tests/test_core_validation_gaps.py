@@ -7,8 +7,8 @@ import math
 
 import pytest
 
-from planengine.core import durations
-from planengine.core.facts import FactError, coerce_value
+from planengine.core.plan import durations
+from planengine.core.plan.facts import FactError, coerce_value
 
 TINY = """\
 id: tiny

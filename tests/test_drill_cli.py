@@ -12,9 +12,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from click.testing import CliRunner
 
+from planengine import plugins
 from planengine.cli import cli
-from planengine.core import plugins
-from planengine.core.drill import load_drill, paced_now, run_drill
+from planengine.core.drill.run import paced_now, run_drill
+from planengine.core.drill.script import load_drill
 from planengine.core.engine import Engine
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

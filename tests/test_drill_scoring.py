@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from planengine.cli import cli
-from planengine.core.scoring import _round1
+from planengine.core.drill.scoring import _round1
 
 # Day 07:00-19:00 in Asia/Shanghai. A muster (15m day / 25m night), a needs
 # chain, a step that only exists once crowd >= 100 (20m day / 30m night), an
@@ -261,13 +261,14 @@ def test_same_script_twice_same_log_and_score(env, tmp_path):
 
 
 def test_instant_bulk_write_equals_one_command_at_a_time(env, monkeypatch, tmp_path):
-    """Instant runs write through Store.append_many; the rows must be those Engine.command writes."""
+    """Instant runs write one bulk Engine.batch; the rows must be those Engine.command writes one at a time."""
     import sqlite3
 
-    from planengine.core import drill as drill_mod
+    from planengine.core.engine import Engine
 
     a = env.json("drill", "run", env.drill, db=str(tmp_path / "bulk.db"))
-    monkeypatch.setattr(drill_mod, "_Batched", lambda engine, state: drill_mod._Direct(engine, state.id))
+    bulk_batch = Engine.batch
+    monkeypatch.setattr(Engine, "batch", lambda self, state, bulk=True: bulk_batch(self, state, bulk=False))
     b = env.json("drill", "run", env.drill, db=str(tmp_path / "direct.db"))
     assert a == b
 

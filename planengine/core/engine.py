@@ -1,39 +1,29 @@
-"""The library API the CLI is a thin skin over: plans, incidents, commands, timers.
+"""The unit of work: every read and every write of plans and incidents goes through an Engine.
 
-Each public method that changes an incident is one store transaction: the
-state is folded inside it, the runner decides, the store appends, and any
-refusal rolls everything back.
+The CLI, the web console, reports and notifiers hold an Engine and nothing
+else of the core. Each method that changes an incident is one store
+transaction: the state is folded inside it, the runner decides (it is the only
+producer of events), the store appends (it is the only writer of rows), and
+any refusal rolls everything back.
 """
 
 from __future__ import annotations
 
-import glob
 import os
 import re
+from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
-from planengine.core import clock as clocks
-from planengine.core.incident import fold
-from planengine.core.runner import Command, Refused, Runner
-from planengine.core.store import Store, StoreError
+from planengine.core.drill.run import paced_now
+from planengine.core.incident import clock as clocks
+from planengine.core.incident.runner import Command, Refused, Runner
+from planengine.core.incident.state import apply, fold
+from planengine.core.plan import library
+from planengine.core.plan.library import PlanNotFound
+from planengine.core.store import Store, StoreError, canonical, event_hash
 
 INCIDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 SITE_ONLY_KEYS = ("notifiers", "routes", "people", "timezone")
-
-
-class PlanNotFound(Exception):
-    pass
-
-
-def plan_dirs(explicit=None):
-    dirs = []
-    if explicit:
-        dirs.extend(explicit if isinstance(explicit, (list, tuple)) else [explicit])
-    env = os.environ.get("PLANENGINE_PLANS")
-    if env:
-        dirs.extend(d for d in env.split(os.pathsep) if d)
-    dirs.append("plans")
-    return dirs
 
 
 def load_config(path=None) -> dict:
@@ -41,7 +31,7 @@ def load_config(path=None) -> dict:
     path = path or os.environ.get("PLANENGINE_CONFIG") or "planengine.yaml"
     if not os.path.exists(path):
         return {}
-    from planengine.core.yamlsrc import SourceError, read
+    from planengine.core.plan.source import SourceError, read
 
     data = read(path).data
     if not isinstance(data, dict):
@@ -51,7 +41,7 @@ def load_config(path=None) -> dict:
 
 class Engine:
     def __init__(self, db=None, plans=None, config=None, clock=None, registry=None, create=True):
-        self.db_path = db or os.environ.get("PLANENGINE_DB") or "planengine.db"
+        self.db_path = db if db is not None else (os.environ.get("PLANENGINE_DB") or "planengine.db")
         self.plans_arg = plans
         self.config_path = config
         self.clock = clock or clocks.WallClock()
@@ -74,7 +64,7 @@ class Engine:
     @property
     def registry(self):
         if self._registry is None:
-            from planengine.core.plugins import get_registry
+            from planengine.plugins import get_registry
 
             self._registry = get_registry()
         return self._registry
@@ -102,45 +92,21 @@ class Engine:
 
     # -- plans ------------------------------------------------------------
 
+    def plan_dirs(self) -> list:
+        return library.plan_dirs(self.plans_arg)
+
     def plan_files(self):
         """(path, origin) of every plan on the plan path, then plugin plans."""
-        seen = set()
-        out = []
-        for d in plan_dirs(self.plans_arg):
-            for path in sorted(glob.glob(os.path.join(d, "*.yaml")) + glob.glob(os.path.join(d, "*.yml"))):
-                if path not in seen:
-                    seen.add(path)
-                    out.append((path, d))
-        for plugin, path in self.registry.plans:
-            if path not in seen:
-                seen.add(path)
-                out.append((path, f"plugin {plugin}"))
-        return out
+        return library.plan_files(self.plan_dirs(), self.registry.plans)
 
     def resolve_plan(self, ref: str) -> str:
-        if os.path.sep in ref or ref.endswith((".yaml", ".yml")) or os.path.isfile(ref):
-            if not os.path.isfile(ref):
-                raise PlanNotFound(f"no plan file {ref}")
-            return ref
-        for d in plan_dirs(self.plans_arg):
-            for ext in (".yaml", ".yml"):
-                path = os.path.join(d, ref + ext)
-                if os.path.isfile(path):
-                    return path
-        for _plugin, path in self.registry.plans:
-            if os.path.splitext(os.path.basename(path))[0] == ref:
-                return path
-        from planengine.core.yamlsrc import did_you_mean
+        return library.resolve_plan(ref, self.plan_dirs(), self.registry.plans)
 
-        known = [os.path.splitext(os.path.basename(p))[0] for p, _ in self.plan_files()]
-        raise PlanNotFound(
-            f"no plan '{ref}' on the plan path ({', '.join(plan_dirs(self.plans_arg))}){did_you_mean(ref, known)}"
-        )
+    def load_plan(self, ref: str, text=None):
+        from planengine.core.plan.loader import load_plan
 
-    def load_plan(self, ref: str):
-        from planengine.core.loader import load_plan
-
-        plan = load_plan(self.resolve_plan(ref), self.registry)
+        path = ref if text is not None else self.resolve_plan(ref)
+        plan = load_plan(path, self.registry, text=text)
         self._plans.setdefault(plan.sha256, plan)
         return plan
 
@@ -148,12 +114,48 @@ class Engine:
         """The exact plan an incident ran, from the source stored with it."""
         plan = self._plans.get(sha)
         if plan is None:
-            from planengine.core.loader import load_plan
+            from planengine.core.plan.loader import load_plan
 
             path, source = self.store.plan_source(sha)
             plan = load_plan(path, self.registry, text=source, check_schema=False)
             self._plans[sha] = plan
         return plan
+
+    def incident_plan(self, incident_id: str):
+        """The plan ``incident_id`` runs (its stored source)."""
+        return self.plan_for(self.store.require_incident(incident_id)["plan_sha"])
+
+    def load_drill(self, path, text=None, plan=None):
+        from planengine.core.drill.script import load_drill
+
+        return load_drill(path, self, text=text, plan=plan)
+
+    def check_file(self, path, lint=False) -> list:
+        """Problems of one plan or drill file (errors first, then warnings when ``lint``)."""
+        from planengine.core.plan.source import Problem, SourceError, read
+
+        try:
+            src = read(path)
+        except SourceError as e:
+            return e.problems
+        try:
+            if isinstance(src.data, dict) and "drill" in src.data:
+                self.load_drill(path, text=src.text)
+                return []
+            plan = self.load_plan(path, text=src.text)
+        except SourceError as e:
+            return e.problems
+        if not lint:
+            return []
+        from planengine.core.plan.lint import lint_plan
+        from planengine.plugins import lint_warnings
+
+        out = [Problem(path, *loc, msg, "warning") for msg, loc in lint_plan(plan)]
+        for msg, obj in lint_warnings(self.registry, plan):
+            loc = getattr(obj, "loc", None) or (1, 1)
+            out.append(Problem(path, *loc, msg, "warning"))
+        out.sort(key=lambda p: (p.line, p.col))
+        return out
 
     def runner(self, plan) -> Runner:
         r = self._runners.get(plan.sha256)
@@ -168,11 +170,60 @@ class Engine:
             return clocks.to_iso(self.clock.now())
         return clocks.to_iso(clocks.parse_user_time(value, ZoneInfo(tz_name)))
 
-    # -- incidents --------------------------------------------------------
+    # -- reads --------------------------------------------------------------
+
+    canonical = staticmethod(canonical)  # the form events are hashed in (replay compares with it)
+    event_hash = staticmethod(event_hash)
 
     def state(self, incident_id: str):
         self.store.require_incident(incident_id)
         return fold(self.store.event_rows(incident_id), incident_id)
+
+    def incidents(self, open_only=True, drills=False) -> list:
+        """States of the incidents, oldest first: open ones only, and live ones only unless ``drills``."""
+        store = self.store
+        return [fold(store.event_rows(i), i) for i in store.incident_ids(open_only=open_only, drills=drills)]
+
+    def count_incidents(self, open_only=True, drills=False) -> int:
+        return len(self.store.incident_ids(open_only=open_only, drills=drills))
+
+    def events(self, incident_id: str) -> list:
+        self.store.require_incident(incident_id)
+        return self.store.events(incident_id)
+
+    def commands(self, incident_id: str) -> list:
+        self.store.require_incident(incident_id)
+        return self.store.commands(incident_id)
+
+    def verify(self, incident_id: str) -> list:
+        """Problems in the incident's hash chain: [] when intact."""
+        self.store.require_incident(incident_id)
+        return self.store.verify(incident_id)
+
+    def replay(self, incident_id: str) -> dict:
+        from planengine.core.drill.replay import replay
+
+        return replay(self, incident_id)
+
+    def score(self, incident_id: str, rule_plan=None) -> dict:
+        from planengine.core.drill.scoring import score
+
+        state = self.state(incident_id)
+        return score(state, self.load_plan(rule_plan) if rule_plan else self.plan_for(state.plan_sha))
+
+    def extract(self, incident_id: str, drill_id=None, output=None) -> str:
+        from planengine.core.drill.extract import extract
+
+        return extract(self, incident_id, drill_id=drill_id, output=output)
+
+    # -- writes -------------------------------------------------------------
+
+    def _append(self, state, batch, prev_seq, prev_hash, timers_before, new=False):
+        """Persist commands' events. Drills run on drill time, driven by their runner: their
+        timers never reach `plan tick` and their notifications never reach real people."""
+        return self.store.append_many(
+            state, batch, prev_seq, prev_hash, timers_before, schedule=state.kind != "drill", new=new
+        )
 
     def start(self, plan_ref, facts=None, at=None, incident_id=None, kind="live", actor=None, plan=None, drill=None):
         plan = plan or self.load_plan(plan_ref)
@@ -189,13 +240,13 @@ class Engine:
                 raise Refused(f"incident '{incident_id}' already exists")
             state = runner.new_state(incident_id)
             args = {"facts": dict(facts or {}), "kind": kind}
-            if drill:  # drill id/title, and the pace of a live-paced run (see core/drill.py)
+            if drill:  # drill id/title, and the pace of a live-paced run (see core/drill/run.py)
                 args["drill"] = drill
             args["settings"] = self.settings(plan)  # checks read these; kept so replay is exact
             cmd = Command("start", at_iso, actor, args)
             events = runner.execute(state, cmd)
             store.save_plan(plan, at_iso)
-            state.last_hash = store.append(state, cmd, events, 0, "", {}, new=True)
+            state.last_hash = self._append(state, [(cmd, events)], 0, "", {}, new=True)
         return state
 
     def command(self, incident_id, name, args=None, at=None, actor=None, state=None):
@@ -206,22 +257,35 @@ class Engine:
         """
         store = self.store
         # An incident's plan never changes: load it before taking the write lock.
-        plan = self.plan_for(store.require_incident(incident_id)["plan_sha"])
+        plan = self.incident_plan(incident_id)
         runner = self.runner(plan)
         with store.transaction():
             row = store.require_incident(incident_id)
             if state is None or state.seq != row["last_seq"]:
                 state = fold(store.event_rows(incident_id), incident_id)
             if at is None and state.drill and state.drill.get("pace"):
-                from planengine.core.drill import paced_now
-
                 at = paced_now(state.drill["pace"], self.clock.now())  # a live-paced drill runs on drill time
             at_iso = self.at(at, plan.timezone)
             cmd = Command(name, at_iso, actor, dict(args or {}))
             prev_seq, prev_hash, timers = state.seq, state.last_hash, dict(state.timers)
             events = runner.execute(state, cmd)
-            state.last_hash = store.append(state, cmd, events, prev_seq, prev_hash, timers)
+            state.last_hash = self._append(state, [(cmd, events)], prev_seq, prev_hash, timers)
         return state
+
+    @contextmanager
+    def instant(self):
+        """One transaction, committed without fsync, for work a script regenerates (instant drills).
+
+        A power cut can lose only the run in progress, which re-running the
+        drill script regenerates byte for byte. Live commands keep synchronous=FULL.
+        """
+        with self.store.regenerable(), self.store.transaction():
+            yield
+
+    def batch(self, state, bulk=True) -> Batch:
+        """Commands on one incident: ``bulk`` ones are applied in memory and written at flush()
+        (inside ``instant()``), others each in their own transaction through command()."""
+        return Batch(self, state, bulk)
 
     def tick(self, now=None, max_rounds=100):
         """Fire every due timer once; returns [(incident, key, due_at)] fired.
@@ -265,8 +329,7 @@ class Engine:
                     store.drop_timer(incident, key)
                 return out
             state = fold(store.event_rows(incident), incident)
-            plan = self.plan_for(row["plan_sha"])
-            runner = self.runner(plan)
+            runner = self.runner(self.plan_for(row["plan_sha"]))
             for due_at, key in items:
                 if key not in state.timers:
                     store.drop_timer(incident, key)
@@ -274,9 +337,68 @@ class Engine:
                 cmd = Command("fire", due_at, "timer", {"key": key})
                 prev_seq, prev_hash, timers = state.seq, state.last_hash, dict(state.timers)
                 events = runner.execute(state, cmd)
-                state.last_hash = store.append(state, cmd, events, prev_seq, prev_hash, timers)
+                state.last_hash = self._append(state, [(cmd, events)], prev_seq, prev_hash, timers)
                 out.append((incident, key, due_at))
         return out
 
+    # -- the outbox -----------------------------------------------------------
 
-__all__ = ["Engine", "PlanNotFound", "Refused", "StoreError", "load_config"]
+    def pending_notifications(self, stale_before, limit=1000):
+        return self.store.queued_notifications(stale_before, limit)
+
+    def claim_notification(self, key, now_iso, stale_before) -> bool:
+        return self.store.claim_notification(key, now_iso, stale_before)
+
+    def retry_notification(self, key, error):
+        with self.store.transaction():
+            self.store.note_attempt(key, error)
+            self.store.set_notification_status(key, "queued", error)
+
+    def notification_unrecorded(self, key, error):
+        with self.store.transaction():
+            self.store.set_notification_status(key, "unrecorded", error)
+
+    def incident_row(self, incident_id):
+        return self.store.incident_row(incident_id)
+
+
+class Batch:
+    """Commands on one incident, through the same runner and the same store writes as Engine.command.
+
+    Bulk: the runner works in memory and flush() writes every command's rows
+    at once (Store.append_many), exactly the rows one command at a time would
+    write; the caller holds the transaction (Engine.instant).
+    """
+
+    def __init__(self, engine: Engine, state, bulk: bool):
+        self.engine, self.incident, self.bulk = engine, state.id, bulk
+        self.runner = engine.runner(engine.plan_for(state.plan_sha))
+        self.pending: list = []
+        self.base = (state.seq, state.last_hash, dict(state.timers))
+
+    def command(self, state, name, args, at, actor):
+        if not self.bulk:
+            return self.engine.command(self.incident, name, args, at=at, actor=actor, state=state)
+        cmd = Command(name, at, actor, dict(args or {}))
+        events = self.runner.execute(state, cmd)  # on Refused the state is dirty: refold()
+        self.pending.append((cmd, events))
+        return state
+
+    def refold(self):
+        state = self.engine.state(self.incident)
+        for _cmd, events in self.pending:
+            for ev in events:
+                apply(state, ev["seq"], ev["at"], ev["kind"], ev["actor"], ev["data"])
+        return state
+
+    def flush(self, state):
+        if not self.pending:
+            return state
+        seq, prev_hash, timers = self.base
+        state.last_hash = self.engine._append(state, self.pending, seq, prev_hash, timers)
+        self.pending = []
+        self.base = (state.seq, state.last_hash, dict(state.timers))
+        return state
+
+
+__all__ = ["Batch", "Engine", "PlanNotFound", "Refused", "StoreError", "load_config"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import planengine_flood as flood
 
-from planengine.core.model import Condition, Fact, Phase, Plan, Step
+from planengine.core.plan.model import Condition, Fact, Phase, Plan, Step
 
 
 def _plan(*steps, uses=("flood",), **kw):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import planengine_forest_fire as ff
 
-from planengine.core.model import Condition, Fact, LevelRule, Phase, Plan, Step
+from planengine.core.plan.model import Condition, Fact, LevelRule, Phase, Plan, Step
 
 
 def _plan(*steps, uses=("forest_fire",), **kw):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import planengine_mass_petition as mp
 
-from planengine.core.model import Condition, LevelRule, Phase, Plan, Role, Step
+from planengine.core.plan.model import Condition, LevelRule, Phase, Plan, Role, Step
 
 REPS = Step("elect", "p", check=Condition(op="check", name="mass_petition.representatives_ok"))
 LEVEL = LevelRule(check=Condition(op="check", name="mass_petition.response_level", args=(("bands", {"III": 50}),)))

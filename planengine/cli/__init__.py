@@ -1,0 +1,187 @@
+"""The `plan` command: parses, calls the library, prints. Nothing else lives here.
+
+Heavy modules are imported inside commands so `plan --help`, `plan --version`
+and `plan status` start fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import json
+import os
+import sys
+
+import click
+
+from planengine import __version__
+
+
+class Refusal(click.ClickException):
+    """A one-line refusal: exit 1."""
+
+    exit_code = 1
+
+    def show(self, file=None):
+        click.echo(f"error: {self.message}", err=True)
+
+
+def _known_errors():
+    from planengine.core.engine import StoreError
+    from planengine.core.incident.clock import TimeError
+    from planengine.core.incident.conditions import CheckError
+    from planengine.core.incident.runner import Refused
+    from planengine.core.plan.durations import DurationError
+    from planengine.core.plan.facts import FactError
+    from planengine.core.plan.library import PlanNotFound
+
+    return (Refused, StoreError, PlanNotFound, FactError, CheckError, DurationError, TimeError)
+
+
+def handle_errors(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except BrokenPipeError:  # `plan log INC | head`
+            sys.stderr.close()
+            sys.exit(0)
+        except Exception as e:
+            from planengine.core.plan.source import SourceError
+
+            if isinstance(e, SourceError):
+                for p in e.problems:
+                    click.echo(str(p), err=True)
+                sys.exit(1)
+            if isinstance(e, _known_errors()):
+                raise Refusal(str(e)) from None
+            if os.environ.get("PLANENGINE_DEBUG"):
+                raise
+            if isinstance(e, UnicodeError):
+                raise Refusal(_unicode_message(e)) from None
+            if isinstance(e, OSError) and e.strerror:  # `-o missing/dir/x.yaml`, a read-only file ...
+                raise Refusal(f"{e.filename}: {e.strerror}" if e.filename else e.strerror) from None
+            import sqlite3
+
+            if isinstance(e, sqlite3.Error):
+                raise Refusal(f"database: {e}") from None
+            raise Refusal(f"internal error: {type(e).__name__}: {e} (set PLANENGINE_DEBUG=1 for details)") from None
+
+    return wrapper
+
+
+def _unicode_message(e: UnicodeError) -> str:
+    """One line for text that cannot be encoded or decoded (no raw surrogates in it)."""
+    obj = getattr(e, "object", None)
+    start, end = getattr(e, "start", 0), getattr(e, "end", 0)
+    if isinstance(e, UnicodeEncodeError) and e.encoding.replace("-", "").lower() != "utf8":
+        # the terminal or file cannot show the text (e.g. LANG=C with Chinese text)
+        return f"cannot write text as {e.encoding}: set a UTF-8 locale (e.g. LANG=C.UTF-8)"
+    bad = b""
+    if isinstance(obj, str):
+        # an argument the shell gave as bytes: Python keeps each bad byte as a surrogate
+        bad = obj[start:end].encode("utf-8", "surrogateescape")
+    elif isinstance(obj, (bytes, bytearray)):
+        bad = bytes(obj[start:end])
+    where = "".join(f"\\x{b:02x}" for b in bad[:8])
+    return "text is not valid UTF-8" + (f" (byte {where})" if where else "") + ": give arguments and files as UTF-8"
+
+
+def common(fn):
+    """--db, --json, --plans, --config on every command, so they go after the command name."""
+    fn = click.option("--config", "config_path", envvar="PLANENGINE_CONFIG", help="Site configuration YAML.")(fn)
+    fn = click.option("--plans", "plans_dir", envvar="PLANENGINE_PLANS", help="Directory of plans.")(fn)
+    fn = click.option("--json", "as_json", is_flag=True, help="Machine-readable output on stdout.")(fn)
+    fn = click.option(
+        "--db", envvar="PLANENGINE_DB", default="planengine.db", show_default=True, help="SQLite database file."
+    )(fn)
+    return handle_errors(fn)
+
+
+def engine(db, plans_dir=None, config_path=None, create=True):
+    from planengine.core.engine import Engine
+
+    return Engine(db=db, plans=plans_dir, config=config_path, create=create)
+
+
+def emit_json(obj):
+    click.echo(json.dumps(obj, ensure_ascii=False, indent=2))
+
+
+def _now_iso():
+    from planengine.core.incident import clock
+
+    return clock.to_iso(clock.WallClock().now())
+
+
+def print_state(state, as_json, now_iso=None):
+    from planengine.cli.board import board_lines
+    from planengine.core.incident.status import status_dict
+
+    now_iso = now_iso or _now_iso()
+    if as_json:
+        emit_json(status_dict(state, now_iso))
+    else:
+        for line in board_lines(state, now_iso):
+            click.echo(line)
+
+
+def parse_facts(pairs):
+    facts = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise click.UsageError(f"expected key=value, got {pair!r}")
+        k, v = pair.split("=", 1)
+        facts[k.strip()] = v.strip()
+    return facts
+
+
+# name -> "module:attribute"; modules are imported only when their command runs,
+# so `plan status` does not pay for defining every other command.
+COMMANDS = {
+    "validate": "planengine.cli.planner:validate",
+    "lint": "planengine.cli.planner:lint",
+    "list": "planengine.cli.planner:list_",
+    "show": "planengine.cli.planner:show",
+    "graph": "planengine.cli.planner:graph",
+    "schema": "planengine.cli.planner:schema",
+    "plugins": "planengine.cli.planner:plugins",
+    "start": "planengine.cli.officer:start",
+    "done": "planengine.cli.officer:done",
+    "checkin": "planengine.cli.officer:checkin",
+    "ack": "planengine.cli.officer:ack",
+    "decide": "planengine.cli.officer:decide",
+    "set": "planengine.cli.officer:set_",
+    "event": "planengine.cli.officer:event",
+    "note": "planengine.cli.officer:note",
+    "close": "planengine.cli.officer:close",
+    "tick": "planengine.cli.officer:tick",
+    "watch": "planengine.cli.officer:watch",
+    "status": "planengine.cli.officer:status",
+    "log": "planengine.cli.auditor:log",
+    "verify": "planengine.cli.auditor:verify",
+    "drill": "planengine.cli.drills:drill",
+    "replay": "planengine.cli.auditor:replay",
+}
+
+
+class LazyGroup(click.Group):
+    """click's documented lazy-subcommand pattern."""
+
+    def list_commands(self, ctx):
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx, name):
+        target = COMMANDS.get(name)
+        if target is None:
+            return None
+        module, attr = target.split(":")
+        return getattr(importlib.import_module(module), attr)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="planengine")
+def cli():
+    """Run emergency plans and drills as YAML state machines."""

@@ -1,0 +1,68 @@
+"""The auditor's commands: log, verify, replay. Read-only; they never create a database."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from planengine.cli import common, emit_json, engine
+
+
+@click.command()
+@click.argument("incident")
+@common
+def log(incident, db, as_json, plans_dir, config_path):
+    """The event log of INCIDENT."""
+    from planengine.core.incident.clock import local, zone
+
+    events = engine(db, plans_dir, config_path, create=False).events(incident)
+    if as_json:
+        emit_json(events)
+        return
+    tz = None
+    for ev in events:
+        if ev["kind"] == "started":
+            tz = zone(ev["data"].get("timezone", "UTC"))
+        when = local(ev["at"], tz or zone("UTC"))[:19].replace("T", " ")
+        data = json.dumps(ev["data"], ensure_ascii=False, sort_keys=True)
+        click.echo(f"{ev['seq']:>5} {when} {ev['kind']:<15} {ev['actor'] or '':<10} {data}")
+
+
+@click.command()
+@click.argument("incident")
+@common
+def verify(incident, db, as_json, plans_dir, config_path):
+    """Check INCIDENT's hash chain; exit 1 if any event was altered."""
+    problems = engine(db, plans_dir, config_path, create=False).verify(incident)
+    if as_json:
+        emit_json({"incident": incident, "ok": not problems, "problems": problems})
+    elif problems:
+        for p in problems:
+            click.echo(f"{incident}: {p}", err=True)
+    else:
+        click.echo(f"{incident}: hash chain intact")
+    if problems:
+        sys.exit(1)
+
+
+@click.command()
+@click.argument("incident")
+@common
+def replay(incident, db, as_json, plans_dir, config_path):
+    """Re-apply INCIDENT's commands to its plan version; exit 1 unless the log is reproduced exactly."""
+    eng = engine(db, plans_dir, config_path, create=False)
+    out = eng.replay(incident)
+    if as_json:
+        emit_json(out)
+    elif out["ok"]:
+        click.echo(
+            f"{incident}: replay reproduces the log exactly ({out['commands']} commands, {out['events']} events,"
+            f" head {out['last_hash'][:12]})"
+        )
+    else:
+        for p in out["problems"]:
+            click.echo(f"{incident}: {p}", err=True)
+    if not out["ok"]:
+        sys.exit(1)

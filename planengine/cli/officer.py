@@ -1,0 +1,252 @@
+"""`plan` commands that change incidents, and the timers: start, done, checkin, ..., tick, watch."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import click
+
+from planengine.cli import _now_iso, common, emit_json, engine, parse_facts, print_state
+
+# -- incidents ------------------------------------------------------------
+
+AT = click.option("--at", "at", help="When it happened (ISO 8601; plan timezone if no offset).")
+BY = click.option("--by", "by", help="Who did it.")
+
+
+@click.command()
+@click.argument("plan")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="A fact (repeatable).")
+@click.option("--id", "incident_id", help="Incident id (default INC-YYYYMMDD-NNNN).")
+@AT
+@BY
+@common
+def start(plan, sets, incident_id, at, by, db, as_json, plans_dir, config_path):
+    """Open an incident of PLAN; prints its id and first steps."""
+    eng = engine(db, plans_dir, config_path)
+    state = eng.start(plan, parse_facts(sets), at=at, incident_id=incident_id, actor=by)
+    warn_if_future(at)  # after success: a refusal stays one line
+    print_state(state, as_json)
+
+
+def warn_if_future(at):
+    """`--at` back-dates; a time days ahead is almost always a typo, so say so (it is still recorded)."""
+    if at is None:
+        return
+    from datetime import timedelta
+
+    from planengine.core.incident import clock
+
+    when = clock.parse_user_time(at, clock.UTC)
+    if when - clock.WallClock().now() > timedelta(days=1):
+        click.echo(f"warning: --at {at} is in the future; deadlines will count from then", err=True)
+
+
+def _apply(name, incident, args, at, by, db, as_json, plans_dir, config_path):
+    eng = engine(db, plans_dir, config_path, create=False)
+    state = eng.command(incident, name, args, at=at, actor=by)
+    warn_if_future(at)  # after success: a refusal stays one line
+    print_state(state, as_json)
+
+
+@click.command()
+@click.argument("incident")
+@click.argument("step")
+@click.option("--note", help="A remark recorded with the step.")
+@AT
+@BY
+@common
+def done(incident, step, note, at, by, db, as_json, plans_dir, config_path):
+    """Mark STEP of INCIDENT done."""
+    _apply("done", incident, {"step": step, "note": note, "by": by}, at, by, db, as_json, plans_dir, config_path)
+
+
+@click.command()
+@click.argument("incident")
+@click.argument("role")
+@click.option("--count", type=click.IntRange(min=0), help="Head count arriving (ICS 211).")
+@AT
+@BY
+@common
+def checkin(incident, role, count, at, by, db, as_json, plans_dir, config_path):
+    """A team (ROLE) reports mustered or arrived, with head count."""
+    _apply("checkin", incident, {"role": role, "count": count, "by": by}, at, by, db, as_json, plans_dir, config_path)
+
+
+@click.command()
+@click.argument("incident")
+@click.argument("step", required=False)
+@click.option("--by", "by", required=True, help="Who confirms.")
+@AT
+@common
+def ack(incident, step, by, at, db, as_json, plans_dir, config_path):
+    """A person confirms an order (STEP) was received."""
+    _apply("ack", incident, {"step": step, "by": by}, at, by, db, as_json, plans_dir, config_path)
+
+
+@click.command()
+@click.argument("incident")
+@click.argument("step")
+@click.argument("answer")
+@click.option("--by", "by", required=True, help="Who decided.")
+@AT
+@common
+def decide(incident, step, answer, by, at, db, as_json, plans_dir, config_path):
+    """Answer decision STEP with ANSWER."""
+    _apply("decide", incident, {"step": step, "answer": answer, "by": by}, at, by, db, as_json, plans_dir, config_path)
+
+
+@click.command("set")
+@click.argument("incident")
+@click.argument("pairs", nargs=-1, required=True, metavar="KEY=VALUE...")
+@AT
+@BY
+@common
+def set_(incident, pairs, at, by, db, as_json, plans_dir, config_path):
+    """Record facts (re-evaluates level and conditions)."""
+    _apply("set", incident, {"facts": parse_facts(pairs)}, at, by, db, as_json, plans_dir, config_path)
+
+
+@click.command()
+@click.argument("incident")
+@click.argument("name")
+@AT
+@BY
+@common
+def event(incident, name, at, by, db, as_json, plans_dir, config_path):
+    """Fire the plan event NAME."""
+    _apply("event", incident, {"name": name}, at, by, db, as_json, plans_dir, config_path)
+
+
+@click.command()
+@click.argument("incident")
+@click.argument("text")
+@AT
+@BY
+@common
+def note(incident, text, at, by, db, as_json, plans_dir, config_path):
+    """Add a free-text entry to the log."""
+    _apply("note", incident, {"text": text, "by": by}, at, by, db, as_json, plans_dir, config_path)
+
+
+@click.command()
+@click.argument("incident")
+@click.option("--outcome", help="How it ended.")
+@AT
+@BY
+@common
+def close(incident, outcome, at, by, db, as_json, plans_dir, config_path):
+    """Close INCIDENT."""
+    _apply("close", incident, {"outcome": outcome}, at, by, db, as_json, plans_dir, config_path)
+
+
+@click.command()
+@click.option("--now", "now", help="Pretend it is this time (ISO 8601).")
+@common
+def tick(now, db, as_json, plans_dir, config_path):
+    """Fire every due timer once, then deliver queued notifications."""
+    from planengine.cli import board
+    from planengine.core.incident import clock
+    from planengine.notifiers.delivery import deliver
+
+    if not os.path.exists(db):
+        emit_json({"fired": [], "delivered": 0}) if as_json else click.echo("no database yet: nothing to do")
+        return
+    eng = engine(db, plans_dir, config_path)
+    when = clock.parse_user_time(now, eng.timezone()) if now else None
+    fired = eng.tick(when)
+    failures: list = []
+    delivered = deliver(eng, when, failures)
+    for incident, message in eng.tick_errors.items():
+        click.echo(f"error: {incident}: {message}", err=True)
+    for f in failures:
+        retry = "gave up after 3 attempts" if f["final"] else "will retry"
+        click.echo(f"warning: {f['incident']}: notification {f['key']} not delivered ({retry}): {f['error']}", err=True)
+    if as_json:
+        fired_json = [{"incident": i, "key": k, "due_at": d} for i, k, d in fired]
+        emit_json({"fired": fired_json, "delivered": delivered, "failed": failures, "errors": eng.tick_errors})
+        sys.exit(1 if eng.tick_errors else 0)
+    tz = eng.timezone()
+    for i, k, d in fired:
+        click.echo(f"{i}: {board.describe_timer(k)} (due {clock.from_iso(d).astimezone(tz):%Y-%m-%d %H:%M})")
+    click.echo(f"{len(fired)} timer(s) fired, {delivered} notification(s) delivered")
+    if eng.tick_errors:
+        sys.exit(1)
+
+
+@click.command()
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between ticks.")
+@click.option("--drills", is_flag=True, help="Show open drills too (a live-paced exercise).")
+@click.option("--once", is_flag=True, help="Tick and draw once, then exit.")
+@common
+def watch(interval, once, drills, db, as_json, plans_dir, config_path):
+    """Tick continuously and redraw a board of open incidents."""
+    import time
+
+    from planengine.cli.board import board_lines
+    from planengine.core.incident import clock
+    from planengine.core.incident.status import status_dict
+    from planengine.notifiers.delivery import deliver
+
+    eng = engine(db, plans_dir, config_path)
+    while True:
+        fired = eng.tick()
+        deliver(eng)
+        now = _now_iso()
+        states = eng.incidents(drills=drills)
+        if as_json:
+            click.echo(
+                json.dumps(
+                    {"now": now, "fired": len(fired), "incidents": [status_dict(s, now) for s in states]},
+                    ensure_ascii=False,
+                )
+            )
+        else:
+            if not once:
+                click.clear()
+            shown = clock.from_iso(now).astimezone(eng.timezone()).strftime("%Y-%m-%d %H:%M:%S %z")
+            click.echo(f"planengine watch  {shown}  open incidents: {len(states)}  (every {interval:g}s, Ctrl-C stops)")
+            for s in states:
+                for line in board_lines(s, now, show_all=False):
+                    click.echo(line)
+                click.echo("")
+        if once:
+            return
+        try:
+            time.sleep(interval)
+        except KeyboardInterrupt:
+            return
+
+
+@click.command()
+@click.argument("incident", required=False)
+@click.option("--all", "show_all", is_flag=True, help="Include closed incidents and drills in the list.")
+@click.option("--drills", is_flag=True, help="Include open drills (e.g. a live-paced exercise) in the list.")
+@common
+def status(incident, show_all, drills, db, as_json, plans_dir, config_path):
+    """Open incidents, or one INCIDENT in full."""
+    eng = engine(db, plans_dir, config_path, create=False)
+    if incident:
+        print_state(eng.state(incident), as_json)
+        if not as_json:
+            from planengine.cli.board import LEGEND
+
+            click.echo(LEGEND)
+        return
+    now = _now_iso()
+    states = eng.incidents(open_only=not show_all, drills=show_all or drills)
+    if as_json:
+        from planengine.core.incident.status import status_dict
+
+        emit_json([status_dict(s, now) for s in states])
+        return
+    if not states:
+        click.echo("no open incidents")
+        hidden = eng.count_incidents(open_only=True, drills=True)
+        if hidden and not drills:
+            click.echo(f"({hidden} open drill(s): plan status --drills)")
+    for s in states:
+        print_state(s, False, now)
+        click.echo("")

@@ -1,0 +1,327 @@
+"""Incident state as a pure fold of its events.
+
+No I/O and no plan needed: events carry what the state needs (a step's role,
+title and deadline travel in ``step_activated``), so ``plan status`` can answer
+from the log alone. Times stay ISO strings here; views convert them.
+"""
+
+from __future__ import annotations
+
+import json
+
+
+class StepState:
+    """One step of an incident. A slotted class, not a dataclass: it is built in the fold's hot loop."""
+
+    __slots__ = (
+        "id",
+        "phase",
+        "role",
+        "title",
+        "status",
+        "activated_at",
+        "due_at",
+        "limit_seconds",
+        "muster",
+        "strength",
+        "key",
+        "activation_seq",
+        "overdue_at",
+        "done_at",
+        "by",
+        "note",
+        "answer",
+        "count",
+        "first_arrival_at",
+        "strength_at",
+        "acks",
+        "counted",
+    )
+
+    def __init__(
+        self,
+        id,
+        phase,
+        role=None,
+        title="",
+        activated_at=None,
+        due_at=None,
+        limit_seconds=None,
+        muster=False,
+        strength=None,
+        key=None,
+        activation_seq=0,
+    ):
+        self.id, self.phase, self.role, self.title = id, phase, role, title
+        self.status = "pending"  # pending | done | skipped (overdue/late are views)
+        self.activated_at, self.due_at, self.limit_seconds = activated_at, due_at, limit_seconds
+        self.muster, self.strength = muster, strength
+        self.key = key  # timer key of the current activation
+        self.activation_seq = activation_seq
+        self.overdue_at = self.done_at = self.by = self.note = self.answer = None
+        self.count = 0
+        self.first_arrival_at = None
+        self.strength_at = None  # when the checked-in head count reached strength
+        self.acks = []
+        self.counted = False  # some check-in gave a head count
+
+    def __repr__(self):
+        return f"StepState({self.id!r}, {self.status!r}, due_at={self.due_at!r}, done_at={self.done_at!r})"
+
+
+class IncidentState:
+    """Everything known about an incident, folded from its events."""
+
+    __slots__ = (
+        "id",
+        "plan",
+        "plan_version",
+        "plan_sha",
+        "title",
+        "kind",
+        "drill",
+        "settings",
+        "required",
+        "timezone",
+        "opened_at",
+        "closed_at",
+        "outcome",
+        "phase",
+        "phase_entered_at",
+        "phase_seq",
+        "level",
+        "levels",
+        "level_history",
+        "facts",
+        "steps",
+        "checkins",
+        "timers",
+        "notifications",
+        "seq",
+        "last_hash",
+        "last_at",
+    )
+
+    def __init__(self, id=""):
+        self.id = id
+        self.plan = self.plan_sha = self.title = ""
+        self.plan_version = 0
+        self.kind = "live"
+        self.drill = None  # drill id/title (and the pace of a live-paced run) for kind "drill"
+        self.settings = None  # the site settings checks read, as they were when the incident started
+        self.required = []  # facts the incident cannot close without
+        self.timezone = "UTC"
+        self.opened_at = self.closed_at = self.outcome = None
+        self.phase = self.phase_entered_at = None
+        self.phase_seq = 0
+        self.level = None
+        self.levels = []
+        self.level_history = []
+        self.facts = {}
+        self.steps = {}  # id -> StepState
+        self.checkins = []
+        self.timers = {}  # pending timer key -> due_at
+        self.notifications = {}  # key -> queued | delivered | failed
+        self.seq = 0
+        self.last_hash = ""
+        self.last_at = None
+
+
+def _started(s, at, actor, d):
+    s.plan = d["plan"]
+    s.plan_version = d["plan_version"]
+    s.plan_sha = d["plan_sha"]
+    s.title = d.get("title", "")
+    s.kind = d.get("kind", "live")
+    s.drill = d.get("drill")
+    s.settings = d.get("settings")  # None: opened before settings were kept
+    s.required = d.get("required_facts", [])
+    s.timezone = d.get("timezone", "UTC")
+    s.levels = d.get("levels", [])
+    s.opened_at = at
+
+
+def _fact_set(s, at, actor, d):
+    # keys in sorted order: the stored event's JSON is canonical (sorted), so a state folded
+    # from the log and one built while emitting list facts alike
+    facts = d["facts"]
+    for k in sorted(facts):
+        s.facts[k] = facts[k]
+
+
+def _level_changed(s, at, actor, d):
+    s.level = d["to"]
+    s.level_history.append({"at": at, "from": d.get("from"), "to": d["to"]})
+
+
+def _phase_entered(s, at, actor, d):
+    for key in [k for k in s.timers if k.startswith("after:")]:
+        del s.timers[key]  # the phase left takes its `after:` timers with it
+    s.phase = d["phase"]
+    s.phase_entered_at = at
+    s.phase_seq = s.seq
+    for t in d.get("timers", ()):
+        s.timers[t["key"]] = t["due_at"]
+
+
+def _step_activated(s, at, actor, d):
+    st = StepState(
+        id=d["step"],
+        phase=d["phase"],
+        role=d.get("role"),
+        title=d.get("title", ""),
+        activated_at=at,
+        due_at=d.get("due_at"),
+        limit_seconds=d.get("limit_seconds"),
+        muster=d.get("muster", False),
+        strength=d.get("strength"),
+        key=d.get("key"),
+        activation_seq=s.seq,
+    )
+    s.steps[st.id] = st
+    if st.due_at and st.key:
+        s.timers[st.key] = st.due_at
+    if st.muster:
+        for c in s.checkins:
+            if c["role"] == st.role and c["seq"] > s.phase_seq:  # made during this visit of the phase
+                _count(st, c)
+
+
+def _step_done(s, at, actor, d):
+    st = s.steps[d["step"]]
+    st.status = "done"
+    st.done_at = at
+    st.by = d.get("by") or actor
+    st.note = d.get("note")
+    if st.key:
+        s.timers.pop(st.key, None)
+
+
+def _step_skipped(s, at, actor, d):
+    st = s.steps[d["step"]]
+    st.status = "skipped"
+    if st.key:
+        s.timers.pop(st.key, None)
+
+
+def _checkin(s, at, actor, d):
+    checkin = {"at": at, "role": d["role"], "count": d.get("count"), "by": d.get("by"), "seq": s.seq}
+    s.checkins.append(checkin)
+    for st in s.steps.values():
+        if st.muster and st.role == d["role"] and st.status == "pending":
+            _count(st, checkin)
+
+
+def _count(st, checkin):
+    """Add a check-in to a muster step. A team already there when the step
+    activated (or a back-dated check-in) counts as arriving at activation."""
+    at = max(checkin["at"], st.activated_at)
+    count = checkin["count"]
+    st.count += count or 0
+    st.counted |= count is not None
+    if st.first_arrival_at is None:
+        st.first_arrival_at = at
+    full = count is None or not st.strength or st.count >= st.strength
+    if st.strength_at is None and full:
+        st.strength_at = at
+
+
+def _step_overdue(s, at, actor, d):
+    st = s.steps[d["step"]]
+    st.overdue_at = at
+    s.timers.pop(d.get("key"), None)
+
+
+def _reminder(s, at, actor, d):
+    s.timers.pop(d.get("key"), None)
+
+
+def _ack(s, at, actor, d):
+    st = s.steps.get(d.get("step") or "")
+    if st is not None:
+        st.acks.append({"at": at, "by": d.get("by")})
+
+
+def _decision(s, at, actor, d):
+    s.steps[d["step"]].answer = d["answer"]
+
+
+def _notify_queued(s, at, actor, d):
+    s.notifications[d["key"]] = "queued"
+
+
+def _notify_delivered(s, at, actor, d):
+    s.notifications[d["key"]] = "delivered"
+
+
+def _notify_failed(s, at, actor, d):
+    s.notifications[d["key"]] = "failed"
+
+
+def _closed(s, at, actor, d):
+    s.closed_at = at
+    s.outcome = d.get("outcome")
+    s.timers.clear()
+
+
+def _nothing(s, at, actor, d):
+    pass
+
+
+HANDLERS = {
+    "started": _started,
+    "fact_set": _fact_set,
+    "level_changed": _level_changed,
+    "phase_entered": _phase_entered,
+    "step_activated": _step_activated,
+    "step_done": _step_done,
+    "step_skipped": _step_skipped,
+    "checkin": _checkin,
+    "step_overdue": _step_overdue,
+    "reminder": _reminder,
+    "ack": _ack,
+    "decision": _decision,
+    "notify_queued": _notify_queued,
+    "notify_delivered": _notify_delivered,
+    "notify_failed": _notify_failed,
+    "closed": _closed,
+    "note": _nothing,
+    "event": _nothing,
+}
+
+
+def apply(state: IncidentState, seq, at, kind, actor, data, hash_=""):
+    """Fold one event into ``state`` (in place) and return it."""
+    state.seq = seq
+    HANDLERS.get(kind, _nothing)(state, at, actor, data)
+    state.last_at = at
+    if hash_:
+        state.last_hash = hash_
+    return state
+
+
+def fold(events, incident_id: str = "", state: IncidentState | None = None) -> IncidentState:
+    """State of an incident from its events (dicts, or (seq, at, kind, actor, data, hash) rows
+    where data may still be JSON text), applied one by one with apply(); ``state`` continues a fold."""
+    state = state if state is not None else IncidentState(id=incident_id)
+    loads = json.loads
+    for ev in events:
+        if isinstance(ev, dict):
+            apply(state, ev["seq"], ev["at"], ev["kind"], ev.get("actor"), ev["data"], ev.get("hash", ""))
+            continue
+        seq, at, kind, actor, data, h = ev
+        if data.__class__ is str:
+            data = loads(data)
+        apply(state, seq, at, kind, actor, data, h)
+    return state
+
+
+def step_status(st: StepState, now_iso: str) -> str:
+    """pending / done / overdue / late / skipped as a person reading the board means them."""
+    if st.status == "done":
+        return "late" if st.due_at and st.done_at > st.due_at else "done"
+    if st.status == "skipped":
+        return "skipped"
+    if st.due_at and (st.overdue_at or now_iso > st.due_at):
+        return "overdue"
+    return "pending"

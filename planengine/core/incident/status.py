@@ -1,0 +1,73 @@
+"""The status object (`plan status --json`, the API, the boards): derived from state, never stored."""
+
+from __future__ import annotations
+
+from planengine.core.incident import clock
+from planengine.core.incident.clock import local, zone
+from planengine.core.incident.state import step_status
+
+
+def step_dict(st, now_iso, tz):
+    status = step_status(st, now_iso)
+    late = None
+    if st.due_at:
+        if status == "late":
+            late = clock.seconds_between(st.due_at, st.done_at)
+        elif status == "done":
+            late = 0
+        elif status == "overdue":  # a tick may have run ahead of the reader's clock
+            late = max(0, clock.seconds_between(st.due_at, now_iso))
+    out = {
+        "id": st.id,
+        "phase": st.phase,
+        "role": st.role,
+        "title": st.title,
+        "status": status,
+        "activated_at": local(st.activated_at, tz),
+        "due_at": local(st.due_at, tz),
+        "limit_seconds": st.limit_seconds,
+        "done_at": local(st.done_at, tz),
+        "by": st.by,
+        "late_seconds": late,
+    }
+    if st.muster:
+        out.update(
+            muster=True,
+            strength=st.strength,
+            count=st.count,
+            first_arrival_at=local(st.first_arrival_at, tz),
+            full_strength_at=local(st.strength_at, tz),
+        )
+    if st.answer is not None:
+        out["answer"] = st.answer
+    if st.acks:
+        out["acks"] = [{"at": local(a["at"], tz), "by": a["by"]} for a in st.acks]
+    return out
+
+
+def missing_facts(state):
+    """Required facts not yet recorded: the incident cannot close without them."""
+    return [f for f in state.required if state.facts.get(f) is None]
+
+
+def status_dict(state, now_iso):
+    tz = zone(state.timezone)
+    steps = sorted(state.steps.values(), key=lambda st: (st.activation_seq, st.id))
+    return {
+        "id": state.id,
+        "plan": state.plan,
+        "plan_version": state.plan_version,
+        "title": state.title,
+        "kind": state.kind,
+        "phase": state.phase,
+        "level": state.level,
+        "facts": state.facts,
+        "opened_at": local(state.opened_at, tz),
+        "closed_at": local(state.closed_at, tz),
+        "outcome": state.outcome,
+        "missing_facts": missing_facts(state),
+        "steps": [step_dict(st, now_iso, tz) for st in steps],
+        "checkins": [dict(c, at=local(c["at"], tz)) for c in state.checkins],
+        "level_history": [dict(h, at=local(h["at"], tz)) for h in state.level_history],
+        "seq": state.seq,
+    }

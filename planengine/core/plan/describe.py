@@ -1,0 +1,164 @@
+"""Plans for people: the printable checklist, the JSON description, the phase diagram.
+
+The diagram is written here rather than with transitions' GraphMachine: that
+needs a model instance, labels states by id only and cannot show step titles
+or conditions; mermaid and dot text are a few lines each.
+"""
+
+from __future__ import annotations
+
+from planengine.core.plan.durations import format as fmt
+
+
+def within_text(w):
+    if w is None:
+        return ""
+    if w.split:
+        return f"day {fmt(w.day)} / night {fmt(w.night)}"
+    return fmt(w.day)
+
+
+def cond_text(c) -> str:
+    if c is None:
+        return ""
+    op = c.op
+    if op in ("all_done", "any_overdue"):
+        return op
+    if op == "check":
+        args = ", ".join(f"{k}={v}" for k, v in c.args)
+        return f"{c.name}({args})" if args else c.name
+    if op == "fact":
+        sym = {"eq": "=", "ne": "≠", "gt": ">", "gte": "≥", "lt": "<", "lte": "≤", "in": "∈"}[c.cmp]
+        return f"{c.name} {sym} {c.value}"
+    if op == "level_at_least":
+        return f"level ≥ {c.name}"
+    if op == "step":
+        return f"{c.name} answered {c.value}" if c.cmp == "answer" else f"{c.name} is {c.value}"
+    if op == "not":
+        return f"not ({cond_text(c.children[0])})"
+    joiner = " and " if op == "all" else " or "
+    return "(" + joiner.join(cond_text(x) for x in c.children) + ")"
+
+
+def checklist(plan) -> str:
+    lines = [f"{plan.title}  [{plan.id} v{plan.version}]"]
+    start, end = plan.daytime
+    lines.append(f"timezone {plan.timezone}, daytime {start // 60:02d}:{start % 60:02d}-{end // 60:02d}:{end % 60:02d}")
+    if plan.levels:
+        lines.append("levels (lowest first): " + ", ".join(plan.levels))
+    if plan.facts:
+        lines.append(
+            "facts: "
+            + ", ".join(f"{f.id}{'*' if f.required else ''} ({f.title or f.type})" for f in plan.facts.values())
+        )
+    lines.append("")
+    for ph in plan.phases.values():
+        lines.append(f"== {ph.id}" + (f"  {ph.title}" if ph.title else "") + ("  (final)" if ph.final else ""))
+        for a in ph.enter:
+            lines.append(f"   on entry: {_action_text(a)}")
+        for s in ph.steps:
+            role = plan.roles.get(s.role)
+            who = f"{s.role} {role.title}".strip() if role else ""
+            lines.append(f"   [ ] {s.id:<22} {s.title}")
+            extra = [
+                x
+                for x in (
+                    f"role: {who}" if who else "",
+                    f"within {within_text(s.within)}" if s.within else "",
+                    f"after {', '.join(s.needs)}" if s.needs else "",
+                    f"only if {cond_text(s.if_)}" if s.if_ else "",
+                    f"check {cond_text(s.check)}" if s.check else "",
+                    "muster (plan checkin)" if s.muster else "",
+                    f"decide: {' / '.join(s.decision)}" if s.decision else "",
+                )
+                if x
+            ]
+            if extra:
+                lines.append("         " + "; ".join(extra))
+        for t in ph.after:
+            lines.append(f"   after {fmt(t.after)}: " + "; ".join(_action_text(a) for a in t.actions))
+        for t in ph.on:
+            how = f"event '{t.event}'" if t.event else f"when {cond_text(t.when)}"
+            if t.if_:
+                how += f" if {cond_text(t.if_)}"
+            lines.append(f"   -> {t.to}  on {how}")
+        lines.append("")
+    return "\n".join(lines).rstrip()
+
+
+def _action_text(a):
+    if a.kind == "notify":
+        return f"notify {', '.join(a.roles)}" + (f": {a.message}" if a.message else "")
+    if a.kind == "note":
+        return f"note: {a.message}"
+    return f"action {a.name}"
+
+
+def plan_dict(plan) -> dict:
+    return {
+        "id": plan.id,
+        "title": plan.title,
+        "version": plan.version,
+        "sha256": plan.sha256,
+        "timezone": plan.timezone,
+        "levels": list(plan.levels),
+        "initial": plan.initial,
+        "facts": {f.id: {"type": f.type, "title": f.title, "required": f.required} for f in plan.facts.values()},
+        "roles": {
+            r.id: {"title": r.title, "muster": r.muster, "strength": r.strength, "people": [p.name for p in r.people]}
+            for r in plan.roles.values()
+        },
+        "phases": [
+            {
+                "id": ph.id,
+                "title": ph.title,
+                "final": ph.final,
+                "steps": [
+                    {
+                        "id": s.id,
+                        "title": s.title,
+                        "role": s.role,
+                        "within": ({"day": s.within.day, "night": s.within.night} if s.within else None),
+                        "needs": list(s.needs),
+                        "if": cond_text(s.if_) or None,
+                        "muster": s.muster,
+                    }
+                    for s in ph.steps
+                ],
+                "on": [{"to": t.to, "event": t.event, "when": cond_text(t.when) or None} for t in ph.on],
+            }
+            for ph in plan.phases.values()
+        ],
+    }
+
+
+def _label(text):
+    return text.replace('"', "'")
+
+
+def graph(plan, fmt_name="mermaid") -> str:
+    if fmt_name == "dot":
+        out = [f'digraph "{plan.id}" {{', "  rankdir=LR;", "  node [shape=box, style=rounded];"]
+        out.append("  __start [shape=point];")
+        for ph in plan.phases.values():
+            shape = ", peripheries=2" if ph.final else ""
+            label = _label(f"{ph.id}\\n{ph.title}" if ph.title else ph.id)
+            out.append(f'  "{ph.id}" [label="{label}"{shape}];')
+        out.append(f'  __start -> "{plan.initial}";')
+        for ph in plan.phases.values():
+            for t in ph.on:
+                label = _label(t.event or f"when {cond_text(t.when)}")
+                out.append(f'  "{ph.id}" -> "{t.to}" [label="{label}"];')
+        out.append("}")
+        return "\n".join(out)
+    out = ["stateDiagram-v2", "  direction LR"]
+    for ph in plan.phases.values():
+        out.append(f'  state "{_label(ph.title or ph.id)}" as {ph.id}')
+    out.append(f"  [*] --> {plan.initial}")
+    for ph in plan.phases.values():
+        for t in ph.on:
+            label = _label(t.event or f"when {cond_text(t.when)}").replace(":", "：")
+            out.append(f"  {ph.id} --> {t.to}: {label}")
+        if ph.final:
+            out.append(f"  {ph.id} --> [*]")
+    return "\n".join(out)

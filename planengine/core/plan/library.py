@@ -1,0 +1,58 @@
+"""The plan library: where plan files are found (`--plans`, PLANENGINE_PLANS, ./plans, then plugins)."""
+
+from __future__ import annotations
+
+import glob
+import os
+
+from planengine.core.plan.source import did_you_mean
+
+
+class PlanNotFound(Exception):
+    pass
+
+
+def plan_dirs(explicit=None) -> list:
+    """Directories searched for plans, in order: explicit ones, PLANENGINE_PLANS, ./plans."""
+    dirs = []
+    if explicit:
+        dirs.extend(explicit if isinstance(explicit, (list, tuple)) else [explicit])
+    env = os.environ.get("PLANENGINE_PLANS")
+    if env:
+        dirs.extend(d for d in env.split(os.pathsep) if d)
+    dirs.append("plans")
+    return dirs
+
+
+def plan_files(dirs, registered) -> list:
+    """(path, origin) of every plan in ``dirs``, then ``registered`` [(plugin, path)] plans."""
+    seen = set()
+    out = []
+    for d in dirs:
+        for path in sorted(glob.glob(os.path.join(d, "*.yaml")) + glob.glob(os.path.join(d, "*.yml"))):
+            if path not in seen:
+                seen.add(path)
+                out.append((path, d))
+    for plugin, path in registered:
+        if path not in seen:
+            seen.add(path)
+            out.append((path, f"plugin {plugin}"))
+    return out
+
+
+def resolve_plan(ref: str, dirs, registered) -> str:
+    """The file a PLAN argument names: a path, or a plan id on the plan path, then among plugin plans."""
+    if os.path.sep in ref or ref.endswith((".yaml", ".yml")) or os.path.isfile(ref):
+        if not os.path.isfile(ref):
+            raise PlanNotFound(f"no plan file {ref}")
+        return ref
+    for d in dirs:
+        for ext in (".yaml", ".yml"):
+            path = os.path.join(d, ref + ext)
+            if os.path.isfile(path):
+                return path
+    for _plugin, path in registered:
+        if os.path.splitext(os.path.basename(path))[0] == ref:
+            return path
+    known = [os.path.splitext(os.path.basename(p))[0] for p, _ in plan_files(dirs, registered)]
+    raise PlanNotFound(f"no plan '{ref}' on the plan path ({', '.join(dirs)}){did_you_mean(ref, known)}")

@@ -1,0 +1,513 @@
+"""YAML plan files -> frozen model, with every rule of the plan language checked.
+
+Structure is checked by the JSON Schema in schema.py; references, durations,
+cycles, checks and types are checked here. Every problem carries file:line:col.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import re
+
+from planengine.core.plan.facts import FactError, coerce_value
+from planengine.core.plan.model import (
+    Action,
+    Condition,
+    Fact,
+    LevelRule,
+    Person,
+    Phase,
+    PhaseTimer,
+    Plan,
+    Role,
+    Step,
+    Transition,
+    Within,
+)
+from planengine.core.plan.schema import PLAN_SCHEMA
+from planengine.core.plan.source import Checker, Located, SourceError, did_you_mean, read, schema_problems
+
+BUILTIN_CONDITIONS = ("all_done", "any_overdue")
+CMP_OPS = ("eq", "ne", "gt", "gte", "lt", "lte", "in")
+STEP_STATES = ("done", "overdue", "pending", "skipped", "late", "active")
+_DAYTIME = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
+
+
+def install_hint(plugin: str) -> str:
+    return f"pip install planengine-{plugin.replace('_', '-')}"
+
+
+def not_loaded(plugin: str, registry) -> str:
+    """Why a plugin a plan names is absent, with what to do about it."""
+    if plugin in getattr(registry, "skipped", ()):
+        return (
+            f"plugin '{plugin}' is not loaded: PLANENGINE_LOAD_PLUGINS leaves it out ({install_hint(plugin)} elsewhere)"
+        )
+    return f"plugin '{plugin}' is not installed ({install_hint(plugin)})"
+
+
+def load_plan(path: str, registry=None, text: str | None = None, check_schema: bool = True) -> Plan:
+    """Read and check a plan file; raises SourceError listing every problem.
+
+    ``check_schema=False`` is for plan sources stored with an incident, which
+    passed the schema when it started (it saves importing jsonschema per command).
+    """
+    src = read(path, text)
+    problems = schema_problems(src, PLAN_SCHEMA) if check_schema else []
+    if problems:
+        raise SourceError(problems)
+    plan, problems = _Builder(src, registry).build()
+    if problems:
+        raise SourceError(sorted(problems, key=lambda p: (p.line, p.col)))
+    if text is None:
+        # an incident stores the path with the source: make it mean the same file from any directory
+        plan = dataclasses.replace(plan, path=os.path.abspath(path))
+    return plan
+
+
+class _Builder(Checker):
+    def __init__(self, src: Located, registry):
+        super().__init__(src)
+        self.registry = registry
+        self.d = src.data
+        self.facts = set((self.d.get("facts") or {}).keys())
+        self.roles = set((self.d.get("roles") or {}).keys())
+        self.phases = set(self.d["phases"].keys())
+        # levels may be written as integers ([1, 2, 3]); they are names, compared as strings
+        self.levels = tuple(str(x) for x in self.d.get("levels") or ())
+        for i, lvl in enumerate(self.levels):
+            if lvl in self.levels[:i]:
+                self.err(("levels", i), f"duplicate level '{lvl}'")
+        self.fact_enums: dict = {}  # fact id -> enum values as the fact's type
+        self.step_ids: dict = {}
+        for pid, ph in self.d["phases"].items():
+            for i, s in enumerate((ph or {}).get("steps") or []):
+                if s["id"] in self.step_ids:
+                    self.err(("phases", pid, "steps", i, "id"), f"duplicate step id '{s['id']}'")
+                else:
+                    self.step_ids[s["id"]] = (pid, i)
+        self.uses = tuple(self.d.get("uses") or ())
+
+    def loc(self, path, key=False):
+        return self.src.pos(path, key=key)
+
+    # -- references -------------------------------------------------------
+
+    def ref(self, kind, name, known, path):
+        if name not in known:
+            self.err(path, f"unknown {kind} '{name}'{did_you_mean(name, known)}")
+            return False
+        return True
+
+    def check_name(self, name, path, what="check"):
+        plugin = name.split(".", 1)[0] if "." in name else None
+        if plugin is None:
+            known = list(BUILTIN_CONDITIONS) if what == "check" else []
+            if self.registry is not None:
+                known += list(self.registry.checks if what == "check" else self.registry.actions)
+            hint = did_you_mean(name, known) or f" ({what}s are named plugin.name, e.g. core.facts_present)"
+            self.err(path, f"unknown {what} '{name}'{hint}")
+            return
+        if plugin != "core" and plugin not in self.uses:
+            self.err(path, f"{what} '{name}' belongs to plugin '{plugin}': add it to `uses:`")
+        if self.registry is None:
+            return
+        table = self.registry.checks if what == "check" else self.registry.actions
+        if name in table:
+            return
+        if plugin != "core" and plugin not in self.registry.plugins:
+            self.err(path, f"{what} '{name}': {not_loaded(plugin, self.registry)}")
+        else:
+            self.err(path, f"unknown {what} '{name}'{did_you_mean(name, list(table))}")
+
+    # -- conditions -------------------------------------------------------
+
+    def cond(self, raw, path) -> Condition:
+        loc = self.loc(path)
+        if isinstance(raw, str):
+            if raw in BUILTIN_CONDITIONS:
+                return Condition(raw, loc=loc)
+            self.check_name(raw, path)
+            return Condition("check", name=raw, loc=loc)
+        if not isinstance(raw, dict) or not raw:
+            self.err(path, "a condition is a check name or a mapping such as {fact: x, gte: 1}")
+            return Condition("all", loc=loc)
+        keys = set(raw)
+        if "check" in keys:
+            self._only(raw, path, {"check", "args"})
+            self.check_name(raw["check"], path + ("check",))
+            return Condition("check", name=raw["check"], args=_frozen_args(raw.get("args")), loc=loc)
+        if "fact" in keys:
+            ops = [k for k in keys if k in CMP_OPS]
+            self._only(raw, path, {"fact", *CMP_OPS})
+            if len(ops) != 1:
+                self.err(path, f"fact condition needs exactly one of {', '.join(CMP_OPS)}")
+                return Condition("all", loc=loc)
+            op = ops[0]
+            name = raw["fact"]
+            value = raw[op]
+            if self.ref("fact", name, self.facts, path + ("fact",)):
+                value = self._fact_operand(name, op, value, path + (op,))
+            return Condition("fact", name=name, cmp=op, value=value, loc=loc)
+        if "level_at_least" in keys:
+            self._only(raw, path, {"level_at_least"})
+            lvl = str(raw["level_at_least"])
+            if not self.levels:
+                self.err(path, "level_at_least needs `levels:` in the plan")
+            else:
+                self.ref("level", lvl, self.levels, path + ("level_at_least",))
+            return Condition("level_at_least", name=lvl, loc=loc)
+        if "step" in keys:
+            self._only(raw, path, {"step", "is", "answer"})
+            self.ref("step", raw["step"], self.step_ids, path + ("step",))
+            if "answer" in raw:
+                return Condition("step", name=raw["step"], cmp="answer", value=str(raw["answer"]), loc=loc)
+            state = raw.get("is", "done")
+            if state not in STEP_STATES:
+                self.err(path + ("is",), f"step state '{state}' is not one of {', '.join(STEP_STATES)}")
+            return Condition("step", name=raw["step"], cmp="is", value=state, loc=loc)
+        for op in ("all", "any"):
+            if op in keys:
+                self._only(raw, path, {op})
+                items = raw[op]
+                if not isinstance(items, list) or not items:
+                    self.err(path + (op,), f"'{op}' takes a non-empty list of conditions")
+                    return Condition(op, loc=loc)
+                kids = tuple(self.cond(c, path + (op, i)) for i, c in enumerate(items))
+                return Condition(op, children=kids, loc=loc)
+        if "not" in keys:
+            self._only(raw, path, {"not"})
+            return Condition("not", children=(self.cond(raw["not"], path + ("not",)),), loc=loc)
+        key = next(iter(raw))
+        allowed = ["check", "fact", "level_at_least", "step", "all", "any", "not"]
+        self.err(path + (key,), f"unknown condition '{key}'{did_you_mean(key, allowed)}", key=True)
+        return Condition("all", loc=loc)
+
+    def _only(self, raw, path, allowed):
+        for k in raw:
+            if k not in allowed:
+                self.err(path + (k,), f"unknown key '{k}' in condition{did_you_mean(k, allowed)}", key=True)
+
+    def _fact_operand(self, name, op, value, path):
+        fact = self.d["facts"][name] or {}
+        ftype = fact.get("type", "string")
+        if op == "in":
+            if not isinstance(value, list):
+                self.err(path, f"'in' takes a list of {ftype} values")
+                return ()
+            return tuple(self._typed(fact, name, v, path + (i,)) for i, v in enumerate(value))
+        if op in ("gt", "gte", "lt", "lte") and ftype not in ("integer", "number"):
+            self.err(path, f"fact '{name}' is {ftype}: '{op}' compares numbers only")
+            return value
+        return self._typed(fact, name, value, path)
+
+    def _typed(self, fact, name, value, path):
+        try:
+            enum = self.fact_enums.get(name)
+            return coerce_value(name, fact.get("type", "string"), value, enum=enum, strict=False)
+        except FactError as e:
+            self.err(path, str(e))
+            return value
+
+    # -- actions ----------------------------------------------------------
+
+    def actions(self, raw, path) -> tuple:
+        if raw is None:
+            return ()
+        if isinstance(raw, dict):
+            return (self.action(raw, path),)
+        return tuple(self.action(a, path + (i,)) for i, a in enumerate(raw))
+
+    def action(self, raw, path) -> Action:
+        loc = self.loc(path)
+        kinds = [k for k in ("notify", "action", "note") if k in raw]
+        if len(kinds) != 1:
+            self.err(path, "an action has exactly one of notify, action, note")
+            return Action("note", loc=loc)
+        kind = kinds[0]
+        if kind == "notify":
+            roles = raw["notify"]
+            roles = (roles,) if isinstance(roles, str) else tuple(roles)
+            for i, r in enumerate(roles):
+                self.ref(
+                    "role",
+                    r,
+                    self.roles,
+                    path + ("notify",) if isinstance(raw["notify"], str) else path + ("notify", i),
+                )
+            return Action("notify", roles=roles, message=raw.get("message", ""), loc=loc)
+        if kind == "action":
+            name = raw["action"]
+            self.check_name(name, path + ("action",), what="action")
+            return Action("action", name=name, args=_frozen_args(raw.get("args")), loc=loc)
+        return Action("note", message=raw["note"], loc=loc)
+
+    # -- the plan ---------------------------------------------------------
+
+    def build(self):
+        d = self.d
+        self._uses()
+        facts = {k: self._fact(k, v or {}) for k, v in (d.get("facts") or {}).items()}
+        roles = {k: self._role(k, v or {}) for k, v in (d.get("roles") or {}).items()}
+        level = self._level(d.get("level"))
+        self.ref("phase", d["initial"], self.phases, ("initial",))
+        phases = {pid: self._phase(pid, ph or {}) for pid, ph in d["phases"].items()}
+        if not any(p.final for p in phases.values()):
+            self.err(("phases",), "the plan has no final phase (add `final: true` to its closing phase)", key=True)
+        self._needs_cycles(phases)
+        daytime = self._daytime(d.get("daytime", "07:00-19:00"))
+        tz = d.get("timezone", "Asia/Shanghai")
+        try:
+            from zoneinfo import ZoneInfo
+
+            ZoneInfo(tz)
+        except Exception:
+            self.err(("timezone",), f"unknown timezone '{tz}' (e.g. Asia/Shanghai)")
+        src = self.src
+        plan = Plan(
+            id=d["id"],
+            title=d["title"],
+            version=d["version"],
+            phases=phases,
+            initial=d["initial"],
+            lang=d.get("lang", "zh"),
+            timezone=tz,
+            daytime=daytime,
+            uses=self.uses,
+            description=d.get("description", ""),
+            facts=facts,
+            levels=self.levels,
+            level=level,
+            roles=roles,
+            scoring=d.get("scoring") or {},
+            source=src.text,
+            sha256=hashlib.sha256(src.text.encode("utf-8")).hexdigest(),
+            path=src.file,
+        )
+        return plan, self.problems
+
+    def _uses(self):
+        for i, name in enumerate(self.uses):
+            if self.registry is not None and name not in self.registry.plugins:
+                self.err(("uses", i), not_loaded(name, self.registry))
+
+    def _fact(self, fid, raw):
+        path = ("facts", fid)
+        ftype = raw.get("type", "string")
+        lo, hi = raw.get("min"), raw.get("max")
+        if ftype not in ("integer", "number"):
+            for key in ("min", "max"):
+                if raw.get(key) is not None:
+                    article = "an" if ftype[0] in "aeiou" else "a"
+                    self.err(
+                        path + (key,),
+                        f"fact '{fid}' is {article} {ftype}: `{key}:` applies to integer or number facts only",
+                    )
+            lo = hi = None
+        elif lo is not None and hi is not None and lo > hi:
+            self.err(path + ("min",), f"fact '{fid}': min {lo} is above max {hi}")
+        enum = self._enum(fid, ftype, raw.get("enum") or (), lo, hi, path + ("enum",))
+        self.fact_enums[fid] = enum
+        default = raw.get("default")
+        if default is not None:
+            try:
+                default = coerce_value(fid, ftype, default, enum=enum, strict=False, lo=lo, hi=hi)
+            except FactError as e:
+                self.err(path + ("default",), str(e))
+        return Fact(
+            id=fid,
+            type=ftype,
+            title=raw.get("title", ""),
+            min=lo,
+            max=hi,
+            enum=enum,
+            default=default,
+            required=bool(raw.get("required", False)),
+            unit=raw.get("unit", ""),
+            loc=self.loc(path, key=True),
+        )
+
+    def _enum(self, fid, ftype, items, lo, hi, path) -> tuple:
+        """The enum's values as the fact's type, so `--set k=1` matches `enum: [1]` on a string fact."""
+        out = []
+        for i, item in enumerate(items):
+            if ftype == "string" and (item is None or isinstance(item, bool)):
+                # YAML reads yes/no/on/off/null as booleans or null, not the words
+                self.err(path + (i,), f"fact '{fid}': enum value {item!r} is not a string: write it in quotes")
+                continue
+            try:
+                value = coerce_value(fid, ftype, item, strict=False, lo=lo, hi=hi)
+            except FactError as e:
+                self.err(path + (i,), f"{e} (enum value)")
+                continue
+            if value in out:
+                self.err(path + (i,), f"fact '{fid}': duplicate enum value {value!r}")
+                continue
+            out.append(value)
+        return tuple(out)
+
+    def _role(self, rid, raw):
+        people = tuple(
+            Person(name=str(p["name"]), phone=str(p.get("phone", "")), email=p.get("email", ""))
+            for p in raw.get("people") or ()
+        )
+        return Role(
+            id=rid,
+            title=raw.get("title", ""),
+            people=people,
+            muster=bool(raw.get("muster", False)),
+            strength=raw.get("strength"),
+            description=raw.get("description", ""),
+            loc=self.loc(("roles", rid), key=True),
+        )
+
+    def _level(self, raw):
+        if raw is None:
+            return None
+        path = ("level",)
+        if not self.levels:
+            self.err(path, "`level:` needs `levels:` (lowest first, e.g. [IV, III, II, I])", key=True)
+        if "check" in raw:
+            self.check_name(raw["check"], path + ("check",))
+            check = Condition("check", name=raw["check"], args=_frozen_args(raw.get("args")), loc=self.loc(path))
+            return LevelRule(check=check, default=self._level_name(raw.get("default"), path + ("default",)))
+        if "rules" not in raw:
+            self.err(path, "`level:` needs either `check:` or `rules:`")
+            return None
+        rules = []
+        for i, rule in enumerate(raw["rules"]):
+            rules.append(
+                (
+                    self.cond(rule["if"], path + ("rules", i, "if")),
+                    self._level_name(rule["level"], path + ("rules", i, "level")),
+                )
+            )
+        return LevelRule(rules=tuple(rules), default=self._level_name(raw.get("default"), path + ("default",)))
+
+    def _level_name(self, value, path):
+        if value is None:
+            return None
+        value = str(value)
+        if self.levels:
+            self.ref("level", value, self.levels, path)
+        return value
+
+    def _phase(self, pid, raw):
+        path = ("phases", pid)
+        steps = tuple(self._step(pid, s, path + ("steps", i)) for i, s in enumerate(raw.get("steps") or ()))
+        after = tuple(
+            PhaseTimer(
+                after=self.duration(t["after"], path + ("after", i, "after")),
+                actions=self.actions({k: v for k, v in t.items() if k != "after"}, path + ("after", i)),
+                loc=self.loc(path + ("after", i)),
+            )
+            for i, t in enumerate(raw.get("after") or ())
+        )
+        on = []
+        for i, t in enumerate(raw.get("on") or ()):
+            tp = path + ("on", i)
+            self.ref("phase", t["to"], self.phases, tp + ("to",))
+            if ("event" in t) == ("when" in t):
+                self.err(tp, "a transition has exactly one of `event:` or `when:`")
+                continue
+            on.append(
+                Transition(
+                    to=t["to"],
+                    event=t.get("event"),
+                    when=self.cond(t["when"], tp + ("when",)) if "when" in t else None,
+                    if_=self.cond(t["if"], tp + ("if",)) if "if" in t else None,
+                    loc=self.loc(tp),
+                )
+            )
+        final = bool(raw.get("final", False))
+        if final and (steps or on):
+            self.err(path + ("final",), f"final phase '{pid}' cannot have steps or transitions")
+        return Phase(
+            id=pid,
+            title=raw.get("title", ""),
+            final=final,
+            description=raw.get("description", ""),
+            enter=self.actions(raw.get("enter"), path + ("enter",)),
+            steps=steps,
+            after=after,
+            on=tuple(on),
+            loc=self.loc(path, key=True),
+        )
+
+    def _step(self, pid, raw, path):
+        role = raw.get("role")
+        if role is not None:
+            self.ref("role", role, self.roles, path + ("role",))
+        within = None
+        if "within" in raw:
+            w = raw["within"]
+            if isinstance(w, dict):
+                within = Within(
+                    self.duration(w["day"], path + ("within", "day")),
+                    self.duration(w["night"], path + ("within", "night")),
+                )
+            else:
+                s = self.duration(w, path + ("within",))
+                within = Within(s, s)
+        needs = tuple(raw.get("needs") or ())
+        for i, n in enumerate(needs):
+            self.ref("step", n, self.step_ids, path + ("needs", i))
+        check = None
+        if "check" in raw:
+            c = raw["check"]
+            c = {"check": c} if isinstance(c, str) else c
+            check = self.cond(c, path + ("check",))
+        muster = bool(raw.get("muster", False))
+        if muster and role is None:
+            self.err(path + ("muster",), f"muster step '{raw['id']}' needs a `role:` (the team that checks in)")
+        return Step(
+            id=raw["id"],
+            phase=pid,
+            title=raw.get("title", ""),
+            role=role,
+            within=within,
+            needs=needs,
+            if_=self.cond(raw["if"], path + ("if",)) if "if" in raw else None,
+            check=check,
+            muster=muster,
+            overdue=self.actions(raw.get("overdue"), path + ("overdue",)),
+            decision=tuple(raw.get("decision") or ()),
+            description=raw.get("description", ""),
+            loc=self.loc(path),
+        )
+
+    def _needs_cycles(self, phases):
+        graph = {s.id: s.needs for p in phases.values() for s in p.steps}
+        state: dict = {}
+
+        def visit(node, trail):
+            state[node] = 1
+            for nxt in graph.get(node, ()):
+                if state.get(nxt) == 1:
+                    cycle = trail[trail.index(nxt) :] + [nxt] if nxt in trail else [node, nxt]
+                    pid, i = self.step_ids[node]
+                    self.err(("phases", pid, "steps", i, "needs"), f"`needs` cycle: {' -> '.join(cycle)}")
+                elif nxt in graph and not state.get(nxt):
+                    visit(nxt, trail + [nxt])
+            state[node] = 2
+
+        for node in graph:
+            if not state.get(node):
+                visit(node, [node])
+
+    def _daytime(self, text):
+        m = _DAYTIME.match(str(text))
+        if not m:
+            self.err(("daytime",), f"daytime {text!r} must look like 07:00-19:00")
+            return (420, 1140)
+        h1, m1, h2, m2 = (int(x) for x in m.groups())
+        if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59 or (h1 * 60 + m1) >= (h2 * 60 + m2):
+            self.err(("daytime",), f"daytime {text!r}: start must be a time before end")
+            return (420, 1140)
+        return (h1 * 60 + m1, h2 * 60 + m2)
+
+
+def _frozen_args(args) -> tuple:
+    return tuple(sorted((args or {}).items()))

@@ -1,0 +1,79 @@
+"""The database schema, one migration per version (sqlite-utils builds the tables)."""
+
+from __future__ import annotations
+
+SCHEMA_VERSION = 2
+
+
+def _migrate_1(db):
+    db["plans"].create(
+        {"sha256": str, "id": str, "version": int, "title": str, "path": str, "source": str, "stored_at": str},
+        pk="sha256",
+    )
+    db["incidents"].create(
+        {
+            "id": str,
+            "plan": str,
+            "plan_version": int,
+            "plan_sha": str,
+            "kind": str,
+            "title": str,
+            "opened_at": str,
+            "closed_at": str,
+            "phase": str,
+            "level": str,
+            "last_seq": int,
+            "last_hash": str,
+            "updated_at": str,
+        },
+        pk="id",
+        foreign_keys=[("plan_sha", "plans", "sha256")],
+    )
+    db["incidents"].create_index(["closed_at"])
+    db["events"].create(
+        {"incident": str, "seq": int, "at": str, "kind": str, "actor": str, "data": str, "prev_hash": str, "hash": str},
+        pk=("incident", "seq"),
+        not_null={"at", "kind", "data", "prev_hash", "hash"},
+    )
+    db["commands"].create(
+        {
+            "incident": str,
+            "n": int,
+            "at": str,
+            "name": str,
+            "actor": str,
+            "args": str,
+            "first_seq": int,
+            "last_seq": int,
+        },
+        pk=("incident", "n"),
+    )
+    # a timer's key is unique within its incident ("step:convene:7")
+    db["timers"].create({"incident": str, "key": str, "due_at": str}, pk=("incident", "key"))
+    db["timers"].create_index(["due_at"])
+    db["outbox"].create(
+        {
+            "key": str,
+            "incident": str,
+            "roles": str,
+            "message": str,
+            "queued_at": str,
+            "status": str,
+            "attempts": int,
+            "last_error": str,
+        },
+        pk="key",
+    )
+    db["outbox"].create_index(["status"])
+
+
+def _migrate_2(db):
+    # who claimed a notification for sending, and when (a dead sender's claim goes stale)
+    db["outbox"].add_column("claimed_at", str)
+    db.execute("UPDATE outbox SET claimed_at='' WHERE status='sending'")  # older claims are stale
+    # drills no longer use the timers table or the outbox (their runner drives them)
+    for table in ("outbox", "timers"):
+        db.execute(f"DELETE FROM {table} WHERE incident IN (SELECT id FROM incidents WHERE kind='drill')")
+
+
+MIGRATIONS = {1: _migrate_1, 2: _migrate_2}

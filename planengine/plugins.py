@@ -1,0 +1,160 @@
+"""The plugin manager: the built-in plugin plus entry points in group ``planengine``.
+
+Each installed plugin is loaded on its own, so one broken plugin costs a
+warning, not the CLI.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+
+import pluggy
+
+from planengine import hookspecs
+
+HOOKS = ("register_checks", "register_actions", "register_notifiers", "register_plans")
+
+
+@dataclass(frozen=True)
+class Registered:
+    name: str
+    fn: object
+    description: str
+    plugin: str
+
+
+@dataclass
+class Registry:
+    pm: pluggy.PluginManager
+    checks: dict = field(default_factory=dict)
+    actions: dict = field(default_factory=dict)
+    notifiers: dict = field(default_factory=dict)
+    plans: list = field(default_factory=list)
+    plugins: dict = field(default_factory=dict)  # name -> distribution version (or "builtin")
+    skipped: set = field(default_factory=set)  # installed but left out by PLANENGINE_LOAD_PLUGINS
+    warnings: list = field(default_factory=list)
+
+    def warn(self, message):
+        self.warnings.append(message)
+        print(f"warning: {message}", file=sys.stderr)
+
+
+def _wanted():
+    raw = os.environ.get("PLANENGINE_LOAD_PLUGINS")
+    if raw is None:
+        return None
+    return {x.strip() for x in raw.split(",") if x.strip()}
+
+
+def build_registry(extra=()) -> Registry:
+    """Load plugins and collect what they register. ``extra`` are plugin objects (tests)."""
+    from importlib.metadata import entry_points
+
+    from planengine.default_plugins import core as builtin
+
+    pm = pluggy.PluginManager(hookspecs.PROJECT)
+    pm.add_hookspecs(hookspecs)
+    reg = Registry(pm)
+    wanted = _wanted()
+    candidates = []
+    for ep in entry_points(group=hookspecs.PROJECT):
+        if wanted is not None and ep.name not in wanted:
+            reg.skipped.add(ep.name)
+            continue
+        version = ep.dist.version if ep.dist else "?"
+        candidates.append((ep.name, ep.load, version))
+    for name in sorted((wanted or set()) - {ep.name for ep in entry_points(group=hookspecs.PROJECT)} - {"core"}):
+        reg.warn(f"PLANENGINE_LOAD_PLUGINS names '{name}', which is not installed")
+    for obj in extra:
+        name = getattr(obj, "__name__", type(obj).__name__).rsplit(".", 1)[-1]
+        candidates.append((name, lambda o=obj: o, "test"))
+    for name, load, version in candidates:
+        if name in reg.plugins:
+            reg.warn(f"plugin '{name}' is installed twice; keeping the first")
+            continue
+        try:
+            module = load()
+        except Exception as e:
+            reg.warn(f"plugin '{name}' failed to load: {type(e).__name__}: {e}")
+            continue
+        _register(reg, name, module, version)
+    _register(reg, "core", builtin, "builtin")
+    for hook in HOOKS:
+        caller = getattr(pm.hook, hook)
+        for impl in caller.get_hookimpls():
+            _collect(reg, hook, impl)
+    return reg
+
+
+def _register(reg, name, module, version):
+    try:
+        reg.pm.register(module, name=name)
+    except ValueError as e:
+        reg.warn(f"plugin '{name}' not loaded: {e}")
+        return
+    try:
+        reg.pm.check_pending()
+    except pluggy.PluginValidationError as e:
+        reg.pm.unregister(name=name)
+        reg.warn(f"plugin '{name}' not loaded: {e}")
+        return
+    reg.plugins[name] = version
+
+
+def _collect(reg, hook, impl):
+    plugin = impl.plugin_name
+    table = {
+        "register_checks": reg.checks,
+        "register_actions": reg.actions,
+        "register_notifiers": reg.notifiers,
+    }.get(hook)
+
+    def register(name, fn=None, description=""):
+        if table is None:  # register_plans
+            reg.plans.append((plugin, str(name)))
+            return
+        if hook != "register_notifiers" and not str(name).startswith(plugin + "."):
+            reg.warn(f"plugin '{plugin}' registered '{name}': names must start with '{plugin}.'")
+            return
+        if name in table:
+            reg.warn(f"'{name}' is registered by both '{table[name].plugin}' and '{plugin}'; keeping the first")
+            return
+        if not description and fn is not None and fn.__doc__:
+            description = " ".join(fn.__doc__.strip().split("\n\n")[0].split())  # first paragraph
+        table[name] = Registered(name, fn, description, plugin)
+
+    try:
+        impl.function(register=register)
+    except Exception as e:
+        reg.warn(f"plugin '{plugin}' failed in {hook}: {type(e).__name__}: {e}")
+
+
+_cached: Registry | None = None
+
+
+def get_registry() -> Registry:
+    global _cached
+    if _cached is None:
+        _cached = build_registry()
+    return _cached
+
+
+def lint_warnings(reg: Registry, plan):
+    """Domain warnings from plugins that the plan uses: (message, obj-or-None)."""
+    out = []
+    for impl in reg.pm.hook.lint_plan.get_hookimpls():
+        if impl.plugin_name != "core" and impl.plugin_name not in plan.uses:
+            continue
+        try:
+            result = impl.function(plan=plan) or ()
+        except Exception as e:
+            reg.warn(f"plugin '{impl.plugin_name}' failed in lint_plan: {type(e).__name__}: {e}")
+            continue
+        for item in result:
+            if isinstance(item, tuple):
+                out.append((f"[{impl.plugin_name}] {item[0]}", item[1]))
+            else:
+                out.append((f"[{impl.plugin_name}] {item}", None))
+    return out
