@@ -188,3 +188,87 @@ def test_lint_warns_when_a_step_needs_a_step_of_another_phase(ws):
     assert any(n == ws.line_of(text, "- id: secure") and "brief" in msg and "reported" in msg for n, msg in found), (
         found
     )
+
+
+# -- diagrams that plan text cannot break ------------------------------------
+
+HOSTILE = r"""
+id: hostile
+title: "x\"; digraph evil { a -> b } //"
+version: 1
+initial: start
+phases:
+  start:
+    title: "%%{init: {'theme':'dark'}}%% a; b --> c <b>bold</b> **x** \\N \\\" \"q\" \e[31mred\nsecond line"
+    steps:
+      - {id: one}
+    on:
+      - event: go
+        to: middle
+        if: {step: one, is: done}
+  middle:
+    title: "end\"]; x --> y; state \"z\" as q ]"
+    on:
+      - when: all_done
+        to: done
+  done:
+    title: "\\"
+    final: true
+"""
+
+
+def test_graph_dot_of_hostile_titles_is_one_graph_with_exactly_the_plans_phases(ws):
+    import json
+    import shutil
+    import subprocess
+
+    import pytest
+
+    dot = shutil.which("dot")
+    if dot is None:
+        pytest.skip("Graphviz `dot` is not installed (make debs)")
+    out = ws.ok("graph", ws.write("hostile.yaml", HOSTILE), "--format", "dot").stdout
+    proc = subprocess.run([dot, "-Tjson"], input=out.encode(), capture_output=True, check=False)
+    assert proc.returncode == 0, proc.stderr.decode()
+    drawn = json.loads(proc.stdout)
+    names = sorted(o["name"] for o in drawn["objects"])
+    assert names == sorted(["__start", "start", "middle", "done"]), names
+    assert len(drawn["edges"]) == 3
+    labels = {o["name"]: o.get("label", "") for o in drawn["objects"]}
+    assert "%%{init" in labels["start"] and "<b>bold</b>" in labels["start"] and "-->" in labels["start"]
+    assert "\x1b" not in out, "control characters never reach the DOT text"
+    edge = next(e for e in drawn["edges"] if e.get("label", "").startswith("go"))
+    assert "one is done" in edge["label"], "the event's if: guard is drawn"
+
+
+def test_graph_mermaid_of_hostile_titles_has_only_the_plans_states_and_literal_labels(ws):
+    out = ws.ok("graph", ws.write("hostile.yaml", HOSTILE)).stdout
+    lines = out.rstrip("\n").split("\n")
+    assert lines[:2] == ["stateDiagram-v2", "  direction LR"]
+    label = r"(?:[\w ]|#\d+;|<br/>)*"
+    states, edges = [], []
+    for line in lines[2:]:
+        m = re.fullmatch(rf'  state "({label})" as ([a-z][a-z0-9_]*)', line)
+        if m:
+            states.append(m.group(2))
+            continue
+        m = re.fullmatch(rf"  (\[\*\]|[a-z][a-z0-9_]*) --> (\[\*\]|[a-z][a-z0-9_]*)(?: : ({label}))?", line)
+        assert m, f"a line that is neither a state nor a transition: {line!r}"
+        edges.append((m.group(1), m.group(2)))
+    assert states == ["start", "middle", "done"]
+    assert edges == [("[*]", "start"), ("start", "middle"), ("middle", "done"), ("done", "[*]")]
+    # the label pattern above admits only letters, digits, spaces, entity codes and our <br/>
+    decoded = re.sub(r"#(\d+);", lambda m: chr(int(m.group(1))), out)
+    assert "%%{init: {'theme':'dark'}}%% a; b --> c <b>bold</b> **x**" in decoded, "printed literally"
+    assert 'state "start<br/>' in out, "labels carry the phase id"
+    assert "one is done" in decoded, "the event's if: guard is drawn"
+
+
+def test_show_json_and_checklist_carry_the_guard_of_an_event_transition(ws):
+    path = ws.write("hostile.yaml", HOSTILE)
+    out = ws.json("show", path)
+    start = next(p for p in out["phases"] if p["id"] == "start")
+    assert start["on"] == [{"to": "middle", "event": "go", "when": None, "if": "one is done"}]
+    text = ws.ok("show", path).stdout
+    assert "\x1b" not in text and "on event 'go' if one is done" in text
+    assert "second line" in text and "\nsecond line" not in text

@@ -6,6 +6,7 @@ from planengine.core.incident import clock
 from planengine.core.incident.clock import zone
 from planengine.core.incident.state import step_status
 from planengine.core.incident.status import missing_facts
+from planengine.core.plan.describe import plain
 
 MARK = {"pending": "[ ]", "done": "[x]", "late": "[!]", "overdue": "[O]", "skipped": "[-]"}
 
@@ -56,7 +57,7 @@ def board_lines(state, now_iso, show_all=True):
             extra += f" {st.count}/{st.strength or '?'} checked in"
         role = f"({st.role})" if st.role else ""
         lines.append(f"  {MARK[status]} {st.id:<24} {role:<14} {due:<17} {extra}  {st.title}".rstrip())
-    return lines
+    return [plain(line) for line in lines]  # plan titles and typed facts never reach the terminal raw
 
 
 LEGEND = "  [ ] pending  [x] done  [!] done late  [O] overdue  [-] skipped (phase left)"

@@ -7,6 +7,8 @@ or conditions; mermaid and dot text are a few lines each.
 
 from __future__ import annotations
 
+import re
+
 from planengine.core.plan.durations import format as fmt
 
 
@@ -83,7 +85,7 @@ def checklist(plan) -> str:
                 how += f" if {cond_text(t.if_)}"
             lines.append(f"   -> {t.to}  on {how}")
         lines.append("")
-    return "\n".join(lines).rstrip()
+    return "\n".join(plain(line) for line in lines).rstrip()
 
 
 def _action_text(a):
@@ -125,40 +127,93 @@ def plan_dict(plan) -> dict:
                     }
                     for s in ph.steps
                 ],
-                "on": [{"to": t.to, "event": t.event, "when": cond_text(t.when) or None} for t in ph.on],
+                "on": [
+                    {"to": t.to, "event": t.event, "when": cond_text(t.when) or None, "if": cond_text(t.if_) or None}
+                    for t in ph.on
+                ],
             }
             for ph in plan.phases.values()
         ],
     }
 
 
-def _label(text):
-    return text.replace('"', "'")
+def plain(text) -> str:
+    """Text from a plan made safe for a terminal: control characters (escape codes) become spaces."""
+    return _CONTROL.sub(" ", str(text))
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _dot(text) -> str:
+    """A DOT double-quoted string body: backslash, quote and control characters escaped.
+
+    Graphviz gives backslash sequences meaning (\\N, \\G, \\l ...) and ends the
+    string at a bare quote, so both are escaped; a newline becomes DOT's \\n.
+    """
+    out = []
+    for ch in str(text):
+        if ch == "\\":
+            out.append("\\\\")
+        elif ch == '"':
+            out.append('\\"')
+        elif ch == "\n":
+            out.append("\\n")
+        elif _CONTROL.match(ch):
+            out.append(" ")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _mermaid(text) -> str:
+    """A Mermaid label: every character that is not a letter, digit or space as an entity code.
+
+    Mermaid decodes ``#<decimal>;`` back to the character when it renders, so
+    ``%%{init}%%``, ``;``, ``<b>``, ``**``, ``-->`` and quotes print literally and
+    can neither end a statement nor start a new one. Line breaks become spaces.
+    """
+    out = []
+    for ch in str(text):
+        if _CONTROL.match(ch):
+            out.append(" ")
+        elif ch == " " or (ch.isalnum() and ch.isprintable()) or ch == "_":
+            out.append(ch)
+        else:
+            out.append(f"#{ord(ch)};")
+    return "".join(out)
+
+
+def _edge_label(t) -> str:
+    label = t.event or f"when {cond_text(t.when)}"
+    if t.if_ is not None:
+        label += f" [if {cond_text(t.if_)}]"
+    return label
 
 
 def graph(plan, fmt_name="mermaid") -> str:
     if fmt_name == "dot":
-        out = [f'digraph "{plan.id}" {{', "  rankdir=LR;", "  node [shape=box, style=rounded];"]
+        out = [f'digraph "{_dot(plan.id)}" {{', "  rankdir=LR;", "  node [shape=box, style=rounded];"]
         out.append("  __start [shape=point];")
         for ph in plan.phases.values():
             shape = ", peripheries=2" if ph.final else ""
-            label = _label(f"{ph.id}\\n{ph.title}" if ph.title else ph.id)
-            out.append(f'  "{ph.id}" [label="{label}"{shape}];')
-        out.append(f'  __start -> "{plan.initial}";')
+            label = _dot(ph.id) + ("\\n" + _dot(ph.title) if ph.title else "")
+            out.append(f'  "{_dot(ph.id)}" [label="{label}"{shape}];')
+        out.append(f'  __start -> "{_dot(plan.initial)}";')
         for ph in plan.phases.values():
             for t in ph.on:
-                label = _label(t.event or f"when {cond_text(t.when)}")
-                out.append(f'  "{ph.id}" -> "{t.to}" [label="{label}"];')
+                out.append(f'  "{_dot(ph.id)}" -> "{_dot(t.to)}" [label="{_dot(_edge_label(t))}"];')
         out.append("}")
         return "\n".join(out)
+    # phase ids match [a-z][a-z0-9_]* (the schema's ID pattern), so they are safe Mermaid state ids
     out = ["stateDiagram-v2", "  direction LR"]
     for ph in plan.phases.values():
-        out.append(f'  state "{_label(ph.title or ph.id)}" as {ph.id}')
+        label = _mermaid(ph.id) + ("<br/>" + _mermaid(ph.title) if ph.title else "")
+        out.append(f'  state "{label}" as {ph.id}')
     out.append(f"  [*] --> {plan.initial}")
     for ph in plan.phases.values():
         for t in ph.on:
-            label = _label(t.event or f"when {cond_text(t.when)}").replace(":", "：")
-            out.append(f"  {ph.id} --> {t.to}: {label}")
+            out.append(f"  {ph.id} --> {t.to} : {_mermaid(_edge_label(t))}")
         if ph.final:
             out.append(f"  {ph.id} --> [*]")
     return "\n".join(out)
