@@ -129,8 +129,13 @@ phases:
 """
 
 
+REPO = Path(__file__).resolve().parents[1]
+
+
 class Workspace:
     """A temporary directory with a database, plan files and the CLI; helpers ride along."""
+
+    REPO = REPO  # the checkout: REPO / "plans", REPO / "drills"
 
     PLAN = PLAN
     DAY = DAY
@@ -237,5 +242,12 @@ def isolated(tmp_path, monkeypatch, core_only):
 
 
 @pytest.fixture
-def ws(isolated) -> Workspace:
+def env(isolated) -> Workspace:
+    """The one CLI test harness: `plan` through CliRunner in an isolated workspace."""
     return Workspace(isolated)
+
+
+@pytest.fixture
+def ws(env) -> Workspace:
+    """The same harness under its older name (tests written before the `env` name)."""
+    return env

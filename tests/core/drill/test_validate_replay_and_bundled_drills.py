@@ -18,7 +18,7 @@ from planengine.core.drill.run import paced_now, run_drill
 from planengine.core.drill.script import load_drill
 from planengine.core.engine import Engine
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 PLAN = """\
 id: exercise

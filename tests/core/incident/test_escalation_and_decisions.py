@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-REPO_PLANS = Path(__file__).resolve().parents[1] / "plans"
+REPO_PLANS = Path(__file__).resolve().parents[3] / "plans"
 
 ESCALATING = """\
       - event: dispersed
