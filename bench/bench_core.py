@@ -1,213 +1,298 @@
-"""Core engine benchmarks, each against the raw library measured in the same run.
+"""Core engine figures of issue 13, each against a baseline measured in the same run.
 
-    python bench/bench_core.py            # full sizes (takes a few minutes)
-    python bench/bench_core.py --quick    # smaller sizes, same ratios
+    python bench/run.py --only core [--quick]
 
-Prints one line per figure; see bench/RESULTS.md for recorded runs.
+- `plan done` on an incident with 100,000 events / the same on one with 10 events (<= 1.2)
+- `plan done` / `python -c "import click, sqlite3"` (<= 1.5)
+- `plan status INC --json` in a database of 10,000 incidents, 1,000,000 events / the same baseline (<= 1.3)
+- `plan status --json` of all 10,000 open incidents (<= 1 s)
+- `plan validate plans/*.yaml` / the same baseline (<= 2)
+- durable append through the engine / bare sqlite3 BEGIN IMMEDIATE-INSERT-COMMIT, synchronous FULL (>= 0.5)
+  and NORMAL (>= 0.25), interleaved
+- the longest time a tick firing 10,000 timers holds the write lock (<= 100 ms), seen by a second
+  process that takes the lock in a loop
 """
 
 from __future__ import annotations
 
-import argparse
+import glob
 import json
 import os
+import shutil
 import sqlite3
-import statistics
 import subprocess
 import sys
-import tempfile
 import time
+
+from common import BASELINE_PROCESS, PLAN_BIN, ROOT, figure, interleaved, process, progress
 
 from planengine.core.engine import Engine
 from planengine.core.incident.clock import SimClock, from_iso
-from planengine.core.incident.state import fold
-from planengine.core.store.sqlite import Store, canonical, event_hash
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-PLAN = os.path.join(HERE, "..", "plans", "sudden_event.yaml")
-T0 = "2026-03-05T02:00:00Z"
-
-
-def engine_for(db):
-    os.environ.setdefault("PLANENGINE_LOAD_PLUGINS", "")
-    return Engine(db=db, clock=SimClock(from_iso(T0)))
-
-
-def bench_append(tmp, n):
-    """One command = one transaction, against a bare BEGIN IMMEDIATE/INSERT/COMMIT loop."""
-    raw = sqlite3.connect(os.path.join(tmp, "raw.db"), isolation_level=None)
-    raw.execute("PRAGMA journal_mode=WAL")
-    raw.execute("PRAGMA synchronous=FULL")
-    raw.execute("CREATE TABLE events (incident TEXT, seq INT, data TEXT, PRIMARY KEY (incident, seq))")
-    t = time.perf_counter()
-    for i in range(n):
-        raw.execute("BEGIN IMMEDIATE")
-        raw.execute("INSERT INTO events VALUES (?,?,?)", ("INC", i, '{"text":"note"}'))
-        raw.execute("COMMIT")
-    raw_rate = n / (time.perf_counter() - t)
-
-    eng = engine_for(os.path.join(tmp, "append.db"))
-    state = eng.start(PLAN, {"place": "东门"}, at=T0, incident_id="INC-APPEND")
-    t = time.perf_counter()
-    for i in range(n):
-        state = eng.command("INC-APPEND", "note", {"text": f"note {i}"}, at=T0, state=state)
-    rate = n / (time.perf_counter() - t)
-    print(
-        f"append: runner {rate:,.0f} commands/s, bare sqlite3 {raw_rate:,.0f} tx/s, "
-        f"ratio {rate / raw_rate:.0%} (target >= 50%)"
-    )
-    return {"runner": rate, "raw": raw_rate, "ratio": rate / raw_rate}
+T0 = "2026-03-05T02:00:00Z"  # in the past: `tick --now` must not run ahead of the wall clock
+PLAN = """\
+id: bench_plan
+title: 基准预案
+version: 1
+timezone: Asia/Shanghai
+facts:
+  place: {type: string, title: 地点}
+roles:
+  office: {title: 办公室}
+  team: {title: 应急分队, muster: true, strength: 20}
+initial: responding
+phases:
+  responding:
+    title: 处置
+    steps:
+      - {id: report_up, title: 报告, role: office, within: 10m}
+      - {id: muster, title: 集结, role: team, muster: true, within: {day: 15m, night: 25m}}
+      - {id: feedback, title: 反馈, role: office, within: 24h}
+      - {id: s1, title: 步骤1, role: office, within: 1h}
+      - {id: s2, title: 步骤2, role: office, within: 1h}
+      - {id: s3, title: 步骤3, role: office, within: 1h}
+      - {id: s4, title: 步骤4, role: office, within: 1h}
+      - {id: s5, title: 步骤5, role: office, within: 1h}
+      - {id: s6, title: 步骤6, role: office, within: 1h}
+      - {id: s7, title: 步骤7, role: office, within: 1h}
+    on:
+      - {event: finish, to: closed}
+  closed: {final: true}
+"""
 
 
-def _synthetic_events(incident, n, t0=T0):
-    """A started sudden_event incident followed by notes, with a real hash chain."""
-    eng = engine_for(":memory:")
-    state = eng.start(PLAN, {"place": "东门"}, at=t0, incident_id=incident)
-    rows = [
-        (e["incident"], e["seq"], e["at"], e["kind"], e["actor"], canonical(e["data"]), e["prev_hash"], e["hash"])
-        for e in eng.store.events(incident)
-    ]
-    prev = rows[-1][-1]
-    for seq in range(len(rows) + 1, n + 1):
-        ev = {
-            "incident": incident,
-            "seq": seq,
-            "at": t0,
-            "kind": "note",
-            "actor": "bench",
-            "data": {"text": f"进展 {seq}", "by": "值班员"},
-        }
-        h = event_hash(prev, ev)
-        rows.append((incident, seq, t0, "note", "bench", canonical(ev["data"]), prev, h))
-        prev = h
-    return eng, state, rows
+def _engine(db, tmp):
+    return Engine(db=db, plans=tmp, clock=SimClock(from_iso(T0)))
 
 
-def _insert_incident(conn, state, rows):
-    conn.execute(
-        "INSERT INTO incidents(id, plan, plan_version, plan_sha, kind, title, opened_at, phase, level, last_seq,"
-        " last_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-        (
-            rows[0][0],
-            state.plan,
-            state.plan_version,
-            state.plan_sha,
-            "live",
-            state.title,
-            state.opened_at,
-            state.phase,
-            state.level,
-            rows[-1][1],
-            rows[-1][-1],
-        ),
-    )
-    conn.executemany("INSERT INTO events VALUES (?,?,?,?,?,?,?,?)", rows)
+def _write_plan(tmp):
+    path = os.path.join(tmp, "bench_plan.yaml")
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(PLAN)
+    return path
 
 
-def bench_fold(tmp, n):
-    db = os.path.join(tmp, "fold.db")
-    eng, state, rows = _synthetic_events("INC-FOLD", n)
-    store = Store(db)
-    with store.transaction():
-        store.conn.execute(
-            "INSERT INTO plans(sha256, id, version, source) VALUES (?,?,?,?)",
-            (state.plan_sha, state.plan, state.plan_version, ""),
-        )
-        _insert_incident(store.conn, state, rows)
-    best = float("inf")
-    for _ in range(3):
-        t = time.perf_counter()
-        folded = fold(store.event_rows("INC-FOLD"), "INC-FOLD")
-        best = min(best, time.perf_counter() - t)
-    assert folded.seq == n
-    rate = n / best
-    print(
-        f"fold: {n:,} events read from SQLite and folded in {best * 1000:.0f} ms = {rate:,.0f} events/s "
-        f"(target >= 200,000)"
-    )
-    return {"events": n, "seconds": best, "rate": rate}
+def _incident(eng, incident_id, notes, batch=5000):
+    """An incident with ``notes`` note events, written through the engine in bulk batches."""
+    state = eng.start("bench_plan", {"place": "东门"}, at=T0, incident_id=incident_id)
+    left = notes
+    while left > 0:
+        n = min(batch, left)
+        with eng.instant():
+            b = eng.batch(state)
+            for i in range(n):
+                state = b.command(state, "note", {"text": f"进展 {left - i}", "by": "值班员"}, T0, "值班员")
+            state = b.flush(state)
+        left -= n
+    return state
 
 
-def _median_run(cmd, runs):
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+def _clone_incidents(db, template_id, count, prefix):
+    """Copy one incident's rows ``count`` times under new ids, re-hashing each chain (bulk setup)."""
+    from planengine.core.store.chain import canonical, event_hash
 
-
-def build_big_db(db, incidents, per_incident, timers_per_incident):
-    if os.path.exists(db):
-        os.remove(db)
-    store = Store(db)
-    _eng, state, template = _synthetic_events("INC-00000", per_incident)
-    with store.transaction():
-        conn = store.conn
+    conn = sqlite3.connect(db, isolation_level=None)
+    rows = conn.execute(
+        "SELECT seq, at, kind, actor, data FROM events WHERE incident=? ORDER BY seq", (template_id,)
+    ).fetchall()
+    inc_row = conn.execute("SELECT * FROM incidents WHERE id=?", (template_id,)).fetchone()
+    cols = [c[1] for c in conn.execute("PRAGMA table_info(incidents)")]
+    timers = conn.execute("SELECT key, due_at FROM timers WHERE incident=?", (template_id,)).fetchall()
+    conn.execute("BEGIN")
+    for i in range(count):
+        inc = f"{prefix}{i:05d}"
+        prev = ""
+        out = []
+        for seq, at, kind, actor, data in rows:
+            ev = {"incident": inc, "seq": seq, "at": at, "kind": kind, "actor": actor, "data": json.loads(data)}
+            h = event_hash(prev, ev)
+            out.append((inc, seq, at, kind, actor, canonical(ev["data"]), prev, h))
+            prev = h
+        conn.executemany("INSERT INTO events VALUES (?,?,?,?,?,?,?,?)", out)
+        values = dict(zip(cols, inc_row))
+        values.update(id=inc, last_hash=prev)
         conn.execute(
-            "INSERT INTO plans(sha256, id, version, source) VALUES (?,?,?,?)",
-            (state.plan_sha, state.plan, state.plan_version, _eng.load_plan(PLAN).source),
+            f"INSERT INTO incidents({','.join(values)}) VALUES ({','.join('?' * len(values))})",
+            list(values.values()),
         )
-        for i in range(incidents):
-            inc = f"INC-{i:05d}"
-            prev = ""
-            rows = []
-            for _, seq, at, kind, actor, data, _p, _h in template:
-                ev = {"incident": inc, "seq": seq, "at": at, "kind": kind, "actor": actor, "data": json.loads(data)}
-                h = event_hash(prev, ev)
-                rows.append((inc, seq, at, kind, actor, data, prev, h))
-                prev = h
-            _insert_incident(conn, state, rows)
-            conn.executemany(
-                "INSERT INTO timers(incident, key, due_at) VALUES (?,?,?)",
-                [(inc, f"step:s{j}:{i}", "2099-01-01T00:00:00Z") for j in range(timers_per_incident)],
+        conn.executemany("INSERT INTO timers(incident, key, due_at) VALUES (?,?,?)", [(inc, k, d) for k, d in timers])
+    conn.execute("COMMIT")
+    conn.close()
+
+
+def done_vs_history(tmp, quick):
+    """`plan done` on a long and a short incident, each on a fresh copy of its database."""
+    big_events = 20_000 if quick else 100_000
+    pristine = {}
+    for name, notes in (("big", big_events), ("small", 10)):
+        db = os.path.join(tmp, f"done_{name}.db")
+        eng = _engine(db, tmp)
+        _incident(eng, "INC-1", notes)
+        eng.store.close()
+        pristine[name] = db
+    work = os.path.join(tmp, "done_work.db")
+
+    def run_done(name):
+        def go():
+            for suffix in ("", "-wal", "-shm"):
+                if os.path.exists(work + suffix):
+                    os.remove(work + suffix)
+            shutil.copyfile(pristine[name], work)
+            t = time.perf_counter()
+            subprocess.run(
+                [PLAN_BIN, "done", "INC-1", "report_up", "--by", "王焰", "--db", work, "--plans", tmp],
+                check=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
             )
-    store.close()
+            return time.perf_counter() - t
 
+        return go
 
-def bench_cli(tmp, incidents, per_incident, runs):
-    db = os.path.join(tmp, "big.db")
-    t = time.perf_counter()
-    build_big_db(db, incidents, per_incident, 10)
-    print(f"(built {incidents:,} incidents x {per_incident} events in {time.perf_counter() - t:.0f} s)")
-    plan_bin = os.path.join(os.path.dirname(sys.executable), "plan")
-    base = _median_run([sys.executable, "-c", "import click, sqlite3"], runs)
-    status = _median_run([plan_bin, "status", f"INC-{incidents // 2:05d}", "--db", db, "--json"], runs)
-    version = _median_run([plan_bin, "--version"], runs)
-    print(
-        f"startup: python -c 'import click, sqlite3' {base * 1000:.0f} ms; "
-        f"plan status INC --json {status * 1000:.0f} ms = {status / base:.2f}x (target <= 1.5x); "
-        f"plan --version {version * 1000:.0f} ms = {version / base:.2f}x (target <= 1.3x)"
-    )
-
-    eng = engine_for(db)
-    eng.tick(from_iso("2026-03-05T03:00:00Z"))  # warm: plan load happens only if something is due
-    times = []
-    for _ in range(20):
+    rounds = 7 if quick else 15
+    big, small, base = [], [], []
+    run_big, run_small, run_base = run_done("big"), run_done("small"), process(BASELINE_PROCESS)
+    for _ in range(rounds):
+        big.append(run_big())
+        small.append(run_small())
         t = time.perf_counter()
-        fired = eng.tick(from_iso("2026-03-05T03:00:00Z"))
-        times.append(time.perf_counter() - t)
-    assert fired == []
-    pending = eng.store.conn.execute("SELECT COUNT(*) FROM timers").fetchone()[0]
-    tick_ms = statistics.median(times) * 1000
-    print(
-        f"tick: {incidents:,} open incidents, {pending:,} pending timers, none due: {tick_ms:.2f} ms in process "
-        f"(target < 20 ms)"
+        run_base()
+        base.append(time.perf_counter() - t)
+    med = sorted(big)[rounds // 2], sorted(small)[rounds // 2], sorted(base)[rounds // 2]
+    yield figure(
+        f"plan done, {big_events:,}-event incident / 10-event incident", med[0], "s", "<= 1.2", baseline=med[1]
     )
-    return {"base_s": base, "status_s": status, "version_s": version, "tick_ms": tick_ms}
+    yield figure('plan done / python -c "import click, sqlite3"', med[1], "s", "<= 1.5", baseline=med[2])
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--quick", action="store_true")
-    args = ap.parse_args()
-    q = args.quick
-    with tempfile.TemporaryDirectory() as tmp:
-        bench_append(tmp, 300 if q else 2000)
-        bench_fold(tmp, 20_000 if q else 100_000)
-        bench_cli(tmp, 1000 if q else 10_000, 100, 10 if q else 30)
-    print(f"(python {sys.version.split()[0]}, sqlite {sqlite3.sqlite_version}, run {time.strftime('%Y-%m-%d')})")
+def status_big(tmp, quick):
+    incidents = 1000 if quick else 10_000
+    db = os.path.join(tmp, "big.db")
+    eng = _engine(db, tmp)
+    _incident(eng, "TEMPLATE", 97)  # 100 events with start
+    eng.store.close()
+    progress(f"bench core: building {incidents:,} incidents ...")
+    _clone_incidents(db, "TEMPLATE", incidents, "INC-")
+    rounds = 7 if quick else 15
+    one, base = interleaved(
+        process([PLAN_BIN, "status", f"INC-{incidents // 2:05d}", "--json", "--db", db]),
+        process(BASELINE_PROCESS),
+        rounds,
+    )
+    events = incidents * 100
+    yield figure(
+        f"plan status INC --json, {incidents:,} incidents / {events:,} events / python -c 'import click, sqlite3'",
+        one,
+        "s",
+        "<= 1.3",
+        baseline=base,
+    )
+    all_open, _ = interleaved(process([PLAN_BIN, "status", "--json", "--db", db]), lambda: None, 3 if quick else 5)
+    yield figure(f"plan status --json, all {incidents + 1:,} open incidents", all_open, "s", "<= 1")
 
 
-if __name__ == "__main__":
-    main()
+def validate(tmp, quick):
+    files = sorted(glob.glob(os.path.join(ROOT, "plans", "*.yaml")))
+    t, base = interleaved(
+        process(
+            [PLAN_BIN, "validate", *files], env={"PLANENGINE_LOAD_PLUGINS": "flood,forest_fire,mass_petition"}, cwd=tmp
+        ),
+        process(BASELINE_PROCESS),
+        5 if quick else 11,
+    )
+    yield figure(f"plan validate plans/*.yaml ({len(files)} files) / same baseline", t, "s", "<= 2", baseline=base)
+
+
+def append(tmp, quick):
+    n = 300 if quick else 1500
+    for sync, target in (("FULL", ">= 0.5"), ("NORMAL", ">= 0.25")):
+        raw = sqlite3.connect(os.path.join(tmp, f"raw_{sync}.db"), isolation_level=None)
+        raw.execute("PRAGMA journal_mode=WAL")
+        raw.execute(f"PRAGMA synchronous={sync}")
+        raw.execute("CREATE TABLE events (incident TEXT, seq INT, data TEXT, PRIMARY KEY (incident, seq))")
+        eng = _engine(os.path.join(tmp, f"append_{sync}.db"), tmp)
+        state = eng.start("bench_plan", {"place": "东门"}, at=T0, incident_id="INC-APPEND")
+        eng.store.conn.execute(f"PRAGMA synchronous={sync}")
+        box = {"state": state, "i": 0}
+
+        def bare(raw=raw, box=box):
+            for _ in range(50):
+                box["i"] += 1
+                raw.execute("BEGIN IMMEDIATE")
+                raw.execute("INSERT INTO events VALUES (?,?,?)", ("INC", box["i"], '{"text":"note"}'))
+                raw.execute("COMMIT")
+
+        def engine(eng=eng, box=box):
+            for _ in range(50):
+                box["state"] = eng.command("INC-APPEND", "note", {"text": "note"}, at=T0, state=box["state"])
+
+        if sync == "NORMAL":
+            # keep the engine at NORMAL too: Store sets FULL per connection once
+            eng.store.conn.execute("PRAGMA synchronous=NORMAL")
+        t_eng, t_raw = interleaved(engine, bare, n // 50)
+        rate, raw_rate = 50 / t_eng, 50 / t_raw
+        yield figure(
+            f"durable append via the engine / bare sqlite3 BEGIN IMMEDIATE-INSERT-COMMIT, synchronous={sync}",
+            rate,
+            "commands/s",
+            target,
+            baseline=raw_rate,
+        )
+        raw.close()
+        eng.store.close()
+
+
+LOCK_PROBE = r"""
+import sqlite3, sys, time
+conn = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=60)
+stop = sys.argv[2]
+import os
+worst = 0.0
+while not os.path.exists(stop):
+    t = time.perf_counter()
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("COMMIT")
+    worst = max(worst, time.perf_counter() - t)
+    time.sleep(0.002)
+print(worst)
+"""
+
+
+def tick_lock(tmp, quick):
+    """Longest wait of another writer while one tick fires 10,000 timers (1,000 incidents x 10 steps)."""
+    timers = 2000 if quick else 10_000
+    incidents = timers // 10
+    db = os.path.join(tmp, "tick.db")
+    eng = _engine(db, tmp)
+    _incident(eng, "TEMPLATE", 0)
+    eng.store.close()
+    _clone_incidents(db, "TEMPLATE", incidents, "T-")
+    keys = sqlite3.connect(db).execute("SELECT COUNT(*) FROM timers").fetchone()[0]
+    assert keys, "the bench plan starts timers"
+    stop = os.path.join(tmp, "stop")
+    probe = subprocess.Popen([sys.executable, "-c", LOCK_PROBE, db, stop], stdout=subprocess.PIPE, text=True)
+    time.sleep(0.2)
+    t = time.perf_counter()
+    subprocess.run(
+        [PLAN_BIN, "tick", "--now", "2026-03-06T12:00:00+08:00", "--db", db, "--plans", tmp, "--json"],
+        check=False,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    elapsed = time.perf_counter() - t
+    open(stop, "w").close()
+    worst = float(probe.communicate()[0].strip() or "nan")
+    fired = sqlite3.connect(db).execute("SELECT COUNT(*) FROM events WHERE kind='step_overdue'").fetchone()[0]
+    yield figure(
+        f"longest write-lock wait of another writer during a tick firing {fired:,} timers ({elapsed:.1f} s)",
+        worst * 1000,
+        "ms",
+        "<= 100",
+    )
+
+
+def figures(quick, tmp):
+    _write_plan(tmp)
+    for part in (append, done_vs_history, validate, status_big, tick_lock):
+        progress(f"bench core: {part.__name__} ...")
+        yield from part(tmp, quick)

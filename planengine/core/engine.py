@@ -14,7 +14,6 @@ import re
 from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
-from planengine.core.drill.run import paced_now
 from planengine.core.incident import clock as clocks
 from planengine.core.incident.runner import Command, Refused, Runner
 from planengine.core.incident.state import apply, fold
@@ -264,6 +263,8 @@ class Engine:
             if state is None or state.seq != row["last_seq"]:
                 state = fold(store.event_rows(incident_id), incident_id)
             if at is None and state.drill and state.drill.get("pace"):
+                from planengine.core.drill.run import paced_now
+
                 at = paced_now(state.drill["pace"], self.clock.now())  # a live-paced drill runs on drill time
             at_iso = self.at(at, plan.timezone)
             cmd = Command(name, at_iso, actor, dict(args or {}))

@@ -5,8 +5,6 @@ from __future__ import annotations
 import glob
 import os
 
-from planengine.core.plan.source import did_you_mean
-
 
 class PlanNotFound(Exception):
     pass
@@ -54,5 +52,7 @@ def resolve_plan(ref: str, dirs, registered) -> str:
     for _plugin, path in registered:
         if os.path.splitext(os.path.basename(path))[0] == ref:
             return path
+    from planengine.core.plan.source import did_you_mean
+
     known = [os.path.splitext(os.path.basename(p))[0] for p, _ in plan_files(dirs, registered)]
     raise PlanNotFound(f"no plan '{ref}' on the plan path ({', '.join(dirs)}){did_you_mean(ref, known)}")

@@ -1,0 +1,76 @@
+"""Run every benchmark and print one JSON line per figure.
+
+    python bench/run.py            # full sizes (under 10 minutes on a 2-core machine)
+    python bench/run.py --quick    # smaller sizes, the same ratios
+    python bench/run.py --only core,drill
+
+Each line: ``name``, ``value``, ``unit``, the ``baseline`` measured in the
+same run (interleaved A/B rounds), the ``ratio``, the ``target`` and ``met``.
+Benchmarks live in ``bench/bench_*.py`` (a ``figures(quick, tmp)`` generator
+each); bench/RESULTS.md keeps the latest table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import platform
+import sqlite3
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from common import progress  # noqa: E402
+
+
+def modules(only=None):
+    for name in sorted(os.listdir(HERE)):
+        if not (name.startswith("bench_") and name.endswith(".py")):
+            continue
+        short = name[len("bench_") : -3]
+        if only and short not in only:
+            continue
+        spec = importlib.util.spec_from_file_location(f"bench_{short}", os.path.join(HERE, name))
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        if hasattr(mod, "figures"):
+            yield short, mod
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="smaller sizes (a minute or two)")
+    ap.add_argument("--only", help="comma-separated benchmark names (core, drill, ...)")
+    args = ap.parse_args(argv)
+    os.environ.setdefault("PLANENGINE_LOAD_PLUGINS", "")
+    only = set(args.only.split(",")) if args.only else None
+    machine = {
+        "machine": f"{platform.machine()} {os.cpu_count()} cores",
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "date": time.strftime("%Y-%m-%d"),
+        "quick": args.quick,
+    }
+    print(json.dumps({"run": machine}, ensure_ascii=False), flush=True)
+    missed = 0
+    t0 = time.perf_counter()
+    for short, mod in modules(only):
+        progress(f"bench {short} ...")
+        with tempfile.TemporaryDirectory() as tmp:
+            for fig in mod.figures(args.quick, tmp):
+                fig = {"bench": short, **fig}
+                missed += fig.get("met") is False
+                progress("")
+                print(json.dumps(fig, ensure_ascii=False), flush=True)
+    progress("")
+    print(json.dumps({"done": True, "seconds": round(time.perf_counter() - t0, 1), "missed": missed}), flush=True)
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
