@@ -16,11 +16,12 @@ from zoneinfo import ZoneInfo
 
 from planengine.core.incident import clock as clocks
 from planengine.core.incident.runner import Command, Refused, Runner
-from planengine.core.incident.state import apply, fold
+from planengine.core.incident.state import SNAPSHOT_FORMAT, apply, fold, from_snapshot, to_snapshot
 from planengine.core.plan import library
 from planengine.core.plan.library import PlanNotFound
 from planengine.core.store import Store, StoreError, canonical, event_hash
 
+SNAPSHOT_EVERY = 16  # events: a command folds at most this many after loading the incident's snapshot
 INCIDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 SITE_ONLY_KEYS = ("notifiers", "routes", "people", "timezone")
 
@@ -50,6 +51,8 @@ class Engine:
         self._create = create
         self._plans: dict = {}  # sha -> Plan
         self._runners: dict = {}
+        self._plan_shas: dict = {}  # incident -> plan sha (never changes)
+        self._snap_seq: dict = {}  # incident -> seq of its stored snapshot, as far as this engine knows
         self.tick_errors: dict = {}
 
     # -- lazily built pieces ----------------------------------------------
@@ -110,19 +113,32 @@ class Engine:
         return plan
 
     def plan_for(self, sha: str):
-        """The exact plan an incident ran, from the source stored with it."""
+        """The exact plan an incident ran: its compiled form stored with it, else its stored source."""
         plan = self._plans.get(sha)
-        if plan is None:
+        if plan is not None:
+            return plan
+        from planengine.core.plan import compiled
+
+        path, source, packed, fmt = self.store.plan_source(sha)
+        if packed and fmt == compiled.FORMAT:
+            plan = compiled.loads(packed)
+        else:  # stored by another version of the model: build it once and keep the result
             from planengine.core.plan.loader import load_plan
 
-            path, source = self.store.plan_source(sha)
             plan = load_plan(path, self.registry, text=source, check_schema=False)
-            self._plans[sha] = plan
+            try:
+                self.store.save_compiled(sha, compiled.dumps(plan), compiled.FORMAT)
+            except Exception:  # a read-only database: the cache is only a cache
+                pass
+        self._plans[sha] = plan
         return plan
 
     def incident_plan(self, incident_id: str):
         """The plan ``incident_id`` runs (its stored source)."""
-        return self.plan_for(self.store.require_incident(incident_id)["plan_sha"])
+        sha = self._plan_shas.get(incident_id)
+        if sha is None:
+            sha = self._plan_shas[incident_id] = self.store.require_incident(incident_id)["plan_sha"]
+        return self.plan_for(sha)
 
     def load_drill(self, path, text=None, plan=None):
         from planengine.core.drill.script import load_drill
@@ -176,12 +192,34 @@ class Engine:
 
     def state(self, incident_id: str):
         self.store.require_incident(incident_id)
-        return fold(self.store.event_rows(incident_id), incident_id)
+        return self._fold(incident_id)
+
+    def _fold(self, incident_id: str):
+        """The incident's state: its snapshot (when it matches the log) plus the events after it."""
+        store = self.store
+        return self._resume(
+            incident_id, store.snapshot(incident_id), lambda after: store.event_rows(incident_id, after)
+        )
+
+    def _resume(self, incident_id, snap, newer):
+        if snap is not None and snap[2] == SNAPSHOT_FORMAT:
+            import json
+
+            seq = snap[0]
+            base = from_snapshot(json.loads(snap[3]))
+            base.seq, base.last_hash = seq, snap[1]  # the snapshot is written before its head is hashed
+            state = fold(newer(seq), incident_id, state=base)
+        else:
+            seq = 0
+            state = fold(newer(0), incident_id)
+        self._snap_seq[incident_id] = seq
+        return state
 
     def incidents(self, open_only=True, drills=False) -> list:
         """States of the incidents, oldest first: open ones only, and live ones only unless ``drills``."""
-        store = self.store
-        return [fold(store.event_rows(i), i) for i in store.incident_ids(open_only=open_only, drills=drills)]
+        ids = self.store.incident_ids(open_only=open_only, drills=drills)
+        found = self.store.snapshots_and_events(ids)
+        return [self._resume(i, found[i][0], lambda _after, rows=found[i][1]: rows) for i in ids]
 
     def count_incidents(self, open_only=True, drills=False) -> int:
         return len(self.store.incident_ids(open_only=open_only, drills=drills))
@@ -217,12 +255,29 @@ class Engine:
 
     # -- writes -------------------------------------------------------------
 
-    def _append(self, state, batch, prev_seq, prev_hash, timers_before, new=False):
+    def _append(self, state, batch, prev_seq, prev_hash, timers_before, new=False, head=None):
         """Persist commands' events. Drills run on drill time, driven by their runner: their
-        timers never reach `plan tick` and their notifications never reach real people."""
-        return self.store.append_many(
-            state, batch, prev_seq, prev_hash, timers_before, schedule=state.kind != "drill", new=new
+        timers never reach `plan tick` and their notifications never reach real people.
+        Every SNAPSHOT_EVERY events (and at close) the state is stored as a snapshot too."""
+        snapshot = None
+        if state.seq - self._snap_seq.get(state.id, 0) >= SNAPSHOT_EVERY or (state.closed_at and batch):
+            import json
+
+            snapshot = (json.dumps(to_snapshot(state), ensure_ascii=False, separators=(",", ":")), SNAPSHOT_FORMAT)
+        h = self.store.append_many(
+            state,
+            batch,
+            prev_seq,
+            prev_hash,
+            timers_before,
+            schedule=state.kind != "drill",
+            new=new,
+            snapshot=snapshot,
+            head=head,
         )
+        if snapshot is not None:
+            self._snap_seq[state.id] = state.seq
+        return h
 
     def start(self, plan_ref, facts=None, at=None, incident_id=None, kind="live", actor=None, plan=None, drill=None):
         plan = plan or self.load_plan(plan_ref)
@@ -244,7 +299,9 @@ class Engine:
             args["settings"] = self.settings(plan)  # checks read these; kept so replay is exact
             cmd = Command("start", at_iso, actor, args)
             events = runner.execute(state, cmd)
-            store.save_plan(plan, at_iso)
+            from planengine.core.plan import compiled
+
+            store.save_plan(plan, at_iso, compiled.dumps(plan), compiled.FORMAT)
             state.last_hash = self._append(state, [(cmd, events)], 0, "", {}, new=True)
         return state
 
@@ -259,9 +316,11 @@ class Engine:
         plan = self.incident_plan(incident_id)
         runner = self.runner(plan)
         with store.transaction():
-            row = store.require_incident(incident_id)
-            if state is None or state.seq != row["last_seq"]:
-                state = fold(store.event_rows(incident_id), incident_id)
+            head = store.head(incident_id)
+            if head is None:
+                store.require_incident(incident_id)  # raises: no such incident
+            if state is None or state.seq != head[0]:
+                state = self._fold(incident_id)
             if at is None and state.drill and state.drill.get("pace"):
                 from planengine.core.drill.run import paced_now
 
@@ -270,7 +329,7 @@ class Engine:
             cmd = Command(name, at_iso, actor, dict(args or {}))
             prev_seq, prev_hash, timers = state.seq, state.last_hash, dict(state.timers)
             events = runner.execute(state, cmd)
-            state.last_hash = self._append(state, [(cmd, events)], prev_seq, prev_hash, timers)
+            state.last_hash = self._append(state, [(cmd, events)], prev_seq, prev_hash, timers, head=head)
         return state
 
     @contextmanager
@@ -329,7 +388,7 @@ class Engine:
                 for _, key in items:
                     store.drop_timer(incident, key)
                 return out
-            state = fold(store.event_rows(incident), incident)
+            state = self._fold(incident)
             runner = self.runner(self.plan_for(row["plan_sha"]))
             for due_at, key in items:
                 if key not in state.timers:

@@ -325,3 +325,32 @@ def step_status(st: StepState, now_iso: str) -> str:
     if st.due_at and (st.overdue_at or now_iso > st.due_at):
         return "overdue"
     return "pending"
+
+
+# -- snapshots ----------------------------------------------------------------
+# A snapshot is a state as JSON, keyed by the seq and hash it was folded up to.
+# It only saves refolding old events: fold(newer events, state=from_snapshot(...))
+# equals the full fold, and nothing trusts a snapshot over the log.
+
+SNAPSHOT_FORMAT = "1:" + ",".join(IncidentState.__slots__) + ";" + ",".join(StepState.__slots__)
+
+
+def to_snapshot(state: IncidentState) -> dict:
+    out = {k: getattr(state, k) for k in IncidentState.__slots__ if k != "steps"}
+    out["steps"] = [[getattr(st, k) for k in StepState.__slots__] for st in state.steps.values()]
+    return out
+
+
+def from_snapshot(data: dict) -> IncidentState:
+    state = IncidentState.__new__(IncidentState)
+    for k in IncidentState.__slots__:
+        if k != "steps":
+            setattr(state, k, data[k])
+    steps = {}
+    for values in data["steps"]:
+        st = StepState.__new__(StepState)
+        for k, v in zip(StepState.__slots__, values):
+            setattr(st, k, v)
+        steps[st.id] = st
+    state.steps = steps
+    return state

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def _migrate_1(db):
@@ -76,4 +76,16 @@ def _migrate_2(db):
         db.execute(f"DELETE FROM {table} WHERE incident IN (SELECT id FROM incidents WHERE kind='drill')")
 
 
-MIGRATIONS = {1: _migrate_1, 2: _migrate_2}
+def _migrate_3(db):
+    # caches that spare a command work proportional to history; the log stays the record:
+    # a plan compiled to JSON (no YAML parse per command), and a snapshot of each incident's
+    # folded state keyed by the seq and hash it covers (a command folds only newer events)
+    db["plans"].add_column("compiled", str)
+    db["plans"].add_column("compiled_format", str)
+    db["snapshots"].create(
+        {"incident": str, "seq": int, "hash": str, "format": str, "state": str},
+        pk="incident",
+    )
+
+
+MIGRATIONS = {1: _migrate_1, 2: _migrate_2, 3: _migrate_3}

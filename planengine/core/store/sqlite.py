@@ -85,17 +85,38 @@ class Store:
 
     # -- plans ------------------------------------------------------------
 
-    def save_plan(self, plan, now_iso):
+    def save_plan(self, plan, now_iso, compiled=None, compiled_format=None):
         self.conn.execute(
-            "INSERT OR IGNORE INTO plans(sha256, id, version, title, path, source, stored_at) VALUES (?,?,?,?,?,?,?)",
-            (plan.sha256, plan.id, plan.version, plan.title, plan.path, plan.source, now_iso),
+            "INSERT OR IGNORE INTO plans(sha256, id, version, title, path, source, stored_at, compiled,"
+            " compiled_format) VALUES (?,?,?,?,?,?,?,?,?)",
+            (
+                plan.sha256,
+                plan.id,
+                plan.version,
+                plan.title,
+                plan.path,
+                plan.source,
+                now_iso,
+                compiled,
+                compiled_format,
+            ),
         )
 
     def plan_source(self, sha):
-        row = self.conn.execute("SELECT path, source FROM plans WHERE sha256=?", (sha,)).fetchone()
+        """(path, source, compiled JSON or None, its format or None) of a stored plan."""
+        row = self.conn.execute(
+            "SELECT path, source, compiled, compiled_format FROM plans WHERE sha256=?", (sha,)
+        ).fetchone()
         if row is None:
             raise StoreError(f"plan {sha[:12]} is not in the database")
         return row
+
+    def save_compiled(self, sha, compiled, compiled_format):
+        """Cache a plan's compiled form (a plan stored by an older version, or another format)."""
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE plans SET compiled=?, compiled_format=? WHERE sha256=?", (compiled, compiled_format, sha)
+            )
 
     # -- incidents --------------------------------------------------------
 
@@ -127,11 +148,45 @@ class Store:
         n = int(row[0][len(prefix) :]) + 1 if row and row[0][len(prefix) :].isdigit() else 1
         return f"{prefix}{n:04d}"
 
-    def event_rows(self, incident_id):
-        """A cursor of (seq, at, kind, actor, data JSON text, hash) in order, for incident.fold."""
+    def event_rows(self, incident_id, after=0):
+        """A cursor of (seq, at, kind, actor, data JSON text, hash) after seq ``after``, in order, for fold."""
         return self.conn.execute(
-            "SELECT seq, at, kind, actor, data, hash FROM events WHERE incident=? ORDER BY seq", (incident_id,)
+            "SELECT seq, at, kind, actor, data, hash FROM events WHERE incident=? AND seq>? ORDER BY seq",
+            (incident_id, after),
         )
+
+    def snapshot(self, incident_id):
+        """(seq, hash, format, state JSON) of the incident's snapshot, if its seq and hash are those
+        of an event of the log; else None."""
+        return self.conn.execute(
+            "SELECT s.seq, s.hash, s.format, s.state FROM snapshots s JOIN events e"
+            " ON e.incident=s.incident AND e.seq=s.seq AND e.hash=s.hash WHERE s.incident=?",
+            (incident_id,),
+        ).fetchone()
+
+    def snapshots_and_events(self, ids):
+        """For many incidents at once (boards, `plan status`): {id: (snapshot row or None, [newer event rows])}."""
+        out = {i: [None, []] for i in ids}
+        if not ids:
+            return out
+        conn = self.conn
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS _wanted(id TEXT PRIMARY KEY)")
+        conn.execute("DELETE FROM _wanted")
+        conn.executemany("INSERT OR IGNORE INTO _wanted VALUES (?)", [(i,) for i in ids])
+        for incident, seq, h, fmt, st in conn.execute(
+            "SELECT s.incident, s.seq, s.hash, s.format, s.state FROM _wanted w JOIN snapshots s ON s.incident=w.id"
+            " JOIN events e ON e.incident=s.incident AND e.seq=s.seq AND e.hash=s.hash"
+        ):
+            out[incident][0] = (seq, h, fmt, st)
+        for incident, seq, at, kind, actor, data, h in conn.execute(
+            "SELECT e.incident, e.seq, e.at, e.kind, e.actor, e.data, e.hash FROM _wanted w"
+            " JOIN events e ON e.incident=w.id"
+            " WHERE e.seq > COALESCE((SELECT s.seq FROM snapshots s WHERE s.incident=w.id), 0)"
+            " ORDER BY e.incident, e.seq"
+        ):
+            out[incident][1].append((seq, at, kind, actor, data, h))
+        conn.execute("DELETE FROM _wanted")
+        return out
 
     def events(self, incident_id):
         cur = self.conn.execute(
@@ -156,12 +211,25 @@ class Store:
             for n, at, name, actor, args, f, la in cur
         ]
 
-    def append_many(self, state, batch, prev_seq, prev_hash, timers_before, schedule=True, new=False):
+    def head(self, incident_id):
+        """(last seq, number of commands) of an incident, or None: one indexed read per command."""
+        return self.conn.execute(
+            "SELECT last_seq, (SELECT COALESCE(MAX(n), 0) FROM commands WHERE incident=?1) FROM incidents WHERE id=?1",
+            (incident_id,),
+        ).fetchone()
+
+    def append_many(
+        self, state, batch, prev_seq, prev_hash, timers_before, schedule=True, new=False, snapshot=None, head=None
+    ):
         """Persist commands' events and their projections (incident row, timers, outbox).
 
         ``new`` inserts the incident row first; ``schedule`` False keeps the
         incident's timers and notifications out of the timers table and the
         outbox (the engine decides: drills).
+
+        ``head`` is head() read in this transaction by the caller (it saves reading it again).
+        ``snapshot`` (the state's JSON, with ``format``) replaces the incident's snapshot, keyed by
+        the new head.
 
         ``batch`` is [(cmd, events)] in order, already applied to ``state``;
         ``timers_before`` is the pending timers before the first of them. Call
@@ -177,7 +245,7 @@ class Store:
                 " VALUES (?,?,?,?,?,?,?,0,'')",
                 (state.id, state.plan, state.plan_version, state.plan_sha, state.kind, state.title, state.opened_at),
             )
-        row = conn.execute("SELECT last_seq FROM incidents WHERE id=?", (incident,)).fetchone()
+        row = head or self.head(incident)
         if row is None or row[0] != prev_seq:
             raise StoreError(f"incident '{incident}' changed underneath this command; retry")
         batch = [(cmd, events) for cmd, events in batch if events]
@@ -186,7 +254,7 @@ class Store:
         dumps = canonical
         h = prev_hash
         rows, commands, queued, done = [], [], [], []
-        n = conn.execute("SELECT COALESCE(MAX(n), 0) FROM commands WHERE incident=?", (incident,)).fetchone()[0]
+        n = row[1]
         inc_json = dumps(incident)
         memo: dict = {}  # JSON of the few distinct actors, times and kinds
 
@@ -231,6 +299,14 @@ class Store:
             "UPDATE incidents SET phase=?, level=?, closed_at=?, last_seq=?, last_hash=?, updated_at=? WHERE id=?",
             (state.phase, state.level, state.closed_at, state.seq, h, rows[-1][2], incident),
         )
+        if snapshot is not None:
+            text, fmt = snapshot
+            conn.execute(
+                "INSERT INTO snapshots(incident, seq, hash, format, state) VALUES (?,?,?,?,?)"
+                " ON CONFLICT(incident) DO UPDATE SET seq=excluded.seq, hash=excluded.hash,"
+                " format=excluded.format, state=excluded.state",
+                (incident, state.seq, h, fmt, text),
+            )
         return h
 
     # -- timers and outbox ------------------------------------------------
