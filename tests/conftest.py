@@ -7,17 +7,12 @@ SQLite file, and only the core's built-in plugin loaded.
 
 from __future__ import annotations
 
-import json
-import sqlite3
-import textwrap
 from datetime import datetime
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from planengine import plugins
-from planengine.cli import cli
+from planengine import plugins, testing
 
 # A far-future day so a pending step is never overdue by the wall clock, which
 # `plan status` uses; deadlines are driven only by --at and `plan tick --now`.
@@ -132,53 +127,18 @@ phases:
 REPO = Path(__file__).resolve().parents[1]
 
 
-class Workspace:
-    """A temporary directory with a database, plan files and the CLI; helpers ride along."""
+class Workspace(testing.Workspace):
+    """The CLI harness of planengine.testing with the test plan, the test day and helpers."""
 
     REPO = REPO  # the checkout: REPO / "plans", REPO / "drills"
-
     PLAN = PLAN
     DAY = DAY
     t = staticmethod(t)
     dt = staticmethod(dt)
     line_of = staticmethod(line_of)
 
-    def __init__(self, root: Path):
-        self.root = root
-        self.db = str(root / "incidents.db")
-        self.runner = CliRunner()
-
-    # -- files ------------------------------------------------------------
-
-    def write(self, name: str, text: str) -> str:
-        path = self.root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
-        return str(path)
-
     def plan(self, text: str = PLAN, name: str = "petition.yaml") -> str:
         return self.write(name, text)
-
-    # -- the CLI ----------------------------------------------------------
-
-    def run(self, *args, db: bool = True):
-        """Invoke `plan ARGS --db DB`; an exception escaping the CLI fails the test."""
-        argv = [str(a) for a in args]
-        if db:
-            argv += ["--db", self.db]
-        result = self.runner.invoke(cli, argv)
-        if result.exception is not None and not isinstance(result.exception, SystemExit):
-            raise result.exception
-        assert "Traceback" not in result.output
-        return result
-
-    def ok(self, *args, **kw):
-        result = self.run(*args, **kw)
-        assert result.exit_code == 0, f"plan {' '.join(map(str, args))} -> {result.exit_code}\n{result.output}"
-        return result
-
-    def json(self, *args, **kw):
-        return json.loads(self.ok(*args, "--json", **kw).stdout)
 
     def start(self, *sets, at="10:00", plan=None, incident="INC-1", extra=()):
         plan = plan or self.plan()
@@ -186,43 +146,6 @@ class Workspace:
         for s in sets:
             args += ["--set", s]
         return self.json(*args, *extra)
-
-    def status(self, incident="INC-1"):
-        return self.json("status", incident)
-
-    def events(self, incident="INC-1"):
-        return self.json("log", incident)
-
-    def kinds(self, incident="INC-1", kind=None):
-        evs = self.events(incident)
-        return [e for e in evs if e["kind"] == kind] if kind else [e["kind"] for e in evs]
-
-    # -- the database -----------------------------------------------------
-
-    def count(self, table: str) -> int:
-        if not Path(self.db).exists():
-            return 0
-        conn = sqlite3.connect(self.db)
-        try:
-            exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (table,)).fetchone()
-            return conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] if exists else 0
-        finally:
-            conn.close()
-
-
-def _step(status: dict, step_id: str) -> dict:
-    for s in status["steps"]:
-        if s["id"] == step_id:
-            return s
-    raise AssertionError(f"step {step_id!r} not in status (steps: {[s['id'] for s in status['steps']]})")
-
-
-def _step_ids(status: dict) -> list:
-    return [s["id"] for s in status["steps"]]
-
-
-Workspace.step = staticmethod(_step)
-Workspace.step_ids = staticmethod(_step_ids)
 
 
 @pytest.fixture
@@ -233,11 +156,9 @@ def core_only(monkeypatch):
 
 
 @pytest.fixture
-def isolated(tmp_path, monkeypatch, core_only):
+def isolated(tmp_path, monkeypatch):
     """A temporary working directory, no PLANENGINE_* settings from outside, only the core plugin."""
-    monkeypatch.chdir(tmp_path)
-    for var in ("PLANENGINE_DB", "PLANENGINE_PLANS", "PLANENGINE_CONFIG", "PLANENGINE_DEBUG"):
-        monkeypatch.delenv(var, raising=False)
+    testing.isolate(monkeypatch, tmp_path)
     return tmp_path
 
 

@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
-from planengine.cli import cli
-
-PLANS = Path(__file__).resolve().parents[3] / "plans"
 
 
 @pytest.fixture
-def plan(tmp_path):
+def plan(env):
     def run(*args):
-        common = ["--db", str(tmp_path / "t.db"), "--plans", str(PLANS), "--json"]
-        return CliRunner().invoke(cli, [*args, *common])
+        return env.run(*args, "--json")
 
     return run
 

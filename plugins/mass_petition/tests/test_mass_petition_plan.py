@@ -3,26 +3,15 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
-from planengine.cli import cli
-
-PLANS = Path(__file__).resolve().parents[3] / "plans"
 
 
 @pytest.fixture
-def plan(tmp_path):
+def plan(env):
     def run(*args, config=None):
-        common = ["--db", str(tmp_path / "t.db"), "--plans", str(PLANS), "--json"]
-        if config is not None:
-            path = tmp_path / "planengine.yaml"
-            path.write_text(config, encoding="utf-8")
-            common += ["--config", str(path)]
-        result = CliRunner().invoke(cli, [*args, *common])
-        return result
+        extra = ["--config", env.write("planengine.yaml", config)] if config is not None else []
+        return env.run(*args, *extra, "--json")
 
     return run
 

@@ -6,19 +6,18 @@ import glob
 import json
 import os
 import sqlite3
-import textwrap
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from planengine import plugins
-from planengine.cli import cli
+from planengine import testing
 from planengine.core.drill.run import paced_now, run_drill
 from planengine.core.drill.script import load_drill
 from planengine.core.engine import Engine
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+ROOT = Path(__file__).resolve().parents[3]
+BUNDLED = ("flood", "forest_fire", "mass_petition")
 
 PLAN = """\
 id: exercise
@@ -47,30 +46,10 @@ phases:
 
 
 @pytest.fixture
-def env(isolated):
-    (isolated / "plans").mkdir()
-    (isolated / "plans" / "exercise.yaml").write_text(PLAN, encoding="utf-8")
-    return isolated
-
-
-def plan_(*args, db="t.db"):
-    argv = [str(a) for a in args] + ["--db", db]
-    result = CliRunner().invoke(cli, argv)
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    assert "Traceback" not in result.output
-    return result
-
-
-def ok_json(*args, **kw):
-    result = plan_(*args, "--json", **kw)
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
-
-
-def write(path, text):
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return str(path)
+def env(env):
+    """The CLI harness with the exercise plan on ./plans."""
+    env.write("plans/exercise.yaml", PLAN)
+    return env
 
 
 BAD = """\
@@ -91,8 +70,8 @@ injects:
 
 
 def test_validation_errors_with_positions_and_nothing_stored(env):
-    path = write(env / "bad.yaml", BAD)
-    r = plan_("validate", path)
+    path = env.write("bad.yaml", BAD)
+    r = env.run("validate", path)
     assert r.exit_code == 1
     lines = r.stderr.splitlines()
     expect = [
@@ -110,16 +89,16 @@ def test_validation_errors_with_positions_and_nothing_stored(env):
         assert any(x.startswith(f"{path}:{line}:{col}: error: ") and msg in x for x in lines), (line, col, msg, lines)
     assert "did you mean 'report'" in r.stderr and "did you mean 'team'" in r.stderr
     # `plan drill run` refuses the same file before anything is stored
-    r = plan_("drill", "run", path)
+    r = env.run("drill", "run", path)
     assert r.exit_code == 1 and f"{path}:6:20: error: unknown step 'reprot'" in r.stderr
     if os.path.exists("t.db"):
-        conn = sqlite3.connect("t.db")
+        conn = sqlite3.connect(env.db)
         assert conn.execute("SELECT COUNT(*) FROM incidents").fetchone()[0] == 0
 
 
 def test_unknown_plan_and_unknown_key(env):
-    path = write(
-        env / "np.yaml",
+    path = env.write(
+        "np.yaml",
         """\
         drill: np
         plan: no_such_plan
@@ -128,87 +107,87 @@ def test_unknown_plan_and_unknown_key(env):
           - {at: 0m, say: hi, chanel: phone}
         """,
     )
-    r = plan_("validate", path)
+    r = env.run("validate", path)
     assert r.exit_code == 1
     assert f"{path}:5:23: error: unknown key 'chanel'" in r.stderr and "did you mean 'channel'" in r.stderr
-    path = write(env / "np.yaml", "drill: np\nplan: no_such_plan\nstart: 2090-05-12T10:00:00+08:00\ninjects: []\n")
-    r = plan_("validate", path)
+    path = env.write("np.yaml", "drill: np\nplan: no_such_plan\nstart: 2090-05-12T10:00:00+08:00\ninjects: []\n")
+    r = env.run("validate", path)
     assert r.exit_code == 1 and f"{path}:2:7: error: no plan 'no_such_plan'" in r.stderr
 
 
 def test_schema_drill(env):
-    schema = ok_json("schema", "drill")
+    schema = env.json("schema", "drill")
     inject = schema["properties"]["injects"]["items"]["properties"]
     assert {"at", "say", "done", "checkin", "if_not_done", "to", "channel", "expect", "objective"} <= set(inject)
 
 
-def live_incident():
+def live_incident(env):
     """A live incident recorded through the ordinary CLI, back-dated with --at, timers by tick."""
-    ok_json("start", "exercise", "--id", "INC-1", "--at", "2090-05-12T21:00:00+08:00", "--set", "crowd=40")
-    ok_json("done", "INC-1", "report", "--by", "Li", "--at", "2090-05-12T21:06:00+08:00")
-    ok_json("checkin", "INC-1", "team", "--count", "15", "--at", "2090-05-12T21:10:00+08:00")
-    ok_json("tick", "--now", "2090-05-12T21:30:00+08:00")  # the muster deadline (21:25) fires
-    ok_json("checkin", "INC-1", "team", "--count", "5", "--at", "2090-05-12T21:31:00+08:00")
-    ok_json("note", "INC-1", "crowd calm", "--at", "2090-05-12T21:32:00+08:00")
-    ok_json("decide", "INC-1", "verdict", "hold", "--by", "Chen", "--at", "2090-05-12T21:40:00+08:00")
-    ok_json("done", "INC-1", "convene", "--by", "Chen", "--at", "2090-05-12T21:50:00+08:00")
+    env.json("start", "exercise", "--id", "INC-1", "--at", "2090-05-12T21:00:00+08:00", "--set", "crowd=40")
+    env.json("done", "INC-1", "report", "--by", "Li", "--at", "2090-05-12T21:06:00+08:00")
+    env.json("checkin", "INC-1", "team", "--count", "15", "--at", "2090-05-12T21:10:00+08:00")
+    env.json("tick", "--now", "2090-05-12T21:30:00+08:00")  # the muster deadline (21:25) fires
+    env.json("checkin", "INC-1", "team", "--count", "5", "--at", "2090-05-12T21:31:00+08:00")
+    env.json("note", "INC-1", "crowd calm", "--at", "2090-05-12T21:32:00+08:00")
+    env.json("decide", "INC-1", "verdict", "hold", "--by", "Chen", "--at", "2090-05-12T21:40:00+08:00")
+    env.json("done", "INC-1", "convene", "--by", "Chen", "--at", "2090-05-12T21:50:00+08:00")
 
 
 def test_replay_live_incident_and_detect_tampering(env):
-    live_incident()
-    out = ok_json("replay", "INC-1")
+    live_incident(env)
+    out = env.json("replay", "INC-1")
     assert out["ok"] and out["problems"] == [] and out["events"] == out["stored_events"]
-    assert plan_("replay", "INC-1").exit_code == 0
-    conn = sqlite3.connect("t.db")
+    assert env.run("replay", "INC-1").exit_code == 0
+    conn = sqlite3.connect(env.db)
     seq = conn.execute("SELECT seq FROM events WHERE incident='INC-1' AND kind='step_done' ORDER BY seq").fetchone()[0]
     conn.execute("UPDATE events SET data=replace(data, '\"Li\"', '\"Zhang\"') WHERE incident='INC-1' AND seq=?", (seq,))
     conn.commit()
     conn.close()
-    r = plan_("replay", "INC-1")
+    r = env.run("replay", "INC-1")
     assert r.exit_code == 1
     assert f"event {seq} (step_done): data differs" in r.stderr and "Zhang" in r.stderr
-    out = json.loads(plan_("replay", "INC-1", "--json").stdout)
+    out = json.loads(env.run("replay", "INC-1", "--json").stdout)
     assert out["ok"] is False and any("hash chain" in p for p in out["problems"])
 
 
 def test_replay_detects_a_deleted_event(env):
-    live_incident()
-    conn = sqlite3.connect("t.db")
+    live_incident(env)
+    conn = sqlite3.connect(env.db)
     conn.execute(
         "DELETE FROM events WHERE incident='INC-1' AND seq=(SELECT MAX(seq) FROM events WHERE incident='INC-1')"
     )
     conn.commit()
     conn.close()
-    r = plan_("replay", "INC-1")
+    r = env.run("replay", "INC-1")
     assert r.exit_code == 1 and "missing from the stored log" in r.stderr
 
 
 def test_extract_live_incident_into_a_drill_that_scores_the_same(env):
-    live_incident()
-    live = ok_json("drill", "score", "INC-1")
+    live_incident(env)
+    live = env.json("drill", "score", "INC-1")
     # night: muster 25m; full strength at 31m -> 6m late -> 76; report 6m -> 100; convene 44m of 30m -> 53.3
     steps = {s["id"]: s for s in live["steps"]}
     assert (steps["muster"]["points"], steps["report"]["points"], steps["convene"]["points"]) == (76, 100, 53.3)
     assert live["score"] == round((100 + 53.333333 + 2 * 76) / 4 + 1e-9, 1) == 76.3
-    r = plan_("drill", "extract", "INC-1", "-o", "again.yaml")
+    r = env.run("drill", "extract", "INC-1", "-o", "again.yaml")
     assert r.exit_code == 0, r.output
     text = open("again.yaml", encoding="utf-8").read()
     assert "plan: exercise" in text and "{at: 6m, done: report, by: Li}" in text
     assert (
         "{at: 10m, checkin: team, count: 15}" in text and "{at: 40m, decide: verdict, answer: hold, by: Chen}" in text
     )
-    assert plan_("validate", "again.yaml").exit_code == 0
-    drill = ok_json("drill", "run", "again.yaml", db="d.db")
+    assert env.run("validate", "again.yaml").exit_code == 0
+    drill = env.json("drill", "run", "again.yaml", db="d.db")
     assert drill["score"] == live["score"] and drill["steps"] == live["steps"] and drill["musters"] == live["musters"]
     assert drill["kind"] == "drill" and drill["incident"].startswith("DRL-20900512-")
     # shifted to a morning, the day muster standard (15m) applies
-    day = ok_json("drill", "run", "again.yaml", "--start", "2090-05-13T09:00:00+08:00", db="d.db")
+    day = env.json("drill", "run", "again.yaml", "--start", "2090-05-13T09:00:00+08:00", db="d.db")
     assert {s["id"]: s for s in day["steps"]}["muster"]["limit_seconds"] == 900
 
 
 def test_paced_run_lets_players_act_on_drill_time(env):
-    drill_path = write(
-        env / "paced.yaml",
+    drill_path = env.write(
+        "paced.yaml",
         """\
         drill: paced
         plan: exercise
@@ -228,7 +207,7 @@ def test_paced_run_lets_players_act_on_drill_time(env):
             return self.t
 
     wall = Wall()
-    eng = Engine(db=str(env / "p.db"), clock=wall)
+    eng = Engine(db=str(env.root / "p.db"), clock=wall)
     d = load_drill(drill_path, eng)
     acted = []
 
@@ -254,19 +233,13 @@ def test_paced_run_lets_players_act_on_drill_time(env):
 
 @pytest.mark.parametrize("path", sorted(glob.glob(os.path.join(ROOT, "drills", "*.yaml"))))
 def test_bundled_drills_validate_and_run_cleanly(path, tmp_path, monkeypatch):
-    monkeypatch.chdir(ROOT)
-    monkeypatch.delenv("PLANENGINE_LOAD_PLUGINS", raising=False)
-    monkeypatch.setattr(plugins, "_cached", None)
-    r = CliRunner().invoke(cli, ["validate", path, "--db", str(tmp_path / "v.db")])
-    if r.exit_code != 0 and "is not installed" in r.output:
-        pytest.skip("a bundled plugin is not installed")
-    assert r.exit_code == 0, r.output
-    r = CliRunner().invoke(cli, ["drill", "run", path, "--strict", "--json", "--db", str(tmp_path / "d.db")])
-    assert r.exit_code == 0, r.output
-    out = json.loads(r.stdout)
+    # the bundled plugins are part of the development install (requirements-dev.txt): a missing one fails here
+    testing.isolate(monkeypatch, tmp_path, load_plugins=",".join(BUNDLED))
+    env = testing.Workspace(tmp_path, args=["--plans", ROOT / "plans"])
+    env.ok("validate", path)
+    out = env.json("drill", "run", path, "--strict")
     assert out["score"] is not None and out["injects"]["refused"] == []
-    r = CliRunner().invoke(cli, ["replay", out["incident"], "--db", str(tmp_path / "d.db")])
-    assert r.exit_code == 0, r.output
+    env.ok("replay", out["incident"])
 
 
 def test_at_least_one_bundled_drill_is_by_night():
