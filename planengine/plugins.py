@@ -158,3 +158,23 @@ def lint_warnings(reg: Registry, plan):
             else:
                 out.append((f"[{impl.plugin_name}] {item}", None))
     return out
+
+
+def report_sections(reg: Registry, incident, lang) -> list:
+    """Extra after-action report sections from every plugin, as ``{"title", "body", "plugin"}``.
+
+    Each plugin is called on its own: one that raises or returns something
+    other than a list of ``{"title", "body"}`` costs a warning, not the report.
+    """
+    out = []
+    for impl in reversed(reg.pm.hook.report_sections.get_hookimpls()):  # registration order
+        try:
+            result = impl.function(incident=incident, lang=lang) or ()
+            sections = [
+                {"title": str(s["title"]), "body": str(s.get("body") or ""), "plugin": impl.plugin_name} for s in result
+            ]
+        except Exception as e:
+            reg.warn(f"plugin '{impl.plugin_name}' failed in report_sections: {type(e).__name__}: {e}")
+            continue
+        out.extend(sections)
+    return out

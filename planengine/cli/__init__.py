@@ -164,6 +164,7 @@ COMMANDS = {
     "verify": "planengine.cli.auditor:verify",
     "drill": "planengine.cli.drills:drill",
     "replay": "planengine.cli.auditor:replay",
+    "report": "planengine.cli.reports:report",
 }
 
 

@@ -248,6 +248,12 @@ class Engine:
         state = self.state(incident_id)
         return score(state, self.load_plan(rule_plan) if rule_plan else self.plan_for(state.plan_sha))
 
+    def report_sections(self, state, lang: str) -> list:
+        """Plugin sections for the after-action report of ``state`` (`report_sections` hook)."""
+        from planengine.plugins import report_sections
+
+        return report_sections(self.registry, state, lang)
+
     def extract(self, incident_id: str, drill_id=None, output=None) -> str:
         from planengine.core.drill.extract import extract
 

@@ -80,6 +80,10 @@ def run_drill(
     info = {"id": drill.id}
     if drill.title:
         info["title"] = drill.title
+    if drill.objectives:  # the drill evaluation report lists them
+        info["objectives"] = list(drill.objectives)
+    if drill.description:
+        info["description"] = drill.description
     pace = None
     if speed:
         pace = {"speed": speed, "sim0": t0, "wall0": clocks.to_iso(engine.clock.now())}
