@@ -98,16 +98,42 @@ def list_(db, as_json, plans_dir, config_path):
 
 @click.command()
 @click.argument("plan")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "html", "pdf"]),
+    default="text",
+    show_default=True,
+    help="text for the terminal; html or pdf to print for the wall and the duty desk.",
+)
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="html/pdf language (default: the plan's).")
+@click.option("-o", "--output", default=None, help="Write to FILE.")
+@click.option("--force", is_flag=True, help="Replace an existing output file.")
 @common
-def show(plan, db, as_json, plans_dir, config_path):
-    """A printable checklist of PLAN by phase: step, role, timer."""
+def show(plan, fmt, lang, output, force, db, as_json, plans_dir, config_path):
+    """A printable checklist of PLAN by phase: step, role, timer (people and phones in html/pdf)."""
     from planengine.core.plan.describe import checklist, plan_dict
 
     p = engine(db, plans_dir, config_path).load_plan(plan)
     if as_json:
         emit_json(plan_dict(p))
+    elif fmt == "text":
+        text = checklist(p)
+        if output is None:
+            click.echo(text)
+        else:
+            from planengine.cli.reports import write_out
+
+            write_out(text + "\n", output, fmt, force, db)
     else:
-        click.echo(checklist(p))
+        from planengine.cli.reports import check_target, pdf_refusal, write_out
+        from planengine.report import plan_checklist
+
+        if output is not None:
+            check_target(output, force, db)
+        with pdf_refusal():
+            content = plan_checklist(p, fmt=fmt, lang=lang)
+        write_out(content, output, fmt, force, db)
 
 
 @click.command()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
+from contextlib import contextmanager
 
 import click
 
@@ -50,18 +52,22 @@ def write_out(content, path: str | None, fmt: str, force: bool, db: str | None =
     os.replace(tmp, path)
 
 
-def _pdf_refusal(fn):
-    """PdfUnavailable is a refusal: one line naming what to install, exit 1."""
-    import functools
+@contextmanager
+def pdf_refusal():
+    """PdfUnavailable and bad periods are refusals: one line (naming what to install), exit 1."""
+    from planengine.report.pdf import PdfUnavailable
 
+    try:
+        yield
+    except PdfUnavailable as e:
+        raise Refusal(str(e)) from None
+
+
+def _pdf_refusal(fn):
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        from planengine.report.pdf import PdfUnavailable
-
-        try:
+        with pdf_refusal():
             return fn(*args, **kwargs)
-        except PdfUnavailable as e:
-            raise Refusal(str(e)) from None
 
     return wrapper
 

@@ -157,7 +157,7 @@ ZH = {
     "drill_frequency": "各预案演练情况（生产安全事故应急条例第八条：乡镇、街道至少每2年演练一次）",
     "last_drill": "最近一次演练",
     "required_every": "应演练频次",
-    "every_days": "每 {d}",
+    "every_days": "每{d}",
     "drill_status": "是否符合",
     "drill_ok": "符合",
     "drill_due": "逾期未演练",

@@ -107,6 +107,5 @@ def gantt_groups(data: dict, tz) -> list:
         groups.setdefault(s["phase_title"], []).append(s)
     L = data["L"]
     return [
-        {"phase": phase, "svg": gantt(rows, tz, label=f"{L['gantt_short']}: {phase}")}
-        for phase, rows in groups.items()
+        {"phase": phase, "svg": gantt(rows, tz, label=f"{L['gantt_short']}: {phase}")} for phase, rows in groups.items()
     ]
