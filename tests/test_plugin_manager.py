@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 import types
 
@@ -201,8 +202,73 @@ def test_overdue_action_that_raises_does_not_stop_other_incidents_timers(boom):
     ws.json("event", "A", "activate", "--at", ws.t("10:05"))  # A's muster due 10:20, its action raises
     ws.start(incident="B", at="10:15")  # B's report_up due 10:25
     result = ws.run("tick", "--now", ws.t("10:40"))
-    assert "boom.siren" in result.stderr and "A" in result.stderr
+    assert result.exit_code == 1
+    assert "error: A: muster overdue: action 'boom.siren' failed: RuntimeError: sensor offline" in result.stderr
     assert [e["data"]["step"] for e in ws.kinds("B", kind="step_overdue")] == ["report_up"]
-    assert ws.kinds("A", kind="step_overdue") == [], "A's firing is not half-applied"
+    assert [e["data"]["step"] for e in ws.kinds("A", kind="step_overdue")] == ["muster"]
+    (failed,) = ws.kinds("A", kind="action_failed")
+    assert failed["actor"] == "timer"
+    assert (failed["data"]["action"], failed["data"]["error"]) == ("boom.siren", "RuntimeError: sensor offline")
+    assert failed["data"]["reason"].startswith("step:muster:")
+    assert ws.run("tick", "--now", ws.t("10:41")).exit_code == 0, "recorded once, not retried on every tick"
     ws.ok("verify", "A")
     ws.ok("verify", "B")
+    ws.ok("replay", "A")
+
+
+def test_a_timer_whose_action_fails_does_not_hold_back_the_incidents_other_timers(boom):
+    ws = boom
+    plan = boom_plan(
+        ws,
+        "        muster: true\n        within: {day: 15m, night: 25m}",
+        "        muster: true\n        within: {day: 15m, night: 25m}\n        overdue: {action: boom.siren}",
+    )
+    ws.start("crowd_size=8", plan=plan, at="10:00")
+    ws.json("event", "INC-1", "activate", "--at", ws.t("10:05"))
+    # due: muster 10:20 (its action raises), representatives 10:50, the phase reminder 12:05
+    result = ws.run("tick", "--now", ws.t("12:30"), "--json")
+    assert result.exit_code == 1
+    out = json.loads(result.stdout)
+    assert sorted(f["key"].split(":")[1] for f in out["fired"]) == ["muster", "representatives", "responding"]
+    assert [e["error"] for e in out["errors"]] == ["action 'boom.siren' failed: RuntimeError: sensor offline"]
+    assert sorted(e["data"]["step"] for e in ws.kinds(kind="step_overdue")) == ["muster", "representatives"]
+    assert len(ws.kinds(kind="reminder")) == 1
+    assert ws.count("timers") == 0, "no timer is left behind to block the next tick"
+    s = ws.status()
+    assert [(e["action"], e["error"]) for e in s["errors"]] == [("boom.siren", "RuntimeError: sensor offline")]
+    board = ws.ok("status", "INC-1").stdout
+    assert "ERROR" in board and "boom.siren" in board and "muster overdue" in board
+    ws.ok("verify", "INC-1")
+    ws.ok("replay", "INC-1")
+
+
+def test_a_timer_whose_consequences_are_refused_is_recorded_as_failed_and_the_others_fire(boom):
+    ws = boom
+    plan = boom_plan(
+        ws,
+        "      - event: activate\n        to: responding\n",
+        "      - event: activate\n        to: responding\n"
+        "      - when: {all: [any_overdue, boom.explode]}\n        to: responding\n",
+    )
+    plan = ws.plan(
+        open(plan, encoding="utf-8")
+        .read()
+        .replace(
+            "    on:\n      - event: activate",
+            "    after:\n      - after: 30m\n        notify: [leader]\n        message: still reported\n"
+            "    on:\n      - event: activate",
+        ),
+        "boom.yaml",
+    )
+    ws.start(plan=plan, at="10:00")  # report_up due 10:10, the phase reminder 10:30
+    result = ws.run("tick", "--now", ws.t("10:45"))
+    assert result.exit_code == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: INC-1:")]
+    assert len(errors) == 2 and all("boom.explode" in line for line in errors), result.stderr
+    failed = ws.kinds(kind="timer_failed")
+    assert sorted(e["data"]["key"].split(":")[0] for e in failed) == ["after", "step"]
+    assert ws.count("timers") == 0
+    assert len(ws.status()["errors"]) == 2
+    assert ws.run("tick", "--now", ws.t("11:00")).exit_code == 0
+    ws.ok("verify", "INC-1")
+    ws.ok("replay", "INC-1")

@@ -100,10 +100,11 @@ def common(fn):
     return handle_errors(fn)
 
 
-def engine(db, plans_dir=None, config_path=None, create=True):
+def engine(db, plans_dir=None, config_path=None, create=True, read_only=False):
+    """The engine of one command. Read commands pass ``read_only`` (never create, never write)."""
     from planengine.core.engine import Engine
 
-    return Engine(db=db, plans=plans_dir, config=config_path, create=create)
+    return Engine(db=db, plans=plans_dir, config=config_path, create=create, read_only=read_only)
 
 
 def emit_json(obj):

@@ -17,7 +17,7 @@ def log(incident, db, as_json, plans_dir, config_path):
     """The event log of INCIDENT."""
     from planengine.core.incident.clock import local, zone
 
-    events = engine(db, plans_dir, config_path, create=False).events(incident)
+    events = engine(db, plans_dir, config_path, read_only=True).events(incident)
     if as_json:
         emit_json(events)
         return
@@ -35,7 +35,7 @@ def log(incident, db, as_json, plans_dir, config_path):
 @common
 def verify(incident, db, as_json, plans_dir, config_path):
     """Check INCIDENT's hash chain; exit 1 if any event was altered."""
-    problems = engine(db, plans_dir, config_path, create=False).verify(incident)
+    problems = engine(db, plans_dir, config_path, read_only=True).verify(incident)
     if as_json:
         emit_json({"incident": incident, "ok": not problems, "problems": problems})
     elif problems:
@@ -52,7 +52,7 @@ def verify(incident, db, as_json, plans_dir, config_path):
 @common
 def replay(incident, db, as_json, plans_dir, config_path):
     """Re-apply INCIDENT's commands to its plan version; exit 1 unless the log is reproduced exactly."""
-    eng = engine(db, plans_dir, config_path, create=False)
+    eng = engine(db, plans_dir, config_path, read_only=True)
     out = eng.replay(incident)
     if as_json:
         emit_json(out)

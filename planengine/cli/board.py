@@ -37,6 +37,9 @@ def board_lines(state, now_iso, show_all=True):
     missing = missing_facts(state)
     if missing:
         lines.append("  missing required facts: " + ", ".join(missing) + "  (plan set INC fact=value)")
+    for e in state.errors:
+        what = f"action {e['action']}" if e["action"] else "timer"
+        lines.append(f"  ERROR {_hm(e['at'], tz)} {what} ({describe_timer(e['key'] or '')}): {e['error']}")
     if state.facts:
         lines.append("  facts: " + ", ".join(f"{k}={v}" for k, v in state.facts.items()))
     for st in sorted(state.steps.values(), key=lambda s: (s.activation_seq, s.id)):
@@ -65,7 +68,9 @@ LEGEND = "  [ ] pending  [x] done  [!] done late  [O] overdue  [-] skipped (phas
 
 def describe_timer(key: str) -> str:
     """``step:convene:7`` -> ``convene overdue``; ``after:responding:0:4`` -> ``phase responding reminder``."""
-    kind, rest = key.split(":", 1)
+    kind, _, rest = key.partition(":")
+    if kind == "enter":
+        return f"entering phase {rest}"
     if kind == "step":
         return f"{rest.rsplit(':', 1)[0]} overdue"
     return f"phase {rest.split(':')[0]} reminder"

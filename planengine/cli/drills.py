@@ -204,7 +204,7 @@ def score_cmd(incident, rule_plan, db, as_json, plans_dir, config_path):
     """Score a drill (or any incident): steps, musters, HSEEP ratings, findings."""
     from planengine.cli import emit_json, engine
 
-    eng = engine(db, plans_dir, config_path, create=False)
+    eng = engine(db, plans_dir, config_path, read_only=True)
     out = eng.score(incident, rule_plan)
     if as_json:
         emit_json(out)
@@ -221,7 +221,7 @@ def extract_cmd(incident, output, drill_id, db, as_json, plans_dir, config_path)
     """Turn a recorded INCIDENT into a drill script that re-enacts it."""
     from planengine.cli import emit_json, engine
 
-    eng = engine(db, plans_dir, config_path, create=False)
+    eng = engine(db, plans_dir, config_path, read_only=True)
     text = eng.extract(incident, drill_id=drill_id, output=output)
     # it must load as a drill against the exact plan the incident ran
     d = eng.load_drill(output if output != "-" else "<extract>", text=text, plan=eng.incident_plan(incident))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 
 import click
@@ -151,16 +150,16 @@ def tick(now, db, as_json, plans_dir, config_path):
     from planengine.core.incident import clock
     from planengine.notifiers.delivery import deliver
 
-    if not os.path.exists(db):
+    eng = engine(db, plans_dir, config_path)
+    if not eng.database_exists():  # a tick before the first incident creates nothing
         emit_json({"fired": [], "delivered": 0}) if as_json else click.echo("no database yet: nothing to do")
         return
-    eng = engine(db, plans_dir, config_path)
     when = clock.parse_user_time(now, eng.timezone()) if now else None
     fired = eng.tick(when)
     failures: list = []
     delivered = deliver(eng, when, failures)
-    for incident, message in eng.tick_errors.items():
-        click.echo(f"error: {incident}: {message}", err=True)
+    for e in eng.tick_errors:  # recorded in the log (and on `plan status`); the other timers fired
+        click.echo(f"error: {e['incident']}: {board.describe_timer(e['key'])}: {e['error']}", err=True)
     for f in failures:
         retry = "gave up after 3 attempts" if f["final"] else "will retry"
         click.echo(f"warning: {f['incident']}: notification {f['key']} not delivered ({retry}): {f['error']}", err=True)
@@ -190,7 +189,7 @@ def watch(interval, once, drills, db, as_json, plans_dir, config_path):
     from planengine.core.incident.status import status_dict
     from planengine.notifiers.delivery import deliver
 
-    eng = engine(db, plans_dir, config_path)
+    eng = engine(db, plans_dir, config_path, create=False)
     while True:
         fired = eng.tick()
         deliver(eng)
@@ -227,7 +226,7 @@ def watch(interval, once, drills, db, as_json, plans_dir, config_path):
 @common
 def status(incident, show_all, drills, db, as_json, plans_dir, config_path):
     """Open incidents, or one INCIDENT in full."""
-    eng = engine(db, plans_dir, config_path, create=False)
+    eng = engine(db, plans_dir, config_path, read_only=True)
     if incident:
         print_state(eng.state(incident), as_json)
         if not as_json:

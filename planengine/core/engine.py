@@ -19,7 +19,7 @@ from planengine.core.incident.runner import Command, Refused, Runner
 from planengine.core.incident.state import SNAPSHOT_FORMAT, apply, fold, from_snapshot, to_snapshot
 from planengine.core.plan import library
 from planengine.core.plan.library import PlanNotFound
-from planengine.core.store import Store, StoreError, canonical, event_hash
+from planengine.core.store import Store, StoreError, canonical, check_path, event_hash
 
 SNAPSHOT_EVERY = 16  # events: a command folds at most this many after loading the incident's snapshot
 INCIDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
@@ -40,7 +40,8 @@ def load_config(path=None) -> dict:
 
 
 class Engine:
-    def __init__(self, db=None, plans=None, config=None, clock=None, registry=None, create=True):
+    def __init__(self, db=None, plans=None, config=None, clock=None, registry=None, create=True, read_only=False):
+        """``create`` False: the database must exist; ``read_only``: open it read-only (read commands)."""
         self.db_path = db if db is not None else (os.environ.get("PLANENGINE_DB") or "planengine.db")
         self.plans_arg = plans
         self.config_path = config
@@ -48,20 +49,25 @@ class Engine:
         self._registry = registry
         self._config = None
         self._store = None
-        self._create = create
+        self._mode = "read" if read_only else "create" if create else "write"
         self._plans: dict = {}  # sha -> Plan
         self._runners: dict = {}
         self._plan_shas: dict = {}  # incident -> plan sha (never changes)
         self._snap_seq: dict = {}  # incident -> seq of its stored snapshot, as far as this engine knows
-        self.tick_errors: dict = {}
+        self.tick_errors: list = []
 
     # -- lazily built pieces ----------------------------------------------
 
     @property
     def store(self) -> Store:
         if self._store is None:
-            self._store = Store(self.db_path, create=self._create)
+            self._store = Store(self.db_path, mode=self._mode)
         return self._store
+
+    def database_exists(self) -> bool:
+        """Whether the database file exists (an empty name or ':memory:' is refused)."""
+        check_path(self.db_path)
+        return os.path.exists(self.db_path)
 
     @property
     def registry(self):
@@ -126,10 +132,11 @@ class Engine:
             from planengine.core.plan.loader import load_plan
 
             plan = load_plan(path, self.registry, text=source, check_schema=False)
-            try:
-                self.store.save_compiled(sha, compiled.dumps(plan), compiled.FORMAT)
-            except Exception:  # a read-only database: the cache is only a cache
-                pass
+            if not self.store.read_only:  # read commands never write
+                try:
+                    self.store.save_compiled(sha, compiled.dumps(plan), compiled.FORMAT)
+                except Exception:  # the cache is only a cache
+                    pass
         self._plans[sha] = plan
         return plan
 
@@ -175,7 +182,7 @@ class Engine:
     def runner(self, plan) -> Runner:
         r = self._runners.get(plan.sha256)
         if r is None:
-            r = self._runners[plan.sha256] = Runner(plan, self.registry, legacy_settings=self.settings())
+            r = self._runners[plan.sha256] = Runner(plan, self.registry)
         return r
 
     # -- time -------------------------------------------------------------
@@ -356,13 +363,15 @@ class Engine:
     def tick(self, now=None, max_rounds=100):
         """Fire every due timer once; returns [(incident, key, due_at)] fired.
 
-        An incident whose timer cannot fire (a plugin action fails) is left as
-        it was and reported in ``self.tick_errors``; the others still fire.
+        A timer whose consequences fail (a plugin action raises, a check it
+        leads to fails) still fires: the failure is recorded in the log
+        (``action_failed`` / ``timer_failed``), shown by `plan status`, and listed
+        in ``self.tick_errors`` as {incident, key, error}; every other timer fires.
         """
         now_iso = clocks.to_iso(now) if now is not None else clocks.to_iso(self.clock.now())
         store = self.store
         fired = []
-        self.tick_errors = {}
+        self.tick_errors = []
         for _ in range(max_rounds):
             due = store.due_timers(now_iso)
             if not due:
@@ -370,22 +379,12 @@ class Engine:
             by_incident: dict = {}
             for key, incident, due_at in due:
                 by_incident.setdefault(incident, []).append((due_at, key))
-            progressed = False
             for incident, items in by_incident.items():
-                if incident in self.tick_errors:
-                    continue
-                try:
-                    done = self._fire(incident, sorted(items))
-                except Refused as e:
-                    self.tick_errors[incident] = str(e)
-                    continue
-                fired.extend(done)
-                progressed = True
-            if not progressed:
-                break
+                fired.extend(self._fire(incident, sorted(items)))
         return fired
 
     def _fire(self, incident, items):
+        """Fire one incident's due timers, oldest first, in one transaction."""
         store = self.store
         out = []
         with store.transaction():
@@ -400,11 +399,19 @@ class Engine:
                 if key not in state.timers:
                     store.drop_timer(incident, key)
                     continue
-                cmd = Command("fire", due_at, "timer", {"key": key})
                 prev_seq, prev_hash, timers = state.seq, state.last_hash, dict(state.timers)
-                events = runner.execute(state, cmd)
+                cmd = Command("fire", due_at, "timer", {"key": key})
+                try:
+                    events = runner.execute(state, cmd)
+                except Refused as e:  # nothing of it was written; record the failure instead
+                    state = self._fold(incident)
+                    cmd = Command("fire", due_at, "timer", {"key": key, "error": str(e)})
+                    events = runner.execute(state, cmd)
                 state.last_hash = self._append(state, [(cmd, events)], prev_seq, prev_hash, timers)
                 out.append((incident, key, due_at))
+                for ev in events:
+                    if ev["kind"] in ("action_failed", "timer_failed"):
+                        self.tick_errors.append({"incident": incident, "key": key, "error": _failure(ev["data"])})
         return out
 
     # -- the outbox -----------------------------------------------------------
@@ -426,6 +433,13 @@ class Engine:
 
     def incident_row(self, incident_id):
         return self.store.incident_row(incident_id)
+
+
+def _failure(data) -> str:
+    """One line for an action_failed / timer_failed event."""
+    if data.get("action"):
+        return f"action '{data['action']}' failed: {data['error']}"
+    return data["error"]
 
 
 class Batch:

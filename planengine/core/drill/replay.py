@@ -14,7 +14,7 @@ def replay(engine, incident_id) -> dict:
 
     canonical, event_hash = engine.canonical, engine.event_hash
     plan = engine.incident_plan(incident_id)
-    runner = Runner(plan, engine.registry, legacy_settings=engine.settings())
+    runner = Runner(plan, engine.registry)
     state = runner.new_state(incident_id)
     problems = []
     replayed = []

@@ -27,10 +27,9 @@ _CMP = {
 class Env:
     """What conditions are evaluated against: one incident at one moment."""
 
-    __slots__ = ("state", "plan", "registry", "now_iso", "now", "_ctx", "legacy_settings")
+    __slots__ = ("state", "plan", "registry", "now_iso", "now", "_ctx")
 
-    def __init__(self, state, plan, registry, now, now_iso, legacy_settings=None):
-        self.legacy_settings = legacy_settings or {}
+    def __init__(self, state, plan, registry, now, now_iso):
         self.state, self.plan, self.registry = state, plan, registry
         self.now, self.now_iso = now, now_iso
         self._ctx = None
@@ -52,8 +51,7 @@ class Env:
                 now=self.now,
                 incident=s.id,
                 plan=self.plan,
-                # the site settings the incident started with (older incidents: the live ones)
-                config=s.settings if s.settings is not None else self.legacy_settings,
+                config=s.settings or {},  # the site settings the incident started with
                 opened_at=clock.from_iso(s.opened_at) if s.opened_at else None,
             )
         return self._ctx

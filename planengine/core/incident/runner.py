@@ -41,7 +41,7 @@ class _Tx:
         self.runner, self.state, self.cmd = runner, state, cmd
         self.events: list = []
         self._now = None
-        self.env = Env(state, runner.plan, runner.registry, None, cmd.at, runner.legacy_settings)
+        self.env = Env(state, runner.plan, runner.registry, None, cmd.at)
 
     @property
     def now(self):
@@ -64,11 +64,9 @@ class _Tx:
 
 
 class Runner:
-    def __init__(self, plan, registry=None, legacy_settings=None):
+    def __init__(self, plan, registry=None):
         self.plan = plan
         self.registry = registry
-        # incidents opened before settings were kept in their `started` event read the live ones
-        self.legacy_settings = legacy_settings or {}
         self.machine = machine_for(plan)
         self.tz = ZoneInfo(plan.timezone)
         self._step_sensitive = {
@@ -245,10 +243,17 @@ class Runner:
         ok = all(r.get("ok") for r in results)
         tx.emit("notify_delivered" if ok else "notify_failed", {"key": key, "results": results}, actor="notifier")
 
-    def _cmd_fire(self, tx, key):
-        """A timer fell due. Stale keys (step done, phase left) are a no-op."""
+    def _cmd_fire(self, tx, key, error=None):
+        """A timer fell due. Stale keys (step done, phase left) are a no-op.
+
+        ``error``: firing it was refused (a check it led to failed); the failure is
+        recorded and the timer dropped, so the incident's other timers still fire.
+        """
         s = tx.state
         if key not in s.timers or s.closed_at:
+            return
+        if error is not None:
+            tx.emit("timer_failed", {"key": key, "error": error}, actor="timer")
             return
         kind, rest = key.split(":", 1)
         if kind == "step":
@@ -399,15 +404,28 @@ class Runner:
         tx.emit("notify_queued", {"key": key, "roles": list(roles), "message": message, "reason": reason}, actor="plan")
 
     def _plugin_action(self, tx, action, reason):
+        """Run a plugin action. A command it fails for is refused; on a timer's firing the
+        failure is recorded (``action_failed``) instead, so one broken action cannot hold
+        back the incident's other timers."""
         reg = self.registry.actions.get(action.name) if self.registry else None
+        error = None
         if reg is None:
-            raise Refused(f"action '{action.name}' is not registered (is its plugin installed?)")
-        ctx = tx.env.ctx()
-        ctx.effects = []
-        try:
-            reg.fn(ctx, **dict(action.args))
-        except Exception as e:
-            raise Refused(f"action '{action.name}' failed on incident {tx.state.id}: {type(e).__name__}: {e}") from e
+            error = "not registered (is its plugin installed?)"
+        else:
+            ctx = tx.env.ctx()
+            ctx.effects = []
+            try:
+                reg.fn(ctx, **dict(action.args))
+            except Exception as e:
+                error = f"{type(e).__name__}: {e}"
+        if error is not None:
+            if tx.cmd.name == "fire":
+                data = {"action": action.name, "error": error, "reason": reason}
+                tx.emit("action_failed", data, actor="timer")
+                return
+            if reg is None:
+                raise Refused(f"action '{action.name}' is {error}")
+            raise Refused(f"action '{action.name}' failed on incident {tx.state.id}: {error}")
         for kind, data in ctx.effects:
             if kind == "notify":
                 self._notify(tx, data["roles"], data["message"], reason)

@@ -97,6 +97,7 @@ class IncidentState:
         "checkins",
         "timers",
         "notifications",
+        "errors",
         "seq",
         "last_hash",
         "last_at",
@@ -122,6 +123,7 @@ class IncidentState:
         self.checkins = []
         self.timers = {}  # pending timer key -> due_at
         self.notifications = {}  # key -> queued | delivered | failed
+        self.errors = []  # timers whose consequences failed: {at, key, error[, action]}
         self.seq = 0
         self.last_hash = ""
         self.last_at = None
@@ -134,7 +136,7 @@ def _started(s, at, actor, d):
     s.title = d.get("title", "")
     s.kind = d.get("kind", "live")
     s.drill = d.get("drill")
-    s.settings = d.get("settings")  # None: opened before settings were kept
+    s.settings = d.get("settings")
     s.required = d.get("required_facts", [])
     s.timezone = d.get("timezone", "UTC")
     s.levels = d.get("levels", [])
@@ -236,6 +238,15 @@ def _reminder(s, at, actor, d):
     s.timers.pop(d.get("key"), None)
 
 
+def _action_failed(s, at, actor, d):
+    s.errors.append({"at": at, "key": d.get("reason"), "action": d["action"], "error": d["error"]})
+
+
+def _timer_failed(s, at, actor, d):
+    s.timers.pop(d["key"], None)
+    s.errors.append({"at": at, "key": d["key"], "action": None, "error": d["error"]})
+
+
 def _ack(s, at, actor, d):
     st = s.steps.get(d.get("step") or "")
     if st is not None:
@@ -280,6 +291,8 @@ HANDLERS = {
     "step_overdue": _step_overdue,
     "reminder": _reminder,
     "ack": _ack,
+    "action_failed": _action_failed,
+    "timer_failed": _timer_failed,
     "decision": _decision,
     "notify_queued": _notify_queued,
     "notify_delivered": _notify_delivered,

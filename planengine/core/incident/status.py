@@ -69,5 +69,6 @@ def status_dict(state, now_iso):
         "steps": [step_dict(st, now_iso, tz) for st in steps],
         "checkins": [dict(c, at=local(c["at"], tz)) for c in state.checkins],
         "level_history": [dict(h, at=local(h["at"], tz)) for h in state.level_history],
+        "errors": [dict(e, at=local(e["at"], tz)) for e in state.errors],
         "seq": state.seq,
     }

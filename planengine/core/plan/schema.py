@@ -248,8 +248,6 @@ PLAN_SCHEMA = {
     },
 }
 
-INJECT_VERBS = ("say", "done", "checkin", "set", "event", "note", "close", "ack", "decide")
-
 INJECT = {
     "type": "object",
     "additionalProperties": False,

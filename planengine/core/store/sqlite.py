@@ -17,39 +17,134 @@ from planengine.core.store.chain import canonical, event_hash, hashed_body, link
 from planengine.core.store.migrations import MIGRATIONS, SCHEMA_VERSION
 
 BUSY_TIMEOUT_MS = 30_000
+# PRAGMA application_id of a planengine database ("plan" in ASCII), set when it is created:
+# a SQLite file without it (and without our tables) belongs to someone else and is never touched.
+APPLICATION_ID = 0x706C616E
+# the tables every schema version has (databases written before the application id was set)
+CORE_TABLES = frozenset({"plans", "incidents", "events", "commands"})
+MODES = ("create", "write", "read")
 
 
 class StoreError(Exception):
     pass
 
 
+def database_error(path, e) -> str:
+    """One line for an SQLite error on ``path``, each cause with its own message."""
+    text = str(e)
+    low = text.lower()
+    if "disk is full" in low:
+        return f"{path}: the disk is full; nothing was recorded (free some space and run the command again)"
+    if "not a database" in low:
+        return f"{path}: not a planengine database (not an SQLite file); choose another file with --db"
+    if "readonly" in low or "read-only" in low:
+        return f"{path}: the database is read-only here; read commands (status, log, verify) still work"
+    if "locked" in low or "busy" in low:
+        return f"{path}: another process kept the database busy for {BUSY_TIMEOUT_MS // 1000}s; run the command again"
+    if "unable to open" in low:
+        return f"{path}: cannot open the database file (does its directory exist, may you read it?)"
+    return f"{path}: database error: {text}"
+
+
+def check_path(path):
+    """Refuse a database name that is not a file: nothing would be kept."""
+    if path in ("", ":memory:") or path.startswith("file:"):
+        raise StoreError(
+            f"--db {path!r}: give the path of a database file (an in-memory database would lose every record)"
+        )
+    if os.path.isdir(path):
+        raise StoreError(f"--db {path}: is a directory; give the path of a database file")
+
+
+def _uri(path, **params) -> str:
+    """An SQLite URI for ``path`` (the characters URIs reserve are escaped)."""
+    name = path.replace("%", "%25").replace("?", "%3f").replace("#", "%23")
+    prefix = "file://" if name.startswith("/") else "file:"  # "file:///abs/path", "file:rel/path"
+    return prefix + name + "?" + "&".join(f"{k}={v}" for k, v in params.items())
+
+
 class Store:
-    def __init__(self, path: str, create: bool = True):
+    """A planengine database. ``mode``: "create" (write; a missing file is created), "write"
+    (the database must exist) or "read" (opened read-only: a read-only file still reads)."""
+
+    def __init__(self, path: str, mode: str = "create"):
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}")
         self.path = path
-        if not create and path != ":memory:" and not os.path.exists(path):
+        self.read_only = mode == "read"
+        check_path(path)
+        if mode != "create" and not os.path.exists(path):
             raise StoreError(f"no database at {path} (start an incident first, or pass --db)")
         try:
-            self.conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
-            self.conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            version = self.conn.execute("PRAGMA user_version").fetchone()[0]
-        except sqlite3.DatabaseError as e:
-            raise StoreError(f"{path}: not a planengine database ({e})") from None
-        if version != SCHEMA_VERSION:
+            self.conn = self._open_read_only() if self.read_only else self._connect(path, uri=False)
+            app_id, version, tables = self._identify()
+            empty = app_id == 0 and version == 0 and not tables
+            unmarked = app_id == 0 and 0 < version <= SCHEMA_VERSION and CORE_TABLES <= tables  # before the mark
+            if app_id != APPLICATION_ID and not empty and not unmarked:
+                raise StoreError(self._foreign(app_id, tables))
             if version > SCHEMA_VERSION:
                 raise StoreError(f"{path}: schema version {version} is newer than this planengine ({SCHEMA_VERSION})")
-            self._migrate(version)
-        self.conn.execute("PRAGMA synchronous=FULL")
+            self.version = version  # a read-only file of an older schema is read as it is
+            if version == 0 and mode != "create":
+                raise StoreError(f"no database at {path}: the file is empty (start an incident first)")
+            if not self.read_only:
+                if version != SCHEMA_VERSION or app_id != APPLICATION_ID:
+                    self._migrate()
+                    self.version = SCHEMA_VERSION
+                self.conn.execute("PRAGMA synchronous=FULL")
+        except sqlite3.DatabaseError as e:
+            raise StoreError(database_error(path, e)) from None
 
-    def _migrate(self, version):
+    @staticmethod
+    def _connect(target, uri):
+        conn = sqlite3.connect(target, uri=uri, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        return conn
+
+    def _open_read_only(self):
+        """A read-only connection. A WAL database needs its -shm index, which a reader may be
+        unable to create (a read-only directory); with no unmerged log to read, the file alone
+        holds every committed row, so it is then read as an immutable file."""
+        conn = self._connect(_uri(self.path, mode="ro"), uri=True)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return conn
+        except sqlite3.OperationalError:
+            conn.close()
+            wal = self.path + "-wal"
+            if os.path.exists(wal) and os.path.getsize(wal) > 0:
+                raise StoreError(
+                    f"{self.path}: read-only, and its write-ahead log {wal} is not merged yet;"
+                    " run a write command (e.g. plan tick) as the database's owner, then retry"
+                ) from None
+            return self._connect(_uri(self.path, mode="ro", immutable=1), uri=True)
+
+    def _identify(self):
+        """(application_id, user_version, table names) of the open file; reads only."""
+        conn = self.conn
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        return app_id, version, tables
+
+    def _foreign(self, app_id, tables):
+        what = f"application_id {app_id:#x}" if app_id else f"its own tables: {', '.join(sorted(tables)[:5])}"
+        return f"{self.path}: not a planengine database ({what}); left unchanged, choose another file with --db"
+
+    def _migrate(self):
+        """Create or upgrade the schema, and mark the file as ours (application_id)."""
         import sqlite_utils
 
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        with self.transaction():
-            current = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        with self.transaction():  # BEGIN IMMEDIATE: a concurrent creator waits here
+            app_id, current, tables = self._identify()
+            if not (app_id == APPLICATION_ID or (current == 0 and not tables) or CORE_TABLES <= tables):
+                raise StoreError(self._foreign(app_id, tables))
             db = sqlite_utils.Database(self.conn)
             for v in range(current + 1, SCHEMA_VERSION + 1):
                 MIGRATIONS[v](db)
+            self.conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
             self.conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        self.conn.execute("PRAGMA journal_mode=WAL")  # our file only, once it is marked as ours
 
     def close(self):
         self.conn.close()
@@ -61,13 +156,22 @@ class Store:
         if conn.in_transaction:
             yield conn
             return
-        conn.execute("BEGIN IMMEDIATE")
         try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        except sqlite3.DatabaseError as e:  # a full disk, a read-only file: one clear line
+            if conn.in_transaction:
+                try:
+                    conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
+            raise StoreError(database_error(self.path, e)) from None
 
     @contextmanager
     def regenerable(self):
@@ -104,9 +208,8 @@ class Store:
 
     def plan_source(self, sha):
         """(path, source, compiled JSON or None, its format or None) of a stored plan."""
-        row = self.conn.execute(
-            "SELECT path, source, compiled, compiled_format FROM plans WHERE sha256=?", (sha,)
-        ).fetchone()
+        cols = "compiled, compiled_format" if self.version >= 3 else "NULL, NULL"  # read-only, older schema
+        row = self.conn.execute(f"SELECT path, source, {cols} FROM plans WHERE sha256=?", (sha,)).fetchone()
         if row is None:
             raise StoreError(f"plan {sha[:12]} is not in the database")
         return row
@@ -158,6 +261,8 @@ class Store:
     def snapshot(self, incident_id):
         """(seq, hash, format, state JSON) of the incident's snapshot, if its seq and hash are those
         of an event of the log; else None."""
+        if self.version < 3:  # read-only, older schema: no snapshots yet
+            return None
         return self.conn.execute(
             "SELECT s.seq, s.hash, s.format, s.state FROM snapshots s JOIN events e"
             " ON e.incident=s.incident AND e.seq=s.seq AND e.hash=s.hash WHERE s.incident=?",
@@ -168,6 +273,10 @@ class Store:
         """For many incidents at once (boards, `plan status`): {id: (snapshot row or None, [newer event rows])}."""
         out = {i: [None, []] for i in ids}
         if not ids:
+            return out
+        if self.version < 3:  # read-only, older schema: no snapshots yet
+            for i in ids:
+                out[i][1] = self.event_rows(i).fetchall()
             return out
         conn = self.conn
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS _wanted(id TEXT PRIMARY KEY)")
