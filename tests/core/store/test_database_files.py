@@ -119,20 +119,28 @@ def test_a_new_database_is_marked_as_planengine_and_in_wal_mode(ws):
         conn.close()
 
 
-def test_a_database_written_before_the_mark_is_read_unchanged_and_marked_on_the_next_write(ws):
+def test_a_database_written_before_the_mark_is_read_unchanged_and_upgraded_on_the_next_write(ws):
     ws.start()
-    conn = sqlite3.connect(ws.db)
-    conn.execute("PRAGMA application_id=0")  # as every database written before the mark
+    ws.json("done", "INC-1", "report_up", "--at", ws.t("10:03"))
+    expected = ws.status()
+    conn = sqlite3.connect(ws.db)  # back to schema 2, as every database written before the mark
+    conn.execute("DROP TABLE snapshots")
+    conn.execute("ALTER TABLE plans DROP COLUMN compiled")
+    conn.execute("ALTER TABLE plans DROP COLUMN compiled_format")
+    conn.execute("PRAGMA user_version=2")
+    conn.execute("PRAGMA application_id=0")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     before = sha(ws.db)
-    assert ws.status()["id"] == "INC-1"
+    assert ws.status() == expected
+    assert "INC-1" in ws.ok("status").stdout
     ws.ok("verify", "INC-1")
-    assert sha(ws.db) == before, "reading does not mark it"
+    assert sha(ws.db) == before, "reading neither marks nor migrates it"
     ws.json("note", "INC-1", "still here", "--at", ws.t("10:05"))
     conn = sqlite3.connect(ws.db)
     try:
         assert conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+        assert conn.execute("PRAGMA user_version").fetchone()[0] >= 3
     finally:
         conn.close()
 
