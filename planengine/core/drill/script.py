@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from planengine.core.incident import clock as clocks
 from planengine.core.plan.library import PlanNotFound
-from planengine.core.plan.source import Checker, SourceError, did_you_mean, read, schema_problems
+from planengine.core.plan.source import Checker, SourceError, did_you_mean, merge_problems, read, schema_problems, short
 
 VERBS = ("say", "done", "checkin", "set", "event", "note", "close", "ack", "decide")
 META = ("to", "channel", "expect", "objective")
@@ -104,19 +104,22 @@ def load_drill(path, engine, text=None, plan=None) -> Drill:
     if not isinstance(src.data, dict):
         raise SourceError([src.problem((), "a drill file is a mapping with drill, plan, start, injects")])
     problems = schema_problems(src, _schema())
-    if problems:
-        raise SourceError(problems)
     d = src.data
+    if problems and not isinstance(d.get("plan"), str):
+        raise SourceError(problems)
     try:
         if plan is None:
             plan = engine.load_plan(_resolve_plan(d["plan"], path, engine))
     except PlanNotFound as e:
-        raise SourceError([src.problem(("plan",), str(e))]) from None
+        missing = [src.problem(("plan",), str(e))]
+        raise SourceError(merge_problems(problems, lambda: missing)) from None
     except SourceError as e:
         first = e.problems[0] if e.problems else None
         raise SourceError(
-            [src.problem(("plan",), f"plan '{d['plan']}' has errors (first: {first})")] + e.problems
+            problems + [src.problem(("plan",), f"plan {short(d['plan'])} has errors (first: {first})")] + e.problems
         ) from None
+    if problems:
+        raise SourceError(merge_problems(problems, lambda: _DrillBuilder(src, plan, d["plan"]).build()))
     return _DrillBuilder(src, plan, d["plan"]).build()
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 
-_COMPACT = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
-_ISO = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
+# ASCII digits only (`re.ASCII`): the JSON Schema's DURATION_PATTERN says the same, so an
+# editor and the loader agree; full-width digits (１５m) are refused with a hint.
+_COMPACT = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$", re.ASCII)
+_ISO = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$", re.ASCII)
 _UNITS = (86400, 3600, 60, 1)
 
 # No time limit in a contingency plan comes near ten years: the longest in the
@@ -17,6 +19,9 @@ MAX_DAYS = 3660
 MAX_SECONDS = MAX_DAYS * 86400
 
 
+HINT = "write e.g. 45s, 30m, 1h30m, 7d or PT30M (ASCII digits)"
+
+
 class DurationError(ValueError):
     pass
 
@@ -24,15 +29,15 @@ class DurationError(ValueError):
 def parse(text) -> int:
     """Seconds in a duration; raises DurationError with the accepted forms."""
     if isinstance(text, bool) or not isinstance(text, (str, int)):
-        raise DurationError(f"bad duration {text!r}: write e.g. 45s, 30m, 1h30m, 7d or PT30M")
+        raise DurationError(f"bad duration {_short(text)}: {HINT}")
     if isinstance(text, int):
-        if text == 0:
+        if text == 0:  # also `-0`, which YAML reads as the number 0
             return 0
-        raise DurationError(f"bad duration {text!r}: give a unit, e.g. {text}m or {text}s")
-    s = text.strip()
+        raise DurationError(f"bad duration {_short(text)}: give a unit, e.g. {text}m or {text}s")
+    s = text
     m = _COMPACT.match(s) if s and not s.startswith("P") else _ISO.match(s)
     if not s or not m or not any(m.groups()) or s in ("P", "PT") or s.endswith("T"):
-        raise DurationError(f"bad duration {text!r}: write e.g. 45s, 30m, 1h30m, 7d or PT30M")
+        raise DurationError(f"bad duration {_short(text)}: {HINT}")
     groups = [(g.lstrip("0") or "0", u) for g, u in zip(m.groups(), _UNITS) if g]
     if any(len(g) > 12 for g, _ in groups):  # int() of thousands of digits is itself refused
         seconds = MAX_SECONDS + 1
@@ -46,7 +51,8 @@ def parse(text) -> int:
     return seconds
 
 
-def _short(s: str) -> str:
+def _short(s) -> str:
+    s = str(s)
     return repr(s if len(s) <= 24 else s[:20] + "...")
 
 

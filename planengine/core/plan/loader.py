@@ -27,7 +27,15 @@ from planengine.core.plan.model import (
     Within,
 )
 from planengine.core.plan.schema import PLAN_SCHEMA
-from planengine.core.plan.source import Checker, Located, SourceError, did_you_mean, read, schema_problems
+from planengine.core.plan.source import (
+    Checker,
+    Located,
+    SourceError,
+    did_you_mean,
+    merge_problems,
+    read,
+    schema_problems,
+)
 
 BUILTIN_CONDITIONS = ("all_done", "any_overdue")
 CMP_OPS = ("eq", "ne", "gt", "gte", "lt", "lte", "in")
@@ -57,7 +65,7 @@ def load_plan(path: str, registry=None, text: str | None = None, check_schema: b
     src = read(path, text)
     problems = schema_problems(src, PLAN_SCHEMA) if check_schema else []
     if problems:
-        raise SourceError(problems)
+        raise SourceError(merge_problems(problems, lambda: _Builder(src, registry).build()[1]))
     plan, problems = _Builder(src, registry).build()
     if problems:
         raise SourceError(sorted(problems, key=lambda p: (p.line, p.col)))

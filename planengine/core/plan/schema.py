@@ -1,94 +1,212 @@
 """JSON Schema for plan and drill files.
 
 The single source of truth for their structure: the loader validates against
-these, and `plan schema` prints them for editors.
+these, `plan schema` prints them, and planengine/schemas/*.schema.json are
+these dictionaries written out for editors (`python -m planengine.core.plan.schema`
+rewrites them; a test checks they are current). Every property carries a
+one-line description, taken from docs/plan-language.md and docs/drills.md,
+which editors show on hover.
 """
 
 from __future__ import annotations
 
 ID = r"^[a-z][a-z0-9_]*$"
+# a check or action registered by a plugin: plugin.name (the loader then looks it up)
+QUALIFIED = r"^[a-z][a-z0-9_]*\..+$"
+COND_NAME = r"^(?:all_done|any_overdue|[a-z][a-z0-9_]*\..+)$"
 INT32_MAX = 2147483647  # plan versions: far beyond any real count, and safe in SQLite and JSON everywhere
+# Names the state machine (transitions.Machine) gives its model: an event so named
+# would replace the model's phase or its trigger method.
+RESERVED_EVENTS = ("state", "trigger", "may_trigger")
+
+# 45s, 30m, 1h30m, 2d12h or ISO 8601 (PT30M, P7D, P1DT2H): ASCII digits, at least one part, units in order
+DURATION_PATTERN = (
+    r"^(?:[0-9]+d(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?|[0-9]+h(?:[0-9]+m)?(?:[0-9]+s)?|[0-9]+m(?:[0-9]+s)?|[0-9]+s"
+    r"|P[0-9]+D|P(?:[0-9]+D)?T(?:[0-9]+H(?:[0-9]+M)?(?:[0-9]+S)?|[0-9]+M(?:[0-9]+S)?|[0-9]+S))$"
+)
+DURATION_TEXT = "a duration: 45s, 30m, 1h30m, 7d or ISO 8601 (PT30M)"
 DURATION = {
-    "description": "45s, 30m, 1h30m, 7d or ISO 8601 (PT30M)",
-    "anyOf": [{"type": "string"}, {"const": 0}],
+    "description": DURATION_TEXT,
+    "anyOf": [{"type": "string", "pattern": DURATION_PATTERN, "description": DURATION_TEXT}, {"const": 0}],
 }
-CONDITION = {
-    "description": (
-        "A check name or all_done / any_overdue; {check, args}; {fact, eq|ne|gt|gte|lt|lte|in};"
-        " {level_at_least}; {step, is|answer}; {all: [...]}, {any: [...]}, {not: ...}"
+
+
+def _d(text, **schema):
+    return {"description": text, **schema}
+
+
+def _names(text):
+    return _d(text, anyOf=[{"type": "string"}, {"type": "array", "items": {"type": "string"}}])
+
+
+COND_REF = {"$ref": "#/$defs/condition"}
+CMP_OPS = ("eq", "ne", "gt", "gte", "lt", "lte", "in")
+_CMP = {
+    "eq": _d("holds when the fact equals this value"),
+    "ne": _d("holds when the fact differs from this value (or is not recorded)"),
+    "gt": _d("holds when the fact is greater than this number", type="number"),
+    "gte": _d("holds when the fact is this number or more", type="number"),
+    "lt": _d("holds when the fact is less than this number", type="number"),
+    "lte": _d("holds when the fact is this number or less", type="number"),
+    "in": _d("holds when the fact is one of these values", type="array"),
+}
+_COND_SHAPES = {
+    "check": _d(
+        "{check: plugin.check, args: {...}}: the plugin check returns true",
+        type="object",
+        additionalProperties=False,
+        properties={
+            "check": _d("a check registered by a plugin, plugin.name", type="string", pattern=QUALIFIED),
+            "args": _d("arguments passed to the check", type="object"),
+        },
     ),
-    "type": ["string", "object"],
-    "properties": {
-        "check": {"type": "string"},
-        "args": {"type": "object"},
-        "fact": {"type": "string"},
-        "eq": {},
-        "ne": {},
-        "gt": {"type": "number"},
-        "gte": {"type": "number"},
-        "lt": {"type": "number"},
-        "lte": {"type": "number"},
-        "in": {"type": "array"},
-        "level_at_least": {"type": ["string", "integer"], "description": "a level named in `levels:`"},
-        "step": {"type": "string"},
-        "is": {"enum": ["done", "overdue", "pending", "skipped", "late", "active"]},
-        "answer": {"type": "string"},
-        "all": {"type": "array"},
-        "any": {"type": "array"},
-        "not": {},
-    },
+    "fact": _d(
+        "{fact: NAME, OP: value} with exactly one OP of eq, ne, gt, gte, lt, lte, in",
+        type="object",
+        additionalProperties=False,
+        minProperties=2,
+        maxProperties=2,
+        properties={"fact": _d("a fact declared under `facts:`", type="string"), **_CMP},
+    ),
+    "level_at_least": _d(
+        "{level_at_least: LEVEL}: the current level is this one or higher",
+        type="object",
+        additionalProperties=False,
+        properties={"level_at_least": _d("a level named in `levels:`", type=["string", "integer"])},
+    ),
+    "step": _d(
+        "{step: ID, is: done|overdue|pending|skipped|late|active} or {step: ID, answer: ANSWER}",
+        type="object",
+        additionalProperties=False,
+        properties={
+            "step": _d("a step id of this plan", type="string"),
+            "is": _d(
+                "done (also late), pending, overdue, skipped, late or active (default done)",
+                enum=["done", "overdue", "pending", "skipped", "late", "active"],
+            ),
+            "answer": _d("a decision step was answered so", type=["string", "integer"]),
+        },
+        **{"not": {"required": ["is", "answer"]}},
+    ),
+    "all": _d(
+        "{all: [...]}: every condition holds",
+        type="object",
+        additionalProperties=False,
+        properties={"all": _d("conditions that must all hold", type="array", minItems=1, items=COND_REF)},
+    ),
+    "any": _d(
+        "{any: [...]}: some condition holds",
+        type="object",
+        additionalProperties=False,
+        properties={"any": _d("conditions of which one must hold", type="array", minItems=1, items=COND_REF)},
+    ),
+    "not": _d(
+        "{not: COND}: the condition does not hold",
+        type="object",
+        additionalProperties=False,
+        properties={"not": _d("the condition that must not hold", **COND_REF)},
+    ),
+}
+CONDITION_TEXT = (
+    "a condition: all_done, any_overdue or plugin.check; {check, args}; {fact, eq|ne|gt|gte|lt|lte|in};"
+    " {level_at_least}; {step, is|answer}; {all: [...]}, {any: [...]}, {not: ...}"
+)
+
+
+def _chain(keys):
+    """if key1 then shape1 else if key2 ... : the loader's order, so each shape reports its own keys."""
+    if not keys:
+        every = {k: {} for shape in _COND_SHAPES.values() for k in shape["properties"]}
+        return {
+            "description": "a condition names one of check, fact, level_at_least, step, all, any, not",
+            "properties": every,
+            "additionalProperties": False,
+            "anyOf": [{"required": [k]} for k in _COND_SHAPES],
+        }
+    key = keys[0]
+    return {"if": {"required": [key]}, "then": _COND_SHAPES[key], "else": _chain(keys[1:])}
+
+
+CONDITION = {
+    "description": CONDITION_TEXT,
+    "anyOf": [
+        {
+            "type": "string",
+            "description": "all_done, any_overdue, or a check registered by a plugin (plugin.name)",
+            "pattern": COND_NAME,
+        },
+        {"type": "object", "minProperties": 1, "description": CONDITION_TEXT, **_chain(list(_COND_SHAPES))},
+    ],
+}
+ACTION_KINDS = ("notify", "action", "note")
+ACTION_PROPERTIES = {
+    "notify": _names("roles to notify (their routes in the site configuration)"),
+    "message": _d("the notification text", type="string"),
+    "action": _d("an action registered by a plugin, plugin.name", type="string", pattern=QUALIFIED),
+    "args": _d("arguments passed to the action", type="object"),
+    "note": _d("a log entry", type="string"),
 }
 ACTION = {
     "type": "object",
     "additionalProperties": False,
-    "description": "{notify: [roles], message} | {action: plugin.name, args} | {note: text}",
-    "properties": {
-        "notify": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
-        "message": {"type": "string"},
-        "action": {"type": "string"},
-        "args": {"type": "object"},
-        "note": {"type": "string"},
-    },
+    "description": "an action: {notify: [roles], message} | {action: plugin.name, args} | {note: text}",
+    "properties": ACTION_PROPERTIES,
+    "oneOf": [{"required": [k]} for k in ACTION_KINDS],
 }
-ACTIONS = {"anyOf": [ACTION, {"type": "array", "items": ACTION}]}
+ACTIONS = {
+    "description": "an action or a list of actions",
+    "anyOf": [ACTION, {"type": "array", "items": ACTION}],
+}
 
 STEP = {
     "type": "object",
     "additionalProperties": False,
     "required": ["id"],
+    "description": "a step of the phase's checklist",
     "properties": {
-        "id": {"type": "string", "pattern": ID},
-        "title": {"type": "string"},
-        "description": {"type": "string"},
-        "role": {"type": "string"},
+        "id": _d("[a-z][a-z0-9_]*, unique across the plan", type="string", pattern=ID),
+        "title": _d("for people", type="string"),
+        "description": _d("for people", type="string"),
+        "role": _d("who does it; their routes are notified when it is overdue", type="string"),
         "within": {
-            "description": "a duration (45s, 30m, 1h30m, 7d, PT30M) or {day: DURATION, night: DURATION}",
+            "description": "the deadline from activation: a duration or {day: DURATION, night: DURATION}",
             "anyOf": [
                 DURATION,
                 {
                     "type": "object",
                     "additionalProperties": False,
                     "required": ["day", "night"],
-                    "properties": {"day": DURATION, "night": DURATION},
+                    "description": "{day: DURATION, night: DURATION}, chosen by the activation time against `daytime`",
+                    "properties": {
+                        "day": {**DURATION, "description": "the limit when activated in `daytime`"},
+                        "night": {**DURATION, "description": "the limit when activated outside `daytime`"},
+                    },
                 },
             ],
         },
-        "needs": {"type": "array", "items": {"type": "string"}},
-        "if": CONDITION,
+        "needs": _d("steps that must be done first (cycles are errors)", type="array", items={"type": "string"}),
+        "if": {**COND_REF, "description": "the step is activated when this holds, at phase entry or later"},
         "check": {
+            "description": "a condition that must hold when the step is marked done (or decided)",
             "anyOf": [
-                {"type": "string"},
+                {"type": "string", "pattern": QUALIFIED, "description": "a check registered by a plugin"},
                 {
                     "type": "object",
                     "additionalProperties": False,
                     "required": ["check"],
-                    "properties": {"check": {"type": "string"}, "args": {"type": "object"}},
+                    "description": "{check: plugin.check, args: {...}}",
+                    "properties": _COND_SHAPES["check"]["properties"],
                 },
-            ]
+            ],
         },
-        "muster": {"type": "boolean"},
-        "overdue": ACTIONS,
-        "decision": {"type": "array", "items": {"type": "string"}, "minItems": 2},
+        "muster": _d("completed by check-ins of its role (`plan checkin`)", type="boolean"),
+        "overdue": {**ACTIONS, "description": "action(s) at the deadline; default: notify the step's role"},
+        "decision": _d(
+            "the allowed answers; the step is done by `plan decide`",
+            type="array",
+            items={"type": "string"},
+            minItems=2,
+        ),
     },
 }
 
@@ -96,119 +214,151 @@ TRANSITION = {
     "type": "object",
     "additionalProperties": False,
     "required": ["to"],
+    "description": "a transition: {event: NAME, to: PHASE, if: COND} or {when: COND, to: PHASE}",
     "properties": {
-        "event": {"type": "string", "pattern": ID},
-        "when": CONDITION,
-        "if": CONDITION,
-        "to": {"type": "string"},
+        "event": _d(
+            "fired by `plan event INC NAME`; [a-z][a-z0-9_]*, not state, trigger or may_trigger",
+            type="string",
+            pattern=ID,
+            **{"not": {"enum": list(RESERVED_EVENTS)}},
+        ),
+        "when": {**COND_REF, "description": "checked after every event; the transition fires when it holds"},
+        "if": {**COND_REF, "description": "a guard: the transition fires only if this holds"},
+        "to": _d("the phase entered", type="string"),
     },
+    "oneOf": [{"required": ["event"]}, {"required": ["when"]}],
 }
 
 PHASE_TIMER = {
     "type": "object",
     "additionalProperties": False,
     "required": ["after"],
-    "properties": {**ACTION["properties"], "after": DURATION},
+    "description": "{after: DURATION, <action>}: a reminder when the phase has lasted that long",
+    "properties": {**ACTION_PROPERTIES, "after": {**DURATION, "description": "time since the phase was entered"}},
+    "oneOf": [{"required": [k]} for k in ACTION_KINDS],
 }
 
 PHASE = {
     "type": "object",
     "additionalProperties": False,
+    "description": "a phase: a checklist of steps, its timers and its ways out",
     "properties": {
-        "title": {"type": "string"},
-        "description": {"type": "string"},
-        "final": {"type": "boolean"},
-        "enter": {"type": "array", "items": ACTION},
-        "steps": {"type": "array", "items": STEP},
-        "after": {"type": "array", "items": PHASE_TIMER},
-        "on": {"type": "array", "items": TRANSITION},
+        "title": _d("for people", type="string"),
+        "description": _d("for people", type="string"),
+        "final": _d("entering it closes the incident; a final phase has no steps or transitions", type="boolean"),
+        "enter": _d("actions run on entry", type="array", items=ACTION),
+        "steps": _d("the checklist of the phase", type="array", items=STEP),
+        "after": _d("phase timers, from entering the phase", type="array", items=PHASE_TIMER),
+        "on": _d("transitions, tried in order", type="array", items=TRANSITION),
     },
 }
 
 FACT = {
     "type": "object",
     "additionalProperties": False,
+    "description": "a typed fact the duty officer records",
     "properties": {
-        "type": {"enum": ["integer", "number", "string", "boolean"]},
-        "title": {"type": "string"},
-        "description": {"type": "string"},
-        "min": {"type": "number"},
-        "max": {"type": "number"},
-        "enum": {"type": "array"},
-        "default": {},
-        "required": {"type": "boolean"},
-        "unit": {"type": "string"},
+        "type": _d("integer, number, string (default) or boolean", enum=["integer", "number", "string", "boolean"]),
+        "title": _d("for people", type="string"),
+        "description": _d("for people", type="string"),
+        "min": _d("inclusive lower bound for integer and number facts", type="number"),
+        "max": _d("inclusive upper bound for integer and number facts", type="number"),
+        "enum": _d("the allowed values, read as the fact's type", type="array"),
+        "default": _d("recorded when the incident starts (checked against the type)"),
+        "required": _d("the incident cannot be closed until this fact is recorded", type="boolean"),
+        "unit": _d("for people, e.g. mm", type="string"),
     },
 }
 
 ROLE = {
     "type": "object",
     "additionalProperties": False,
+    "description": "who does steps and who is notified",
     "properties": {
-        "title": {"type": "string"},
-        "description": {"type": "string"},
-        "people": {
-            "type": "array",
-            "items": {
+        "title": _d("for people", type="string"),
+        "description": _d("for people", type="string"),
+        "people": _d(
+            "[{name, phone, email}]; addresses may instead live in the site configuration",
+            type="array",
+            items={
                 "type": "object",
                 "additionalProperties": False,
                 "required": ["name"],
+                "description": "a person of the role",
                 "properties": {
-                    "name": {"type": "string"},
-                    "phone": {"type": ["string", "integer"]},
-                    "email": {"type": "string"},
+                    "name": _d("the person's name", type="string"),
+                    "phone": _d("phone number (quote it)", type=["string", "integer"]),
+                    "email": _d("e-mail address", type="string"),
                 },
             },
-        },
-        "muster": {"type": "boolean"},
-        "strength": {"type": "integer", "minimum": 1},
+        ),
+        "muster": _d("marks a team whose muster/arrival is timed", type="boolean"),
+        "strength": _d("head count that completes a muster step", type="integer", minimum=1),
     },
 }
 
 LEVEL = {
     "type": "object",
     "additionalProperties": False,
-    "description": "{check: plugin.check, args} or {rules: [{if, level}], default}",
+    "description": "how the level is computed: {check: plugin.check, args} or {rules: [{if, level}], default}",
     "properties": {
-        "check": {"type": "string"},
-        "args": {"type": "object"},
-        "rules": {
-            "type": "array",
-            "items": {
+        "check": _d("a check returning a level name", type="string", pattern=QUALIFIED),
+        "args": _d("arguments passed to the check", type="object"),
+        "rules": _d(
+            "first rule that holds wins: list the highest first",
+            type="array",
+            items={
                 "type": "object",
                 "additionalProperties": False,
                 "required": ["if", "level"],
-                "properties": {"if": CONDITION, "level": {"type": ["string", "integer"]}},
+                "description": "{level: LEVEL, if: COND}",
+                "properties": {
+                    "if": {**COND_REF, "description": "when this holds, the level is `level`"},
+                    "level": _d("a level named in `levels:`", type=["string", "integer"]),
+                },
             },
-        },
-        "default": {"type": ["string", "integer"]},
+        ),
+        "default": _d("the level when no rule holds", type=["string", "integer"]),
     },
+    "oneOf": [{"required": ["check"]}, {"required": ["rules"]}],
 }
 
 SCORING = {
     "type": "object",
     "additionalProperties": False,
-    "description": "Drill scoring rule; defaults as in DESIGN.md",
+    "description": "drill scoring rule (see docs/drills.md)",
     "properties": {
-        "muster_weight": {"type": "number", "minimum": 0},
-        "step_weight": {"type": "number", "minimum": 0},
-        "weights": {"type": "object", "additionalProperties": {"type": "number", "minimum": 0}},
-        "grades": {
-            "type": "array",
-            "items": {
+        "muster_weight": _d("weight of each muster step (default 2)", type="number", minimum=0),
+        "step_weight": _d("weight of each other timed step (default 1)", type="number", minimum=0),
+        "weights": _d(
+            "weights of named steps",
+            type="object",
+            additionalProperties={"type": "number", "minimum": 0},
+        ),
+        "grades": _d(
+            "grade bands: [{min: 90, grade: 优秀}, ...]",
+            type="array",
+            items={
                 "type": "object",
                 "additionalProperties": False,
                 "required": ["min", "grade"],
-                "properties": {"min": {"type": "number"}, "grade": {"type": "string"}},
+                "description": "{min: SCORE, grade: NAME}",
+                "properties": {
+                    "min": _d("lowest score of the band", type="number"),
+                    "grade": _d("the grade's name", type="string"),
+                },
             },
-        },
-        "fail_grade": {"type": "string", "description": "grade below every `grades` minimum (不合格)"},
-        "ratings": {
-            "type": "object",
-            "additionalProperties": False,
-            "description": "HSEEP rating bounds as multiples of the limit: S (default 1.25), M (1.5)",
-            "properties": {"S": {"type": "number", "minimum": 1}, "M": {"type": "number", "minimum": 1}},
-        },
+        ),
+        "fail_grade": _d("grade below every `grades` minimum (不合格)", type="string"),
+        "ratings": _d(
+            "HSEEP rating bounds as multiples of the limit: S (default 1.25), M (1.5)",
+            type="object",
+            additionalProperties=False,
+            properties={
+                "S": _d("done within this multiple of the limit: S", type="number", minimum=1),
+                "M": _d("done within this multiple of the limit: M", type="number", minimum=1),
+            },
+        ),
     },
 }
 
@@ -216,36 +366,58 @@ PLAN_SCHEMA = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "$id": "https://planengine.dev/schema/plan.json",
     "title": "planengine plan",
+    "description": "A planengine plan (docs/plan-language.md)",
     "type": "object",
     "additionalProperties": False,
     "required": ["id", "title", "version", "initial", "phases"],
     "properties": {
-        "id": {"type": "string", "pattern": ID},
-        "title": {"type": "string"},
-        "version": {
-            "type": "integer",
-            "minimum": 1,
-            "maximum": INT32_MAX,
-            "description": "1, 2, 3 ... (stored as an SQLite INTEGER)",
-        },
-        "lang": {"enum": ["zh", "en"]},
-        "timezone": {"type": "string"},
-        "daytime": {"type": "string", "pattern": r"^\d{1,2}:\d{2}-\d{1,2}:\d{2}$"},
-        "uses": {"type": "array", "items": {"type": "string"}},
-        "description": {"type": "string"},
-        "facts": {"type": "object", "additionalProperties": FACT, "propertyNames": {"pattern": ID}},
-        "levels": {"type": "array", "items": {"type": ["string", "integer"]}, "minItems": 1},
+        "id": _d("[a-z][a-z0-9_]*; `plan start ID` finds ID.yaml on the plan path", type="string", pattern=ID),
+        "title": _d("shown on boards and reports", type="string"),
+        "version": _d(
+            "integer ≥ 1; every incident records id, version and the sha256 of the source",
+            type="integer",
+            minimum=1,
+            maximum=INT32_MAX,
+        ),
+        "lang": _d("zh (default) or en: report language and built-in messages", enum=["zh", "en"]),
+        "timezone": _d("IANA name, default Asia/Shanghai; day/night and display", type="string"),
+        "daytime": _d(
+            '"07:00-19:00" (default): the window in which {day: ...} limits apply',
+            type="string",
+            pattern=r"^\d{1,2}:\d{2}-\d{1,2}:\d{2}$",
+        ),
+        "uses": _d("plugins whose checks/actions the plan calls", type="array", items={"type": "string"}),
+        "description": _d("free text", type="string"),
+        "facts": _d(
+            "typed facts the duty officer records",
+            type="object",
+            additionalProperties=FACT,
+            propertyNames={"pattern": ID},
+        ),
+        "levels": _d(
+            "response levels, lowest first, e.g. [IV, III, II, I]",
+            type="array",
+            items={"type": ["string", "integer"]},
+            minItems=1,
+        ),
         "level": LEVEL,
-        "roles": {"type": "object", "additionalProperties": ROLE, "propertyNames": {"pattern": ID}},
-        "initial": {"type": "string"},
-        "phases": {
-            "type": "object",
-            "minProperties": 1,
-            "additionalProperties": PHASE,
-            "propertyNames": {"pattern": ID},
-        },
+        "roles": _d(
+            "who does the steps and who is notified",
+            type="object",
+            additionalProperties=ROLE,
+            propertyNames={"pattern": ID},
+        ),
+        "initial": _d("the phase an incident starts in", type="string"),
+        "phases": _d(
+            "mapping of phase id to phase; at least one must be final: true",
+            type="object",
+            minProperties=1,
+            additionalProperties=PHASE,
+            propertyNames={"pattern": ID},
+        ),
         "scoring": SCORING,
     },
+    "$defs": {"condition": CONDITION},
 }
 
 INJECT = {
@@ -255,17 +427,14 @@ INJECT = {
     "description": "A timed inject: `at` and one of say, done, checkin, set, event, note, close, ack, decide",
     "properties": {
         "at": {**DURATION, "description": "offset from the drill's start: 45s, 30m, 1h30m, PT30M"},
-        "say": {"type": "string", "description": "a scenario message to the players (logged as a note)"},
-        "done": {"type": "string", "description": "a step id: the step is done"},
-        "checkin": {"type": "string", "description": "a role id: the team checks in (with `count`)"},
-        "set": {"type": "object", "description": "facts to record"},
-        "event": {"type": "string", "description": "a plan event"},
-        "note": {"type": "string", "description": "a log entry; with `done:` the remark recorded with the step"},
-        "close": {"type": ["string", "boolean", "null"], "description": "close the incident (outcome text)"},
-        "ack": {
-            "type": ["string", "null"],
-            "description": "a step id: the order was received; null for an order that names no step",
-        },
+        "say": _d("a scenario message to the players (logged as a note)", type="string"),
+        "done": _d("a step id: the step is done", type="string"),
+        "checkin": _d("a role id: the team checks in (with `count`)", type="string"),
+        "set": _d("facts to record", type="object"),
+        "event": _d("a plan event", type="string"),
+        "note": _d("a log entry; with `done:` the remark recorded with the step", type="string"),
+        "close": _d("close the incident (outcome text)", type=["string", "boolean", "null"]),
+        "ack": _d("a step id: the order was received; null for an order that names no step", type=["string", "null"]),
         "decide": {
             "description": "a decision step id (with `answer`), or {step, answer}",
             "anyOf": [
@@ -274,49 +443,70 @@ INJECT = {
                     "type": "object",
                     "additionalProperties": False,
                     "required": ["step", "answer"],
-                    "properties": {"step": {"type": "string"}, "answer": {"type": "string"}},
+                    "description": "{step: ID, answer: ANSWER}",
+                    "properties": {
+                        "step": _d("a decision step id", type="string"),
+                        "answer": _d("one of the step's answers", type="string"),
+                    },
                 },
             ],
         },
-        "answer": {"type": "string"},
-        "by": {"type": "string", "description": "who acts (recorded as the actor)"},
-        "count": {"type": "integer", "minimum": 0, "description": "head count arriving (checkin)"},
-        "to": {
-            "description": "to whom the inject is delivered (role ids or names)",
-            "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
-        },
-        "channel": {"type": "string", "description": "how: 电话, 短信, 电台, 口头 ..."},
-        "expect": {"type": "string", "description": "expected player action"},
-        "objective": {"type": "string", "description": "exercise objective this inject tests"},
-        "if_not_done": {
-            "type": "string",
-            "description": "contingency: fire only if this step is not done at that time",
-        },
+        "answer": _d("the answer of `decide: STEP`", type="string"),
+        "by": _d("who acts (recorded as the actor)", type="string"),
+        "count": _d("head count arriving (checkin)", type="integer", minimum=0),
+        "to": _names("to whom the inject is delivered (role ids or names)"),
+        "channel": _d("how: 电话, 短信, 电台, 口头 ...", type="string"),
+        "expect": _d("expected player action", type="string"),
+        "objective": _d("exercise objective this inject tests", type="string"),
+        "if_not_done": _d("contingency: fire only if this step is not done at that time", type="string"),
     },
+    "dependentRequired": {"count": ["checkin"], "answer": ["decide"]},
+    # `note` is an action of its own, or the remark of a `done`
+    "oneOf": [
+        {"required": [v]} if v != "note" else {"required": ["note"], "not": {"required": ["done"]}}
+        for v in INJECT_VERBS
+    ],
 }
 
 DRILL_SCHEMA = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "$id": "https://planengine.dev/schema/drill.json",
     "title": "planengine drill script",
+    "description": "A planengine drill script (docs/drills.md)",
     "type": "object",
     "additionalProperties": False,
     "required": ["drill", "plan", "start", "injects"],
     "properties": {
-        "drill": {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"},
-        "plan": {"type": "string", "description": "plan id on the plan path, or a path to a plan file"},
-        "title": {"type": "string"},
-        "description": {"type": "string"},
-        "start": {
-            "type": "string",
-            "description": "ISO 8601 start (STARTEX); without an offset, in the plan's timezone",
-        },
+        "drill": _d("the drill's name: letters, digits, _ . -", type="string", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"),
+        "plan": _d("plan id on the plan path, or a path to a plan file (.yaml/.yml)", type="string"),
+        "title": _d("for people", type="string"),
+        "description": _d("for people", type="string"),
+        "start": _d("ISO 8601 start (STARTEX); without an offset, in the plan's timezone", type="string"),
         "end": {**DURATION, "description": "ENDEX as an offset from start (default: the last inject)"},
-        "by": {"type": "string", "description": "who opens the drill incident (the drill officer)"},
-        "facts": {"type": "object"},
-        "objectives": {"type": "array", "items": {"type": "string"}},
-        "injects": {"type": "array", "items": INJECT},
+        "by": _d("who opens the drill incident (the drill officer)", type="string"),
+        "facts": _d("facts recorded when the drill starts", type="object"),
+        "objectives": _d("the exercise objectives", type="array", items={"type": "string"}),
+        "injects": _d("timed injects, in any order", type="array", items=INJECT),
     },
 }
 
 SCHEMAS = {"plan": PLAN_SCHEMA, "drill": DRILL_SCHEMA}
+
+
+def schema_text(kind: str) -> str:
+    """The schema as shipped in planengine/schemas/KIND.schema.json (and printed by `plan schema`)."""
+    import json
+
+    return json.dumps(SCHEMAS[kind], ensure_ascii=False, indent=2) + "\n"
+
+
+def schema_file(kind: str) -> str:
+    import os
+
+    return os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "schemas", f"{kind}.schema.json")
+
+
+if __name__ == "__main__":  # python -m planengine.core.plan.schema: rewrite the shipped files
+    for _kind in SCHEMAS:
+        with open(schema_file(_kind), "w", encoding="utf-8") as _fh:
+            _fh.write(schema_text(_kind))

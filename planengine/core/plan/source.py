@@ -1,18 +1,62 @@
 """Safe YAML reading that remembers where every value came from.
 
-Plans are data: only the safe loader is used, documents over ``MAX_BYTES``
-and alias expansions over ``MAX_NODES`` are refused before anything is built,
-duplicate keys are errors, and timestamps stay strings.
+Plans are data: only the safe loader is used, documents over ``MAX_BYTES``,
+alias expansions over ``MAX_NODES``, nesting deeper than ``MAX_DEPTH`` and
+recursive aliases are refused before anything is built, duplicate keys are
+errors, and scalars are read with the YAML 1.2 core schema (as editors' YAML
+language servers read them): only true/false are booleans, so ``yes``, ``no``,
+``on``, ``off`` and ``1:30`` are strings, ``012`` is twelve, timestamps stay strings.
 """
 
 from __future__ import annotations
 
+import math
+import re
+
 import yaml
 
 try:
-    from yaml import CSafeLoader as _Loader
+    from yaml import CSafeLoader as _SafeLoader
 except ImportError:  # pragma: no cover - libyaml missing
-    from yaml import SafeLoader as _Loader
+    from yaml import SafeLoader as _SafeLoader
+
+
+class CoreSchemaLoader(_SafeLoader):
+    """The safe loader with the YAML 1.2 core schema's implicit types instead of YAML 1.1's.
+
+    https://yaml.org/spec/1.2.2/#1032-tag-resolution; the merge key ``<<`` is
+    still recognised, only so that it can be refused with a clear message.
+    """
+
+    yaml_implicit_resolvers: dict = {}
+
+
+for _tag, _regexp, _first in (
+    ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", list("tTfF")),
+    ("tag:yaml.org,2002:int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", list("-+0123456789")),
+    (
+        "tag:yaml.org,2002:float",
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        list("-+.0123456789"),
+    ),
+    ("tag:yaml.org,2002:merge", r"^(?:<<)$", ["<"]),
+):
+    CoreSchemaLoader.add_implicit_resolver(_tag, re.compile(_regexp), _first)
+
+MAX_BYTES = 1_000_000
+MAX_NODES = 200_000
+# Real plans nest about 8 levels (phases > phase > steps > step > if > all > item > fact);
+# 100 leaves room for any hand-written condition and stops recursion long before Python's limit.
+MAX_DEPTH = 100
+MAX_SHOWN = 80  # characters of a value quoted back in a message
+
+
+def short(value, limit: int = MAX_SHOWN) -> str:
+    """``repr(value)``, cut to ``limit`` characters: messages never echo a whole value."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 4] + "...'"
+
 
 MAX_BYTES = 1_000_000
 MAX_NODES = 200_000
@@ -23,7 +67,7 @@ class Problem:
 
     def __init__(self, file, line, col, message, severity="error"):
         self.file, self.line, self.col = file, line, col
-        self.message, self.severity = message, severity
+        self.message, self.severity = _one_line(message), severity
 
     def __str__(self):
         return f"{self.file}:{self.line}:{self.col}: {self.severity}: {self.message}"
@@ -36,6 +80,12 @@ class Problem:
             "severity": self.severity,
             "message": self.message,
         }
+
+
+def _one_line(message) -> str:
+    """A message as one line of at most 300 characters (values in it may come from any file)."""
+    text = " ".join(str(message).split())
+    return text if len(text) <= 300 else text[:297] + "..."
 
 
 class SourceError(Exception):
@@ -93,13 +143,96 @@ def _expanded_size(root) -> int:
     return size(root)
 
 
-_constructor = yaml.constructor.SafeConstructor()
+def _shape_problem(root):
+    """(node, message) for a recursive alias or nesting deeper than MAX_DEPTH, else None.
+
+    Iterative, so no document can exhaust Python's recursion limit here.
+    """
+
+    def children(node):
+        if isinstance(node, yaml.MappingNode):
+            return [x for kv in node.value for x in kv]
+        if isinstance(node, yaml.SequenceNode):
+            return list(node.value)
+        return []
+
+    height: dict = {}
+    on_path = {id(root)}
+    stack = [(root, iter(children(root)))]
+    while stack:
+        node, it = stack[-1]
+        for child in it:
+            if id(child) in on_path:
+                return child, "recursive alias: an anchored value contains itself"
+            if id(child) not in height:
+                on_path.add(id(child))
+                stack.append((child, iter(children(child))))
+                break
+        else:
+            stack.pop()
+            on_path.discard(id(node))
+            height[id(node)] = h = 1 + max((height[id(c)] for c in children(node)), default=0)
+            if h > MAX_DEPTH + 1:
+                return node, f"nesting deeper than {MAX_DEPTH} levels"
+    return None
+
+
+class _BadValue(ValueError):
+    pass
+
+
+def _int(text: str) -> int:
+    s = text.strip()
+    if len(s) > 4000:  # Python refuses int() of 4300+ decimal digits; no plan needs a tenth of that
+        raise _BadValue(f"integer {short(text)} has more than 4000 digits")
+    if re.fullmatch(r"[-+]?[0-9]+", s):
+        return int(s)
+    if re.fullmatch(r"0o[0-7]+", s):
+        return int(s[2:], 8)
+    if re.fullmatch(r"0x[0-9a-fA-F]+", s):
+        return int(s[2:], 16)
+    raise _BadValue(f"{short(text)} is not an integer (YAML 1.2: 12, -3, 0o17, 0x1F)")
+
+
+def _float(text: str) -> float:
+    s = text.strip()
+    low = s.lower()
+    if low in (".inf", "+.inf"):
+        return math.inf
+    if low == "-.inf":
+        return -math.inf
+    if low == ".nan":
+        return math.nan
+    if re.fullmatch(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?", s):
+        return float(s)
+    raise _BadValue(f"{short(text)} is not a number")
+
+
+def _bool(text: str) -> bool:
+    if text in ("true", "True", "TRUE"):
+        return True
+    if text in ("false", "False", "FALSE"):
+        return False
+    raise _BadValue(f"{short(text)} is not a boolean (true or false)")
+
+
+_SCALARS = {
+    "tag:yaml.org,2002:str": str,
+    "tag:yaml.org,2002:null": lambda text: None,
+    "tag:yaml.org,2002:bool": _bool,
+    "tag:yaml.org,2002:int": _int,
+    "tag:yaml.org,2002:float": _float,
+    "tag:yaml.org,2002:timestamp": str,  # only from an explicit !!timestamp: kept as written
+}
 
 
 def _scalar(node):
-    if node.tag == "tag:yaml.org,2002:timestamp":
-        return node.value
-    return _constructor.construct_object(node, deep=True)
+    if not isinstance(node, yaml.ScalarNode):
+        raise _BadValue("expected a single value here")
+    conv = _SCALARS.get(node.tag)
+    if conv is None:
+        raise _BadValue(f"unsupported tag {short(node.tag)}: plans use plain YAML values")
+    return conv(node.value)
 
 
 def read(file: str, text: str | None = None) -> Located:
@@ -119,7 +252,7 @@ def read(file: str, text: str | None = None) -> Located:
     elif len(text.encode("utf-8")) > MAX_BYTES:
         raise SourceError([Problem(file, 1, 1, f"file is larger than {MAX_BYTES} bytes")])
     try:
-        root = yaml.compose(text, Loader=_Loader)
+        root = yaml.compose(text, Loader=CoreSchemaLoader)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -129,6 +262,9 @@ def read(file: str, text: str | None = None) -> Located:
         raise SourceError([Problem(file, 1, 1, f"YAML error: {e}")]) from None
     if root is None:
         raise SourceError([Problem(file, 1, 1, "empty document")])
+    bad = _shape_problem(root)
+    if bad is not None:
+        raise SourceError([Problem(file, *_mark(bad[0]), bad[1])])
     if _expanded_size(root) > MAX_NODES:
         raise SourceError(
             [Problem(file, *_mark(root), f"document expands to more than {MAX_NODES} nodes (alias bomb?)")]
@@ -147,11 +283,15 @@ def read(file: str, text: str | None = None) -> Located:
                 if not isinstance(knode, yaml.ScalarNode):
                     problems.append(Problem(file, *_mark(knode), "mapping keys must be plain scalars"))
                     continue
-                key = _scalar(knode)
+                try:
+                    key = _scalar(knode)
+                except _BadValue as e:
+                    problems.append(Problem(file, *_mark(knode), f"bad key: {e}"))
+                    continue
                 if isinstance(key, bool) or key is None:
-                    key = knode.value  # `on:`/`yes:`/`null:` keys are names here, not booleans
+                    key = knode.value  # `true:`/`null:` keys are names here, not booleans
                 if key in out:
-                    problems.append(Problem(file, *_mark(knode), f"duplicate key '{key}'"))
+                    problems.append(Problem(file, *_mark(knode), f"duplicate key {short(key)}"))
                     continue
                 positions[("key",) + path + (key,)] = _mark(knode)
                 out[key] = build(vnode, path + (key,))
@@ -160,7 +300,7 @@ def read(file: str, text: str | None = None) -> Located:
             return [build(v, path + (i,)) for i, v in enumerate(node.value)]
         try:
             return _scalar(node)
-        except yaml.YAMLError as e:
+        except _BadValue as e:
             problems.append(Problem(file, *_mark(node), f"bad value: {e}"))
             return None
 
@@ -191,15 +331,48 @@ class Checker:
 
 
 def schema_problems(src: Located, schema: dict) -> list:
-    """Structural problems found by the JSON Schema, with positions and "did you mean"."""
+    """Structural problems found by the JSON Schema, with positions and "did you mean".
+
+    One problem per position: an unknown key explains its object, so the
+    object's other complaints (no branch of a condition fits) are left out.
+    """
     from jsonschema import Draft202012Validator
 
     validator = _validator(id(schema), schema, Draft202012Validator)
-    problems = []
-    for err in validator.iter_errors(src.data):
-        problems.extend(_explain(src, err))
+    errors = list(validator.iter_errors(src.data))
+    unknown_at = {tuple(e.absolute_path) for e in errors if e.validator == "additionalProperties"}
+    problems, seen = [], set()
+    for err in errors:
+        for p in _explain(src, err, unknown_at):
+            if (p.line, p.col) not in seen:
+                seen.add((p.line, p.col))
+                problems.append(p)
     problems.sort(key=lambda p: (p.line, p.col))
     return problems
+
+
+def merge_problems(structural: list, semantic) -> list:
+    """The schema's problems plus those the builder ``semantic()`` finds in the same file.
+
+    The builder expects valid structure: on a structurally broken file it may
+    stop anywhere, and then the schema's problems are all there is to say.
+    One problem per position, the schema's first.
+    """
+    try:
+        more = semantic() or []
+    except SourceError as e:
+        more = e.problems
+    except Exception:  # noqa: BLE001 - a broken structure, already reported above
+        more = []
+    seen = {(p.line, p.col) for p in structural}
+    out = list(structural) + [p for p in more if (p.line, p.col) not in seen]
+    return sorted(out, key=lambda p: (p.line, p.col))
+
+
+def _leaves(errors):
+    for e in errors:
+        yield e
+        yield from _leaves(e.context or ())
 
 
 _validators: dict = {}
@@ -212,34 +385,81 @@ def _validator(key, schema, cls):
     return v
 
 
-def _explain(src: Located, err):
+def _explain(src: Located, err, unknown_at=frozenset()):
     path = tuple(err.absolute_path)
     where = ".".join(str(p) for p in path) or "document"
+    desc = err.schema.get("description") if isinstance(err.schema, dict) else None
     if err.validator == "additionalProperties":
         allowed = list(err.schema.get("properties", {}))
         out = []
         for key in err.instance:
             if key not in allowed:
                 hint = did_you_mean(key, allowed)
-                out.append(src.problem(path + (key,), f"unknown key '{key}' in {where}{hint}", key=True))
+                out.append(src.problem(path + (key,), f"unknown key {short(key)} in {where}{hint}", key=True))
         return out
+    if path in unknown_at and err.validator in ("anyOf", "oneOf", "required", "minProperties", "if"):
+        return []
     if err.validator == "required":
         missing = [k for k in err.validator_value if k not in (err.instance or {})]
-        return [src.problem(path, f"{where}: missing key '{missing[0] if missing else '?'}'")]
+        keys = ", ".join(f"'{k}'" for k in missing)
+        return [src.problem(path, f"{where}: missing key{'s' if len(missing) > 1 else ''} {keys}")]
+    if err.validator == "dependentRequired":
+        for key, needs in err.validator_value.items():
+            if key in err.instance and any(n not in err.instance for n in needs):
+                return [src.problem(path + (key,), f"{where}: `{key}:` goes with `{needs[0]}:`", key=True)]
+    if err.validator == "oneOf" and all(set(b) <= {"required", "not"} for b in err.validator_value):
+        # exactly one of some keys: name them, and the ones given
+        keys = [b["required"][0] for b in err.validator_value]
+        given = [k for k in keys if k in (err.instance or {})]
+        what = f"has {', '.join(given)}" if given else "has none"
+        return [src.problem(path, f"{where}: needs exactly one of {', '.join(keys)} ({what})")]
     if err.validator in ("anyOf", "oneOf") and err.context:
         # the branch that fits the value's shape says what is wrong; type mismatches say nothing
-        specific = [e for e in err.context if e.validator not in ("type", "const", "anyOf", "oneOf")]
+        specific = [e for e in _leaves(err.context) if e.validator not in ("type", "const", "anyOf", "oneOf")]
         if specific:
-            return _explain(src, min(specific, key=lambda e: -len(e.absolute_path)))
-        desc = err.schema.get("description")
-        if desc:
-            return [src.problem(path, f"{where}: {err.instance!r} is not valid here: expected {desc}")]
-        return [src.problem(path, f"{where}: {err.message}")]
-    if err.validator == "propertyNames":
-        return [src.problem(path, f"{where}: name {err.instance!r} must match [a-z][a-z0-9_]*")]
-    if err.validator == "pattern" and path and path[-1] == "id":
-        return [src.problem(path, f"{where}: {err.instance!r} must match [a-z][a-z0-9_]*")]
-    return [src.problem(path, f"{where}: {err.message}")]
+            best = max(specific, key=lambda e: (len(e.absolute_path), e.validator == "additionalProperties"))
+            return _explain(src, best)
+    from planengine.core.plan.schema import COND_NAME, DURATION_PATTERN, ID, QUALIFIED, RESERVED_EVENTS
+
+    pattern = err.schema.get("pattern") if isinstance(err.schema, dict) else None
+    if err.validator == "pattern" and pattern == DURATION_PATTERN:
+        return [src.problem(path, f"{where}: bad duration {short(err.instance)}: {_DURATION_HINT}")]
+    if err.validator == "pattern" and pattern in (COND_NAME, QUALIFIED):
+        what = "action" if path and path[-1] == "action" else "check"
+        hint = did_you_mean(err.instance, ["all_done", "any_overdue"]) if pattern == COND_NAME else ""
+        hint = hint or f" ({what}s are named plugin.name, e.g. core.facts_present)"
+        return [src.problem(path, f"unknown {what} {short(err.instance)}{hint}")]
+    if err.validator == "pattern" and pattern == ID:
+        return [src.problem(path, f"{where}: {short(err.instance)} must match [a-z][a-z0-9_]*")]
+    if err.validator == "not" and err.instance in RESERVED_EVENTS:
+        return [src.problem(path, f"{where}: '{err.instance}' is reserved by the state machine: choose another name")]
+    if desc and err.validator in ("anyOf", "oneOf", "not", "pattern", "minProperties", "maxProperties", "if"):
+        return [src.problem(path, f"{where}: {short(err.instance)} is not valid here: expected {desc}")]
+    return [src.problem(path, f"{where}: {_message(err)}")]
+
+
+_DURATION_HINT = "write e.g. 45s, 30m, 1h30m, 7d or PT30M (ASCII digits)"
+
+
+def _message(err) -> str:
+    """jsonschema's message without the whole instance in it."""
+    v, value, inst = err.validator, err.validator_value, short(err.instance)
+    if v == "type":
+        kinds = value if isinstance(value, list) else [value]
+        return f"{inst} is not of type {' or '.join(kinds)}"
+    if v == "enum":
+        return f"{inst} is not one of {', '.join(map(str, value))}"
+    if v == "const":
+        return f"{inst} is not {value!r}"
+    if v in ("minimum", "maximum"):
+        return f"{inst} is {'less' if v == 'minimum' else 'greater'} than the {v} {value}"
+    if v == "minItems":
+        return f"needs at least {value} item{'s' if value > 1 else ''}"
+    if v == "minProperties":
+        return "must not be empty"
+    if v == "pattern":
+        return f"{inst} does not match {value}"
+    return _one_line(err.message)[:200]
 
 
 def did_you_mean(word, choices) -> str:

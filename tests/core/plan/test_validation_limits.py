@@ -150,9 +150,9 @@ def test_enum_values_are_converted_to_the_fact_type(ws):
 
 
 def test_enum_yaml_booleans_on_a_string_fact_must_be_quoted(ws):
-    text = TINY.replace("k: {type: string}", "k: {type: string, enum: [yes, maybe]}")
+    text = TINY.replace("k: {type: string}", "k: {type: string, enum: [true, maybe]}")
     path, err = refused(ws, text)
-    error_at(err, path, ws.line_of(text, "enum: [yes"), "quotes")
+    error_at(err, path, ws.line_of(text, "enum: [true"), "quotes")
 
 
 def test_enum_values_outside_min_max_are_refused(ws):
