@@ -17,9 +17,10 @@ from zoneinfo import ZoneInfo
 
 from planengine.core.incident import clock as clocks
 from planengine.core.plan.library import PlanNotFound
+from planengine.core.plan.schema import INJECT_VERBS
 from planengine.core.plan.source import Checker, SourceError, did_you_mean, merge_problems, read, schema_problems, short
 
-VERBS = ("say", "done", "checkin", "set", "event", "note", "close", "ack", "decide")
+VERBS = INJECT_VERBS  # the schema's list: one inject does exactly one of these
 META = ("to", "channel", "expect", "objective")
 
 

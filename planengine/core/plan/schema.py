@@ -420,6 +420,8 @@ PLAN_SCHEMA = {
     "$defs": {"condition": CONDITION},
 }
 
+INJECT_VERBS = ("say", "done", "checkin", "set", "event", "note", "close", "ack", "decide")
+
 INJECT = {
     "type": "object",
     "additionalProperties": False,
