@@ -3,7 +3,8 @@
 The incident's phase lives in the store; before a trigger the shared model is
 set to that phase, so nothing is pickled and no per-incident machine is built.
 Phase timers are durable rows in the store, so the Timeout extension (threads)
-is not used.
+is not used. The Machine itself is built on the first trigger that can fire:
+most commands (a note, a check-in) move no phase, and need not pay for it.
 """
 
 from __future__ import annotations
@@ -26,10 +27,25 @@ def _guard(cond):
 
 class PlanMachine:
     def __init__(self, plan):
+        self.plan = plan
+        self.model = None
+        self.events: dict = {}  # phase -> event names valid there
+        self.has_when: set = set()
+        self._when: dict = {}  # phase -> [(when, if) conditions] of its `when:` transitions
+        for phase in plan.phases.values():
+            for t in phase.on:
+                if t.event:
+                    self.events.setdefault(phase.id, []).append(t.event)
+                else:
+                    self.has_when.add(phase.id)
+                    self._when.setdefault(phase.id, []).append([c for c in (t.when, t.if_) if c is not None])
+
+    def _build(self):
         from transitions import Machine
 
+        plan = self.plan
         self.model = _Model()
-        self.machine = Machine(
+        machine = Machine(
             model=self.model,
             states=[{"name": p.id, "final": p.final} for p in plan.phases.values()],
             initial=plan.initial,
@@ -37,20 +53,17 @@ class PlanMachine:
             send_event=True,
             ignore_invalid_triggers=False,
         )
-        self.events: dict = {}  # phase -> event names valid there
-        self.has_when: set = set()
         for phase in plan.phases.values():
             for t in phase.on:
                 conds = [_guard(c) for c in (t.when, t.if_) if c is not None]
-                trigger = t.event or WHEN
-                self.machine.add_transition(trigger, phase.id, t.to, conditions=conds)
-                if t.event:
-                    self.events.setdefault(phase.id, []).append(t.event)
-                else:
-                    self.has_when.add(phase.id)
+                machine.add_transition(t.event or WHEN, phase.id, t.to, conditions=conds)
 
     def fire(self, phase: str, trigger: str, env) -> str | None:
         """The phase after ``trigger`` from ``phase``, or None when no transition's guard holds."""
+        if trigger == WHEN and not any(all(evaluate(c, env) for c in conds) for conds in self._when.get(phase, ())):
+            return None  # no `when:` can fire: the Machine would only say so more slowly
+        if self.model is None:
+            self._build()
         model = self.model
         model.state = phase
         if not model.trigger(trigger, env=env):
