@@ -11,8 +11,15 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from planengine import plugins, testing
+
+# Property tests: a short profile for every run, `pytest --hypothesis-profile long` for a long one.
+_slow_ok = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+settings.register_profile("ci", max_examples=40, deadline=None, suppress_health_check=_slow_ok)
+settings.register_profile("long", max_examples=1000, deadline=None, suppress_health_check=_slow_ok)
+settings.load_profile("ci")
 
 # A far-future day so a pending step is never overdue by the wall clock, which
 # `plan status` uses; deadlines are driven only by --at and `plan tick --now`.
