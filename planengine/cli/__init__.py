@@ -158,6 +158,8 @@ COMMANDS = {
     "event": "planengine.cli.officer:event",
     "note": "planengine.cli.officer:note",
     "close": "planengine.cli.officer:close",
+    "waive": "planengine.cli.officer:waive",
+    "reopen": "planengine.cli.officer:reopen",
     "tick": "planengine.cli.officer:tick",
     "watch": "planengine.cli.officer:watch",
     "status": "planengine.cli.officer:status",

@@ -8,7 +8,7 @@ from planengine.core.incident.state import step_status
 from planengine.core.incident.status import missing_facts
 from planengine.core.plan.describe import plain
 
-MARK = {"pending": "[ ]", "done": "[x]", "late": "[!]", "overdue": "[O]", "skipped": "[-]"}
+MARK = {"pending": "[ ]", "done": "[x]", "late": "[!]", "overdue": "[O]", "skipped": "[-]", "waived": "[~]"}
 
 
 def _hm(iso, tz):
@@ -56,6 +56,14 @@ def board_lines(state, now_iso, show_all=True):
                 extra += f" ({_ago(clock.seconds_between(st.due_at, st.done_at))} late)"
         elif status == "overdue":
             extra = f"OVERDUE {_ago(clock.seconds_between(st.due_at, now_iso))}"
+        elif status == "waived":
+            extra = f"waived {_hm(st.done_at, tz)}" + (f" by {st.by}" if st.by else "") + f": {st.reason}"
+        if st.waits_for and status == "pending":
+            extra += f" clock starts when {st.waits_for} is done"
+        if st.repeat:
+            extra += f" round {st.round}"
+        if st.required and status in ("pending", "overdue"):
+            extra += " REQUIRED"
         if st.muster and status in ("pending", "overdue") and (st.count or st.first_arrival_at):
             extra += f" {st.count}/{st.strength or '?'} checked in"
         role = f"({st.role})" if st.role else ""
@@ -63,7 +71,7 @@ def board_lines(state, now_iso, show_all=True):
     return [plain(line) for line in lines]  # plan titles and typed facts never reach the terminal raw
 
 
-LEGEND = "  [ ] pending  [x] done  [!] done late  [O] overdue  [-] skipped (phase left)"
+LEGEND = "  [ ] pending  [x] done  [!] done late  [O] overdue  [-] skipped (phase left)  [~] waived"
 
 
 def describe_timer(key: str) -> str:

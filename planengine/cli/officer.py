@@ -47,6 +47,10 @@ def _apply(name, incident, args, at, by, db, as_json, plans_dir, config_path):
     eng = engine(db, plans_dir, config_path, create=False)
     state = eng.command(incident, name, args, at=at, actor=by)
     warn_if_future(at)  # after success: a refusal stays one line
+    skipped = [e["data"]["step"] for e in eng.last_events if e["kind"] == "step_skipped"]
+    if skipped and not as_json:  # steps a phase change or a close left undone: said, never silent
+        # (with --json they are the steps whose status is "skipped")
+        click.echo(f"skipped (not done when the phase was left or the incident closed): {', '.join(skipped)}")
     print_state(state, as_json)
 
 
@@ -139,6 +143,31 @@ def note(incident, text, at, by, db, as_json, plans_dir, config_path):
 def close(incident, outcome, at, by, db, as_json, plans_dir, config_path):
     """Close INCIDENT."""
     _apply("close", incident, {"outcome": outcome}, at, by, db, as_json, plans_dir, config_path)
+
+
+@click.command()
+@click.argument("incident")
+@click.argument("step")
+@click.option("--by", "by", required=True, help="Who releases the step.")
+@click.option("--reason", required=True, help="Why it will not be done (on the record).")
+@AT
+@common
+def waive(incident, step, by, reason, at, db, as_json, plans_dir, config_path):
+    """Release STEP (a required duty) that will not be done, on the record."""
+    _apply("waive", incident, {"step": step, "by": by, "reason": reason}, at, by, db, as_json, plans_dir, config_path)
+
+
+@click.command()
+@click.argument("incident")
+@click.argument("step", required=False)
+@click.option("--by", "by", required=True, help="Who reopens.")
+@click.option("--reason", required=True, help="Why (on the record).")
+@AT
+@common
+def reopen(incident, step, by, reason, at, db, as_json, plans_dir, config_path):
+    """Undo a mistaken `done` of STEP (pending again, same deadline), or a close (back to its phase)."""
+    args = {"step": step, "by": by, "reason": reason}
+    _apply("reopen", incident, args, at, by, db, as_json, plans_dir, config_path)
 
 
 @click.command()

@@ -55,6 +55,7 @@ class Engine:
         self._plan_shas: dict = {}  # incident -> plan sha (never changes)
         self._snap_seq: dict = {}  # incident -> seq of its stored snapshot, as far as this engine knows
         self.tick_errors: list = []
+        self.last_events: list = []
 
     # -- lazily built pieces ----------------------------------------------
 
@@ -343,6 +344,7 @@ class Engine:
             prev_seq, prev_hash, timers = state.seq, state.last_hash, dict(state.timers)
             events = runner.execute(state, cmd)
             state.last_hash = self._append(state, [(cmd, events)], prev_seq, prev_hash, timers, head=head)
+        self.last_events = events  # what the command recorded (the CLI lists the steps it skipped)
         return state
 
     @contextmanager

@@ -6,6 +6,7 @@ import os
 from zoneinfo import ZoneInfo
 
 from planengine.core.drill.script import META, _resolve_plan
+from planengine.core.drill.verbs import VERBS, verb_for
 from planengine.core.incident import clock as clocks
 from planengine.core.plan import durations
 from planengine.core.plan.source import SourceError, read
@@ -110,33 +111,18 @@ def extract(engine, incident_id, drill_id=None, output=None) -> str:
         offset = max(0, clocks.seconds_between(t0, c["at"]))
         last = max(last, offset)
         a, name = c["args"], c["name"]
-        inj = {"at": durations.format(offset)}
+        verb = verb_for(name, a)
+        if verb is None:  # fire, deliver: timers and notifications happen by themselves
+            continue
+        _, main, extras = VERBS[verb]
+        inj = {"at": durations.format(offset), verb: typed(a[main]) if verb == "set" else a.get(main)}
+        for extra in extras:
+            if a.get(extra) is not None:
+                inj[extra] = a[extra]
         if name == "note":
-            inj["say" if a.get("say") else "note"] = a["text"]
             for k in META:
                 if a.get(k) is not None:
                     inj[k] = a[k]
-        elif name == "done":
-            inj["done"] = a["step"]
-            if a.get("note"):
-                inj["note"] = a["note"]
-        elif name == "checkin":
-            inj["checkin"] = a["role"]
-            if a.get("count") is not None:
-                inj["count"] = a["count"]
-        elif name == "set":
-            inj["set"] = typed(a["facts"])
-        elif name == "event":
-            inj["event"] = a["name"]
-        elif name == "close":
-            inj["close"] = a.get("outcome")
-        elif name == "ack":
-            inj["ack"] = a.get("step")  # None (`ack: null`): an order that names no step
-        elif name == "decide":
-            inj["decide"] = a["step"]
-            inj["answer"] = a["answer"]
-        else:  # fire, deliver: timers and notifications happen by themselves
-            continue
         by = a.get("by") or c["actor"]
         if by:
             inj["by"] = by
@@ -159,6 +145,9 @@ def extract(engine, incident_id, drill_id=None, output=None) -> str:
     facts = typed(start_cmd["args"].get("facts") or {})
     if facts:
         lines.append(f"facts: {flow(facts)}")
+    skipped = (start_cmd["args"].get("drill") or {}).get("not_exercised")
+    if skipped:
+        lines.append(f"not_exercised: {flow(list(skipped))}")
     final = clocks.seconds_between(t0, commands[-1]["at"]) if commands else 0
     if final > last:
         lines.append(f"end: {durations.format(final)}")

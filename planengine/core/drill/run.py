@@ -84,6 +84,8 @@ def run_drill(
         info["objectives"] = list(drill.objectives)
     if drill.description:
         info["description"] = drill.description
+    if drill.not_exercised:
+        info["not_exercised"] = list(drill.not_exercised)  # scoring reads them from the record
     pace = None
     if speed:
         pace = {"speed": speed, "sim0": t0, "wall0": clocks.to_iso(engine.clock.now())}

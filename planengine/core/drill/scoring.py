@@ -1,8 +1,11 @@
 """Scoring a drill (or any incident) from its folded state: pure functions.
 
 DESIGN.md's default rule, configurable under the plan's ``scoring:``; HSEEP
-ratings (P/S/M/U) and findings (不足项 / 整改项 / 改进项, 突发事件应急预案管理办法
-2013 Art. 23).
+ratings (P/S/M/U; our time bands are a local default, not HSEEP's definition)
+and findings 不足项 / 整改项 / 改进项. The finding classes are local practice,
+classed by their effect on public safety: the 2013 突发事件应急预案管理办法 that
+used them was repealed, and its successor (突发事件应急预案管理办法,
+国办发〔2024〕5号) does not define them (shared DOMAIN.md [std]).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ DEFAULT_GRADES = ((90, "优秀"), (75, "良好"), (60, "合格"))
 FAIL_GRADE = "不合格"
 GRADE_EN = {"优秀": "excellent", "良好": "good", "合格": "pass", "不合格": "fail"}
 DEFAULT_RATINGS = {"S": 1.25, "M": 1.5}
-FINDING = {"U": "不足项", "M": "整改项", "S": "改进项"}
+FINDING = {"U": "不足项", "M": "整改项", "S": "改进项"}  # local practice (see the module docstring)
 FINDING_EN = {"不足项": "deficiency", "整改项": "corrective action", "改进项": "improvement"}
 
 
@@ -85,48 +88,53 @@ def score(state, plan=None) -> dict:
     counts = {"P": 0, "S": 0, "M": 0, "U": 0}
     tz = zone(state.timezone)  # times print in the plan's timezone, as `plan status` does
     ordered = sorted(state.steps.values(), key=lambda s: (s.activation_seq, s.id))
-    for st in ordered:
-        if st.muster:
-            musters.append(_muster(state, st, tz))
-        limit = st.limit_seconds
-        if limit is None or st.activated_at is None:
-            continue
-        took = _secs(st.activated_at, st.done_at) if st.status == "done" else None
-        if took is None:
-            points = Fraction(0)
-        elif took <= limit:
-            points = Fraction(100)
-        else:
-            points = max(Fraction(0), 100 * (1 - Fraction(took - limit, limit))) if limit else Fraction(0)
-        weight = rule["weights"].get(st.id, rule["muster_weight"] if st.muster else rule["step_weight"])
-        weight = Fraction(weight)
-        total_w += weight
-        total += weight * points
-        rating = _rating(took, limit, ratings)
-        counts[rating] += 1
-        late = max(0, took - limit) if took is not None else None
-        status = "skipped" if st.status == "skipped" else ("done" if took is not None else "not done")
-        steps_out.append(
-            {
-                "id": st.id,
-                "title": st.title,
-                "phase": st.phase,
-                "role": st.role,
-                "muster": bool(st.muster),
-                "activated_at": local(st.activated_at, tz),
-                "done_at": local(st.done_at, tz),
-                "limit_seconds": limit,
-                "took_seconds": took,
-                "late_seconds": late,
-                "status": status,
-                "met": took is not None and took <= limit,
-                "points": _num(points),
-                "weight": _num(weight),
-                "rating": rating,
-            }
-        )
-        if rating != "P":
-            findings.append(_finding(st, rating, took, limit, late, lang))
+    not_exercised = set((state.drill or {}).get("not_exercised") or ())
+    ended = state.closed_at or state.last_at
+    for current in ordered:
+        if current.muster:
+            musters.append(_muster(state, current, tz))
+        for st in _rounds(current):
+            limit = st.limit_seconds
+            if limit is None or st.activated_at is None:
+                continue
+            if st.round > 1 and st.status != "done" and (st.due_at is None or st.due_at > ended):
+                continue  # a 续报 round whose deadline never came: the cadence ended first
+            row = _row(st, limit, tz)
+            excluded = _excluded(st, not_exercised)
+            if excluded:
+                row.update(status=excluded, rating="N/A", points=None, weight=0, met=None)
+                steps_out.append(row)
+                continue
+            took = _took(st, limit)
+            if took is None:
+                points = Fraction(0)
+            elif took <= limit:
+                points = Fraction(100)
+            else:
+                points = max(Fraction(0), 100 * (1 - Fraction(took - limit, limit))) if limit else Fraction(0)
+            weight = rule["weights"].get(st.id, rule["muster_weight"] if st.muster else rule["step_weight"])
+            weight = Fraction(weight)
+            total_w += weight
+            total += weight * points
+            rating = _rating(took, limit, ratings)
+            counts[rating] += 1
+            late = max(0, took - limit) if took is not None else None
+            if st.defaulted:
+                status = "default"  # nobody decided: the plan's `default:` was recorded at the deadline
+            else:
+                status = "skipped" if st.status == "skipped" else ("done" if took is not None else "not done")
+            row.update(
+                took_seconds=took,
+                late_seconds=late,
+                status=status,
+                met=took is not None and took <= limit,
+                points=_num(points),
+                weight=_num(weight),
+                rating=rating,
+            )
+            steps_out.append(row)
+            if rating != "P":
+                findings.append(_finding(st, rating, took, limit, late, lang))
     value = _round1(total / total_w) if total_w else None
     grade = None
     if value is not None:
@@ -150,10 +158,60 @@ def score(state, plan=None) -> dict:
     }
 
 
+def _rounds(st) -> list:
+    """A step's rounds, first to last (one unless `repeat:`)."""
+    out = []
+    while st is not None:
+        out.append(st)
+        st = st.prev
+    return out[::-1]
+
+
+def _excluded(st, not_exercised) -> str | None:
+    """Why a step is left out of the score: the drill does not rehearse it, it was waived on the
+    record, or its clock never started (`from:` a step never done)."""
+    if st.id in not_exercised:
+        return "not exercised"
+    if st.status == "waived":
+        return "waived"
+    if st.due_at is None:
+        return "never due"
+    return None
+
+
+def _took(st, limit):
+    """Seconds from the moment the step's clock started (`from:`; a 续报 round: the previous deadline)
+    to its completion; None if not done by people (a `default:` answer is the timer's, not theirs)."""
+    if st.status != "done" or st.defaulted:
+        return None
+    return limit + clocks.seconds_between(st.due_at, st.done_at)
+
+
+def _row(st, limit, tz) -> dict:
+    row = {
+        "id": st.id,
+        "title": st.title,
+        "phase": st.phase,
+        "role": st.role,
+        "muster": bool(st.muster),
+        "activated_at": local(st.activated_at, tz),
+        "clock_from": local(st.anchor_at, tz),
+        "due_at": local(st.due_at, tz),
+        "done_at": local(st.done_at, tz),
+        "limit_seconds": limit,
+        "took_seconds": None,
+        "late_seconds": None,
+    }
+    if st.repeat:
+        row["round"] = st.round
+    return row
+
+
 def _muster(state, st, tz) -> dict:
     full_at = st.strength_at or (st.done_at if st.status == "done" else None)
-    took = _secs(st.activated_at, full_at)
-    first = _secs(st.activated_at, st.first_arrival_at)
+    start = st.anchor_at or st.activated_at
+    took = _secs(start, full_at)
+    first = _secs(start, st.first_arrival_at)
     limit = st.limit_seconds
     return {
         "role": st.role,
@@ -174,7 +232,12 @@ def _finding(st, rating, took, limit, late, lang):
     name = st.title or st.id
     role = f"（{st.role}）" if st.role and lang == "zh" else (f" ({st.role})" if st.role else "")
     lim = durations.format(limit)
-    if lang == "zh":
+    if st.defaulted:
+        if lang == "zh":
+            text = f"{name}{role}未在时限{lim}内决策，按预案默认答复“{st.answer}”处理"
+        else:
+            text = f"{name}{role} was not decided within {lim}: the plan's default '{st.answer}' was applied"
+    elif lang == "zh":
         if took is None:
             text = f"{name}{role}未在演练中完成（时限{lim}）"
         else:

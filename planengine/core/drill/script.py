@@ -15,12 +15,14 @@ import os
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from planengine.core.drill.verbs import EXTRAS
+from planengine.core.drill.verbs import VERBS as VERB_COMMANDS
 from planengine.core.incident import clock as clocks
 from planengine.core.plan.library import PlanNotFound
 from planengine.core.plan.schema import INJECT_VERBS
 from planengine.core.plan.source import Checker, SourceError, did_you_mean, merge_problems, read, schema_problems, short
 
-VERBS = INJECT_VERBS  # the schema's list: one inject does exactly one of these
+VERBS = INJECT_VERBS  # the schema's list, from the one verb table (core/drill/verbs.py)
 META = ("to", "channel", "expect", "objective")
 
 
@@ -46,7 +48,7 @@ class Inject:
         a = self.args
         if self.verb in ("say", "note"):
             text = a["text"]
-        elif self.verb in ("done", "ack"):
+        elif self.verb in ("done", "ack", "waive", "reopen"):
             text = a["step"] or ""
         elif self.verb == "checkin":
             text = a["role"] + (f" x{a['count']}" if a.get("count") is not None else "")
@@ -75,6 +77,7 @@ class Drill:
     end: int | None = None  # ENDEX offset in seconds
     by: str | None = None
     objectives: tuple = ()
+    not_exercised: tuple = ()  # step ids the drill does not rehearse: N/A, out of the score
     path: str = ""
 
     @property
@@ -145,6 +148,8 @@ class _DrillBuilder(Checker):
         except (ValueError, TypeError):
             self.err(("start",), f"start {d['start']!r} is not an ISO 8601 time (e.g. 2026-03-05T21:00:00+08:00)")
         facts = self.facts(d.get("facts") or {}, ("facts",))
+        for i, sid in enumerate(d.get("not_exercised") or ()):
+            self.step(sid, ("not_exercised", i))
         end = self.duration(d["end"], ("end",)) if "end" in d else None
         injects = []
         for i, raw in enumerate(d["injects"]):
@@ -168,6 +173,7 @@ class _DrillBuilder(Checker):
             end=end,
             by=d.get("by"),
             objectives=tuple(d.get("objectives") or ()),
+            not_exercised=tuple(dict.fromkeys(d.get("not_exercised") or ())),
             path=self.src.file,
         )
 
@@ -200,8 +206,8 @@ class _DrillBuilder(Checker):
         verb = verbs[0]
         at = self.duration(raw["at"], path + ("at",))
         by = raw.get("by")
-        for extra, owner in (("count", "checkin"), ("answer", "decide")):
-            if extra in raw and verb != owner:
+        for extra, owner in EXTRAS.items():
+            if extra in raw and verb != owner and not (extra == "reason" and verb in ("waive", "reopen")):
                 self.err(path + (extra,), f"`{extra}:` goes with `{owner}:`, not `{verb}:`", key=True)
         value = raw[verb]
         vpath = path + (verb,)
@@ -255,9 +261,17 @@ class _DrillBuilder(Checker):
                 known = ", ".join(self.events) or "none"
                 self.err(vpath, f"unknown event '{value}' in plan '{self.plan.id}' (its events: {known})")
             command, args = "event", {"name": value}
+        elif verb in ("waive", "reopen"):
+            if value is not None or verb == "waive":
+                self.step(value, vpath)
+            for need in ("by", "reason"):
+                if not raw.get(need):
+                    self.err(path, f"`{verb}:` needs `{need}:` (it goes on the record)")
+            command, args = verb, {"step": value, "by": by, "reason": raw.get("reason")}
         else:  # close
             outcome = value if isinstance(value, str) else None
             command, args = "close", {"outcome": outcome}
+        command = VERB_COMMANDS[verb][0]  # the one table (verbs.py) names the command
         if "if_not_done" in raw:
             self.step(raw["if_not_done"], path + ("if_not_done",))
         return Inject(

@@ -94,18 +94,23 @@ def evaluate(cond, env: Env) -> bool:
             return False
         status = step_status(st, env.now_iso)
         want = cond.value
-        if want == "done":
-            return status in ("done", "late")
+        if want == "done":  # a repeat step is done once a round is
+            return status in ("done", "late") or (st.prev is not None and st.prev.status == "done")
         if want == "active":
             return status in ("pending", "overdue")
         return status == want
     if op == "all_done":
-        return all(st.status == "done" for st in active_steps(s))
+        return all(_settled(st) for st in active_steps(s))
     if op == "any_overdue":
         return any(step_status(st, env.now_iso) == "overdue" for st in s.steps.values())
     if op == "check":
         return bool(env.call_check(cond.name, cond.args))
     raise ValueError(f"unknown condition op {op!r}")
+
+
+def _settled(st) -> bool:
+    """Done for `all_done`: done, waived, or a repeat step with a round done (the cadence runs on)."""
+    return st.status in ("done", "waived") or (st.prev is not None and st.prev.status == "done")
 
 
 def active_steps(state):

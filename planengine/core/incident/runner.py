@@ -72,6 +72,7 @@ class Runner:
         self._step_sensitive = {
             p.id for p in plan.phases.values() if any(s.if_ is not None and _reads_steps(s.if_) for s in p.steps)
         }
+        self._from_steps = any(s.from_ not in ("activation", "opened", "phase") for s in plan.steps())
 
     # -- public -----------------------------------------------------------
 
@@ -90,11 +91,19 @@ class Runner:
         if cmd.name != "start":
             if not state.opened_at:
                 raise Refused(f"incident {state.id} has not been started")
-            if state.closed_at and cmd.name not in ("note", "fire", "deliver"):
-                raise Refused(f"incident {state.id} is closed")
+            if state.closed_at and cmd.name not in ("note", "fire", "deliver", "reopen"):
+                raise Refused(f"incident {state.id} is closed (`plan reopen INC --by NAME --reason TEXT` reopens it)")
             if cmd.at < state.opened_at:
                 raise Refused(
                     f"{self._local(cmd.at)} is before incident {state.id} opened ({self._local(state.opened_at)})"
+                )
+            # The log is in time order: what people record may be back-dated (--at), but not to
+            # before what is already recorded. Timers and deliveries carry their own due times.
+            if cmd.name not in ("fire", "deliver") and state.last_at and cmd.at < state.last_at:
+                raise Refused(
+                    f"{self._local(cmd.at)} is before the last event of incident {state.id}"
+                    f" ({self._local(state.last_at)}): the log keeps time order; record it at"
+                    f" {self._local(state.last_at)} or later and say when it happened (--note / plan note)"
                 )
         tx = _Tx(self, state, cmd)
         try:
@@ -163,6 +172,76 @@ class Runner:
             data["note"] = note
         tx.emit("step_done", data)
         del st
+        self._next_round(tx, spec)
+        self._settle(tx)
+
+    def _next_round(self, tx, spec):
+        """`repeat:` (续报): a round done starts the next, due one period after the previous deadline;
+        the cadence ends when the step's phase is left."""
+        st = tx.state.steps[spec.id]
+        if spec.repeat is None or st.phase != tx.state.phase:
+            return
+        base = clock.from_iso(st.due_at) if st.due_at else tx.now
+        data = {
+            "step": spec.id,
+            "phase": spec.phase,
+            "role": spec.role,
+            "title": spec.title,
+            "round": st.round + 1,
+            "repeat": spec.repeat,
+            "limit_seconds": spec.repeat,
+            "due_at": clock.to_iso(base + timedelta(seconds=spec.repeat)),
+            "key": f"step:{spec.id}:{tx.state.seq + 1}",
+            "anchor_at": st.due_at or tx.cmd.at,
+        }
+        if spec.required:
+            data["required"] = True
+        tx.emit("step_activated", data)
+
+    def _cmd_waive(self, tx, step, by=None, reason=None):
+        """Release a step that will not be done (a `required` one above all), on the record."""
+        if not by or not reason:
+            raise Refused("waiving a step needs --by NAME and --reason TEXT (they go on the record)")
+        st = tx.state.steps.get(step)
+        if st is None:
+            self._known_step(step)
+            raise Refused(f"step '{step}' is not active: {self._why_inactive(tx, self.plan.step(step))}")
+        if st.status != "pending":
+            raise Refused(f"step '{step}' is already {step_status(st, tx.cmd.at)}: nothing to waive")
+        tx.emit("step_waived", {"step": step, "by": by, "reason": reason})
+        self._settle(tx)
+
+    def _cmd_reopen(self, tx, step=None, by=None, reason=None):
+        """Undo a mistaken `done` (the step is pending again, with its deadline) or a close
+        (the incident goes back to the phase it closed from)."""
+        if not by or not reason:
+            raise Refused("reopening needs --by NAME and --reason TEXT (they go on the record)")
+        s = tx.state
+        if step is None:
+            if not s.closed_at:
+                raise Refused(f"incident {s.id} is open: name the step to reopen (plan reopen INC STEP)")
+            back = s.prev_phase if self.plan.phases[s.phase].final and s.prev_phase else s.phase
+            tx.emit("reopened", {"by": by, "reason": reason, "phase": back})
+            self._enter(tx, back, s.phase)
+            self._settle(tx)
+            return
+        if s.closed_at:
+            raise Refused(f"incident {s.id} is closed: reopen the incident first (plan reopen INC)")
+        st = s.steps.get(step)
+        if st is None:
+            self._known_step(step)
+            raise Refused(f"step '{step}' has not been activated in {s.id}: nothing to reopen")
+        repeat_round = st.status == "pending" and st.prev is not None and st.prev.status == "done"
+        if st.status != "done" and not repeat_round:
+            raise Refused(f"step '{step}' is {step_status(st, tx.cmd.at)}: only a done step can be reopened")
+        if st.phase != s.phase and not st.required:
+            raise Refused(
+                f"step '{step}' belongs to phase '{st.phase}', which incident {s.id} has left:"
+                f" only steps of the current phase '{s.phase}' can be reopened"
+            )
+        if st.muster:
+            raise Refused(f"step '{step}' is a muster: it is done by check-ins, not by hand")
+        tx.emit("step_reopened", {"step": step, "by": by, "reason": reason})
         self._settle(tx)
 
     def _cmd_decide(self, tx, step, answer, by=None):
@@ -175,6 +254,7 @@ class Runner:
         self._require_check(tx, spec)
         tx.emit("decision", {"step": step, "answer": answer, "by": by})
         tx.emit("step_done", {"step": step, "by": by})
+        self._next_round(tx, spec)
         self._settle(tx)
 
     def _require_check(self, tx, spec):
@@ -231,10 +311,19 @@ class Runner:
     def _missing_facts(self, state):
         return [f.id for f in self.plan.facts.values() if f.required and state.facts.get(f.id) is None]
 
+    def _pending_required(self, state):
+        return [st.id for st in state.steps.values() if st.required and st.status == "pending"]
+
     def _cmd_close(self, tx, outcome=None):
         missing = self._missing_facts(tx.state)
         if missing:
             raise Refused(f"cannot close: required facts not recorded: {', '.join(missing)} (use `plan set`)")
+        duties = self._pending_required(tx.state)
+        if duties:
+            raise Refused(
+                f"cannot close: required step(s) pending: {', '.join(duties)}"
+                " (do them, or release each with `plan waive INC STEP --by NAME --reason TEXT`)"
+            )
         self._skip_pending(tx, "closed")
         tx.emit("closed", {"outcome": outcome})
 
@@ -262,12 +351,22 @@ class Runner:
             tx.emit("step_overdue", {"step": step_id, "key": key, "due_at": st.due_at}, actor="timer")
             spec = self.plan.step(step_id)
             actions = spec.overdue
+            name = spec.title or spec.id
             if not actions and spec.role:
-                msg = (
-                    f"逾期: {spec.title or spec.id}" if self.plan.lang == "zh" else f"overdue: {spec.title or spec.id}"
-                )
+                if spec.default is not None:
+                    msg = (
+                        f"逾期未决，按默认处理: {name} → {spec.default}"
+                        if self.plan.lang == "zh"
+                        else f"no decision by the deadline, default applied: {name} -> {spec.default}"
+                    )
+                else:
+                    msg = f"逾期: {name}" if self.plan.lang == "zh" else f"overdue: {name}"
                 self._notify(tx, (spec.role,), msg, reason=key)
             self._run_actions(tx, actions, reason=key)
+            if spec.default is not None and st.status == "pending":
+                # `default:` the answer recorded at the deadline when nobody decided
+                tx.emit("decision", {"step": step_id, "answer": spec.default, "by": None, "default": True}, "timer")
+                tx.emit("step_done", {"step": step_id, "by": None, "default": True}, actor="timer")
         else:
             phase_id, index, _ = rest.split(":")
             timer = self.plan.phases[phase_id].after[int(index)]
@@ -286,11 +385,23 @@ class Runner:
 
             raise Refused(f"unknown step '{step}'{did_you_mean(step, [s.id for s in self.plan.steps()])}")
 
+    def _why_inactive(self, tx, spec) -> str:
+        """What keeps ``spec`` from being active now, naming the phase, the missing steps or the condition."""
+        s = tx.state
+        if spec.phase != s.phase:
+            return f"it belongs to phase '{spec.phase}', the incident is in phase '{s.phase}'"
+        missing = [n for n in spec.needs if _not_done(s.steps.get(n), s)]
+        if missing:
+            return f"it needs {', '.join(missing)} done first"
+        if spec.if_ is not None:
+            return "its `if:` condition does not hold"
+        return "it has not been activated"
+
     def _active_step(self, tx, step):
         st = tx.state.steps.get(step)
-        if st is None:
+        if st is None or (st.phase != tx.state.phase and st.status == "skipped"):
             self._known_step(step)
-            raise Refused(f"step '{step}' is not active (its phase, `needs` or `if` has not come about)")
+            raise Refused(f"step '{step}' is not active: {self._why_inactive(tx, self.plan.step(step))}")
         if st.status != "pending":
             raise Refused(f"step '{step}' is already {step_status(st, tx.cmd.at)}")
         if tx.cmd.at < st.activated_at:
@@ -328,24 +439,35 @@ class Runner:
         self._close_if_final(tx)
 
     def _close_if_final(self, tx):
-        """A final phase closes the incident once every required fact is recorded."""
+        """A final phase closes the incident once every required fact is recorded
+        and no required step is pending."""
         s = tx.state
-        if not s.closed_at and self.plan.phases[s.phase].final and not self._missing_facts(s):
+        if (
+            not s.closed_at
+            and self.plan.phases[s.phase].final
+            and not self._missing_facts(s)
+            and not self._pending_required(s)
+        ):
             tx.emit("closed", {"outcome": s.phase})
 
     def _skip_pending(self, tx, reason):
+        """Pending steps a phase change or a close leaves undone; `required` steps stay active."""
         for st in list(tx.state.steps.values()):
-            if st.status == "pending":
+            if st.status == "pending" and not st.required:
                 tx.emit("step_skipped", {"step": st.id, "reason": reason})
 
     def _activate(self, tx) -> int:
         """Activate what is due: 0 nothing, 1 steps activated, 2 a step was also completed."""
         s = tx.state
         progressed = 0
+        if self._from_steps:
+            self._start_clocks(tx)
         for spec in self.plan.phases[s.phase].steps:
             st = s.steps.get(spec.id)
             if st is not None and st.activation_seq > s.phase_seq:
                 continue  # already active in this visit of the phase
+            if st is not None and st.required and st.status == "pending":
+                continue  # a required step still pending from an earlier visit keeps its deadline
             if spec.needs and any(_not_done(s.steps.get(n), s) for n in spec.needs):
                 continue
             if spec.if_ is not None and not evaluate(spec.if_, tx.env):
@@ -353,13 +475,65 @@ class Runner:
             progressed = max(progressed, self._activate_step(tx, spec))
         return progressed
 
+    def _anchor(self, tx, spec):
+        """When ``spec``'s clock starts (`from:`), as UTC ISO; None while the step it counts from is not done."""
+        s = tx.state
+        if spec.from_ == "activation":
+            return tx.cmd.at
+        if spec.from_ == "opened":
+            return s.opened_at
+        if spec.from_ == "phase":
+            return s.phase_entered_at
+        other = s.steps.get(spec.from_)
+        return other.done_at if other is not None and other.status == "done" else None
+
+    def _deadline(self, spec, anchor_iso):
+        """(limit, due_at): `{day, night}` chosen by the anchor's time."""
+        anchor = clock.from_iso(anchor_iso)
+        limit = spec.within.day if not spec.within.split or self.is_day(anchor) else spec.within.night
+        return limit, clock.to_iso(anchor + timedelta(seconds=limit))
+
+    def _start_clocks(self, tx):
+        """Steps counted `from:` a step start their clock the moment that step is done."""
+        s = tx.state
+        for st in list(s.steps.values()):
+            if st.waits_for is None or st.status != "pending":
+                continue
+            anchor = s.steps.get(st.waits_for)
+            if anchor is None or anchor.status != "done":
+                continue
+            spec = self.plan.step(st.id)
+            limit, due = self._deadline(spec, anchor.done_at)
+            key = f"step:{spec.id}:{s.seq + 1}"
+            tx.emit(
+                "step_due",
+                {
+                    "step": spec.id,
+                    "from": spec.from_,
+                    "anchor_at": anchor.done_at,
+                    "limit_seconds": limit,
+                    "due_at": due,
+                    "key": key,
+                },
+            )
+
     def _activate_step(self, tx, spec):
         data = {"step": spec.id, "phase": spec.phase, "role": spec.role, "title": spec.title}
+        if spec.required:
+            data["required"] = True
+        if spec.repeat is not None:
+            data["repeat"] = spec.repeat
         if spec.within is not None:
-            limit = spec.within.day if not spec.within.split or self.is_day(tx.now) else spec.within.night
-            data["limit_seconds"] = limit
-            data["due_at"] = clock.to_iso(tx.now + timedelta(seconds=limit))
-            data["key"] = f"step:{spec.id}:{tx.state.seq + 1}"
+            anchor = self._anchor(tx, spec)
+            if anchor is None:
+                data["waits_for"] = spec.from_  # no deadline until that step is done
+            else:
+                limit, due = self._deadline(spec, anchor)
+                data["limit_seconds"] = limit
+                data["due_at"] = due
+                data["key"] = f"step:{spec.id}:{tx.state.seq + 1}"
+                if spec.from_ != "activation":
+                    data["anchor_at"] = anchor
         if spec.muster:
             data["muster"] = True
             role = self.plan.roles.get(spec.role)
@@ -440,7 +614,10 @@ def _reads_steps(cond) -> bool:
 
 
 def _not_done(st, state) -> bool:
-    """A needed step counts as done only if done in this visit of its phase (when it is the current one)."""
-    if st is None or st.status != "done":
+    """A needed step counts as done only if done in this visit of its phase (when it is the current one).
+    A waived step releases the steps that need it; a repeat step counts once a round is done."""
+    if st is not None and st.status == "pending" and st.prev is not None:
+        st = st.prev
+    if st is None or st.status not in ("done", "waived"):
         return True
     return st.phase == state.phase and st.activation_seq <= state.phase_seq

@@ -36,6 +36,14 @@ class StepState:
         "strength_at",
         "acks",
         "counted",
+        "required",
+        "anchor_at",
+        "waits_for",
+        "round",
+        "repeat",
+        "prev",
+        "reason",
+        "defaulted",
     )
 
     def __init__(
@@ -53,7 +61,7 @@ class StepState:
         activation_seq=0,
     ):
         self.id, self.phase, self.role, self.title = id, phase, role, title
-        self.status = "pending"  # pending | done | skipped (overdue/late are views)
+        self.status = "pending"  # pending | done | skipped | waived (overdue/late are views)
         self.activated_at, self.due_at, self.limit_seconds = activated_at, due_at, limit_seconds
         self.muster, self.strength = muster, strength
         self.key = key  # timer key of the current activation
@@ -64,6 +72,14 @@ class StepState:
         self.strength_at = None  # when the checked-in head count reached strength
         self.acks = []
         self.counted = False  # some check-in gave a head count
+        self.required = False  # `required: true`: stays active when its phase is left
+        self.anchor_at = activated_at  # when its clock started (`from:`); None while it waits for a step
+        self.waits_for = None  # `from: STEP` not done yet: the step has no deadline until then
+        self.repeat = None  # `repeat:` period in seconds
+        self.round = 1  # `repeat:` rounds; ``prev`` is the round before (for reopen and scoring)
+        self.prev = None
+        self.reason = None  # why it was waived
+        self.defaulted = False  # a decision recorded by the timer (`default:`)
 
     def __repr__(self):
         return f"StepState({self.id!r}, {self.status!r}, due_at={self.due_at!r}, done_at={self.done_at!r})"
@@ -89,6 +105,7 @@ class IncidentState:
         "phase",
         "phase_entered_at",
         "phase_seq",
+        "prev_phase",
         "level",
         "levels",
         "level_history",
@@ -115,6 +132,7 @@ class IncidentState:
         self.opened_at = self.closed_at = self.outcome = None
         self.phase = self.phase_entered_at = None
         self.phase_seq = 0
+        self.prev_phase = None  # the phase before the current one (`plan reopen` of a close goes back there)
         self.level = None
         self.levels = []
         self.level_history = []
@@ -159,6 +177,7 @@ def _level_changed(s, at, actor, d):
 def _phase_entered(s, at, actor, d):
     for key in [k for k in s.timers if k.startswith("after:")]:
         del s.timers[key]  # the phase left takes its `after:` timers with it
+    s.prev_phase = d.get("from")
     s.phase = d["phase"]
     s.phase_entered_at = at
     s.phase_seq = s.seq
@@ -180,6 +199,14 @@ def _step_activated(s, at, actor, d):
         key=d.get("key"),
         activation_seq=s.seq,
     )
+    st.required = d.get("required", False)
+    st.anchor_at = d.get("anchor_at", at if "waits_for" not in d else None)
+    st.waits_for = d.get("waits_for")
+    st.repeat = d.get("repeat")
+    rnd = d.get("round")
+    if rnd:
+        st.round = rnd
+        st.prev = s.steps.get(st.id)  # the round just done
     s.steps[st.id] = st
     if st.due_at and st.key:
         s.timers[st.key] = st.due_at
@@ -189,14 +216,48 @@ def _step_activated(s, at, actor, d):
                 _count(st, c)
 
 
+def _step_due(s, at, actor, d):
+    """A step counted `from:` another step gets its deadline when that step is done."""
+    st = s.steps[d["step"]]
+    st.waits_for = None
+    st.anchor_at = d["anchor_at"]
+    st.due_at, st.limit_seconds, st.key = d["due_at"], d["limit_seconds"], d["key"]
+    s.timers[st.key] = st.due_at
+
+
 def _step_done(s, at, actor, d):
     st = s.steps[d["step"]]
     st.status = "done"
     st.done_at = at
     st.by = d.get("by") or actor
     st.note = d.get("note")
+    st.defaulted = bool(d.get("default"))
     if st.key:
         s.timers.pop(st.key, None)
+
+
+def _step_waived(s, at, actor, d):
+    st = s.steps[d["step"]]
+    st.status = "waived"
+    st.done_at = at
+    st.by = d.get("by") or actor
+    st.reason = d.get("reason")
+    if st.key:
+        s.timers.pop(st.key, None)
+
+
+def _step_reopened(s, at, actor, d):
+    """A mistaken `done` undone: the step (a repeat step: its last round) is pending again, with its deadline."""
+    st = s.steps[d["step"]]
+    if st.status == "pending" and st.prev is not None:  # a repeat step: drop the round that done started
+        if st.key:
+            s.timers.pop(st.key, None)
+        st = s.steps[st.id] = st.prev
+    st.status = "pending"
+    st.done_at = st.by = st.note = st.answer = None
+    st.defaulted = False
+    if st.due_at and st.key and st.overdue_at is None:
+        s.timers[st.key] = st.due_at
 
 
 def _step_skipped(s, at, actor, d):
@@ -275,6 +336,10 @@ def _closed(s, at, actor, d):
     s.timers.clear()
 
 
+def _reopened(s, at, actor, d):
+    s.closed_at = s.outcome = None
+
+
 def _nothing(s, at, actor, d):
     pass
 
@@ -287,6 +352,10 @@ HANDLERS = {
     "step_activated": _step_activated,
     "step_done": _step_done,
     "step_skipped": _step_skipped,
+    "step_due": _step_due,
+    "step_waived": _step_waived,
+    "step_reopened": _step_reopened,
+    "reopened": _reopened,
     "checkin": _checkin,
     "step_overdue": _step_overdue,
     "reminder": _reminder,
@@ -330,11 +399,11 @@ def fold(events, incident_id: str = "", state: IncidentState | None = None) -> I
 
 
 def step_status(st: StepState, now_iso: str) -> str:
-    """pending / done / overdue / late / skipped as a person reading the board means them."""
+    """pending / done / overdue / late / skipped / waived as a person reading the board means them."""
     if st.status == "done":
         return "late" if st.due_at and st.done_at > st.due_at else "done"
-    if st.status == "skipped":
-        return "skipped"
+    if st.status in ("skipped", "waived"):
+        return st.status
     if st.due_at and (st.overdue_at or now_iso > st.due_at):
         return "overdue"
     return "pending"
@@ -348,9 +417,24 @@ def step_status(st: StepState, now_iso: str) -> str:
 SNAPSHOT_FORMAT = "1:" + ",".join(IncidentState.__slots__) + ";" + ",".join(StepState.__slots__)
 
 
+def _step_values(st: StepState) -> list:
+    """A step's slots as JSON values; ``prev`` (the round before, `repeat:`) nests the same way."""
+    return [
+        (_step_values(st.prev) if st.prev is not None else None) if k == "prev" else getattr(st, k)
+        for k in StepState.__slots__
+    ]
+
+
+def _step_from(values) -> StepState:
+    st = StepState.__new__(StepState)
+    for k, v in zip(StepState.__slots__, values):
+        setattr(st, k, _step_from(v) if k == "prev" and v is not None else v)
+    return st
+
+
 def to_snapshot(state: IncidentState) -> dict:
     out = {k: getattr(state, k) for k in IncidentState.__slots__ if k != "steps"}
-    out["steps"] = [[getattr(st, k) for k in StepState.__slots__] for st in state.steps.values()]
+    out["steps"] = [_step_values(st) for st in state.steps.values()]
     return out
 
 
@@ -361,9 +445,7 @@ def from_snapshot(data: dict) -> IncidentState:
             setattr(state, k, data[k])
     steps = {}
     for values in data["steps"]:
-        st = StepState.__new__(StepState)
-        for k, v in zip(StepState.__slots__, values):
-            setattr(st, k, v)
+        st = _step_from(values)
         steps[st.id] = st
     state.steps = steps
     return state

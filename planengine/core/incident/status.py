@@ -29,7 +29,18 @@ def step_dict(st, now_iso, tz):
         "done_at": local(st.done_at, tz),
         "by": st.by,
         "late_seconds": late,
+        "required": st.required,
     }
+    if st.repeat:
+        out["round"] = st.round  # `repeat:` (续报): which round is on the board
+    if st.anchor_at is not None and st.anchor_at != st.activated_at:
+        out["clock_from"] = local(st.anchor_at, tz)  # `from:`: the moment the deadline counts from
+    if st.waits_for is not None:
+        out["waits_for"] = st.waits_for  # `from: STEP`: no deadline until that step is done
+    if st.status == "waived":
+        out["reason"] = st.reason
+    if st.defaulted:
+        out["default"] = True  # the answer was the plan's `default:`, recorded by the timer
     if st.muster:
         out.update(
             muster=True,

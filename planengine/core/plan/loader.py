@@ -39,7 +39,8 @@ from planengine.core.plan.source import (
 
 BUILTIN_CONDITIONS = ("all_done", "any_overdue")
 CMP_OPS = ("eq", "ne", "gt", "gte", "lt", "lte", "in")
-STEP_STATES = ("done", "overdue", "pending", "skipped", "late", "active")
+STEP_STATES = ("done", "overdue", "pending", "skipped", "late", "active", "waived")
+FROM_MOMENTS = ("activation", "opened", "phase")  # `from:` besides a step id
 _DAYTIME = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
 
 
@@ -470,6 +471,55 @@ class _Builder(Checker):
         muster = bool(raw.get("muster", False))
         if muster and role is None:
             self.err(path + ("muster",), f"muster step '{raw['id']}' needs a `role:` (the team that checks in)")
+        sid = raw["id"]
+        decision = tuple(raw.get("decision") or ())
+        from_ = raw.get("from", "activation")
+        if "from" in raw:
+            if from_ == sid:
+                self.err(path + ("from",), f"step '{sid}' cannot count its deadline from itself")
+            elif from_ not in FROM_MOMENTS and from_ not in self.step_ids:
+                known = [*FROM_MOMENTS, *self.step_ids]
+                self.err(
+                    path + ("from",),
+                    f"`from: {from_}` is neither {', '.join(FROM_MOMENTS)} nor a step of this plan"
+                    f"{did_you_mean(from_, known)}",
+                )
+            if within is None:
+                self.err(
+                    path + ("from",), f"step '{sid}': `from:` says when a deadline starts: add `within:`", key=True
+                )
+        repeat = None
+        if "repeat" in raw:
+            before = len(self.problems)
+            repeat = self.duration(raw["repeat"], path + ("repeat",))
+            if repeat <= 0 and len(self.problems) == before:
+                self.err(path + ("repeat",), f"step '{sid}': `repeat:` needs a period longer than 0")
+                repeat = None
+            if within is None:
+                self.err(
+                    path + ("repeat",),
+                    f"step '{sid}': `repeat:` needs `within:` (the first round's deadline)",
+                    key=True,
+                )
+            if decision or muster:
+                what = "a decision" if decision else "a muster"
+                self.err(path + ("repeat",), f"step '{sid}' is {what}: `repeat:` is for report rounds (续报)", key=True)
+        default = raw.get("default")
+        if default is not None:
+            if not decision:
+                self.err(
+                    path + ("default",),
+                    f"step '{sid}': `default:` is the answer of a decision step: add `decision:`",
+                    key=True,
+                )
+            elif default not in decision:
+                self.err(path + ("default",), f"default '{default}' is not one of the answers {', '.join(decision)}")
+            if within is None:
+                self.err(
+                    path + ("default",),
+                    f"step '{sid}': `default:` is recorded at the deadline: add `within:`",
+                    key=True,
+                )
         return Step(
             id=raw["id"],
             phase=pid,
@@ -481,8 +531,12 @@ class _Builder(Checker):
             check=check,
             muster=muster,
             overdue=self.actions(raw.get("overdue"), path + ("overdue",)),
-            decision=tuple(raw.get("decision") or ()),
+            decision=decision,
             description=raw.get("description", ""),
+            from_=from_,
+            required=bool(raw.get("required", False)),
+            repeat=repeat,
+            default=default,
             loc=self.loc(path),
         )
 

@@ -104,6 +104,11 @@ class Step:
     overdue: tuple = ()  # Actions
     decision: tuple = ()
     description: str = ""
+    # the moment the deadline counts from: "activation", "opened", "phase" or a step id
+    from_: str = "activation"
+    required: bool = False  # a duty leaving the phase never drops; released only by `plan waive`
+    repeat: int | None = None  # 续报 cadence: each round is due this long after the previous deadline
+    default: str | None = None  # a decision's answer recorded at the deadline when nobody decided
     loc: Loc = (0, 0)
 
     def checks_used(self) -> set:

@@ -10,6 +10,8 @@ which editors show on hover.
 
 from __future__ import annotations
 
+from planengine.core.drill.verbs import VERBS
+
 ID = r"^[a-z][a-z0-9_]*$"
 # a check or action registered by a plugin: plugin.name (the loader then looks it up)
 QUALIFIED = r"^[a-z][a-z0-9_]*\..+$"
@@ -75,14 +77,14 @@ _COND_SHAPES = {
         properties={"level_at_least": _d("a level named in `levels:`", type=["string", "integer"])},
     ),
     "step": _d(
-        "{step: ID, is: done|overdue|pending|skipped|late|active} or {step: ID, answer: ANSWER}",
+        "{step: ID, is: done|overdue|pending|skipped|late|active|waived} or {step: ID, answer: ANSWER}",
         type="object",
         additionalProperties=False,
         properties={
             "step": _d("a step id of this plan", type="string"),
             "is": _d(
-                "done (also late), pending, overdue, skipped, late or active (default done)",
-                enum=["done", "overdue", "pending", "skipped", "late", "active"],
+                "done (also late), pending, overdue, skipped, late, active or waived (default done)",
+                enum=["done", "overdue", "pending", "skipped", "late", "active", "waived"],
             ),
             "answer": _d("a decision step was answered so", type=["string", "integer"]),
         },
@@ -207,6 +209,10 @@ STEP = {
             items={"type": "string"},
             minItems=2,
         ),
+        "from": _d("when the deadline counts from: activation (default), opened, phase, or a step id", type="string"),
+        "required": _d("a duty: leaving the phase never drops it; only `plan waive` releases it", type="boolean"),
+        "repeat": {**DURATION, "description": "续报 cadence: each round is due this long after the previous deadline"},
+        "default": _d("decision steps: the answer recorded at the deadline when nobody decided", type="string"),
     },
 }
 
@@ -420,13 +426,13 @@ PLAN_SCHEMA = {
     "$defs": {"condition": CONDITION},
 }
 
-INJECT_VERBS = ("say", "done", "checkin", "set", "event", "note", "close", "ack", "decide")
+INJECT_VERBS = tuple(VERBS)  # the one verb table (core/drill/verbs.py)
 
 INJECT = {
     "type": "object",
     "additionalProperties": False,
     "required": ["at"],
-    "description": "A timed inject: `at` and one of say, done, checkin, set, event, note, close, ack, decide",
+    "description": f"A timed inject: `at` and one of {', '.join(INJECT_VERBS)}",
     "properties": {
         "at": {**DURATION, "description": "offset from the drill's start: 45s, 30m, 1h30m, PT30M"},
         "say": _d("a scenario message to the players (logged as a note)", type="string"),
@@ -454,6 +460,12 @@ INJECT = {
             ],
         },
         "answer": _d("the answer of `decide: STEP`", type="string"),
+        "waive": _d("a step id: released on the record (with `by` and `reason`)", type="string"),
+        "reopen": _d(
+            "a step id: a mistaken done undone; null reopens the closed incident (with `by` and `reason`)",
+            type=["string", "null"],
+        ),
+        "reason": _d("why a step is waived or reopened (on the record)", type="string"),
         "by": _d("who acts (recorded as the actor)", type="string"),
         "count": _d("head count arriving (checkin)", type="integer", minimum=0),
         "to": _names("to whom the inject is delivered (role ids or names)"),
@@ -463,6 +475,7 @@ INJECT = {
         "if_not_done": _d("contingency: fire only if this step is not done at that time", type="string"),
     },
     "dependentRequired": {"count": ["checkin"], "answer": ["decide"]},
+    "not": {"required": ["reason"], "not": {"anyOf": [{"required": ["waive"]}, {"required": ["reopen"]}]}},
     # `note` is an action of its own, or the remark of a `done`
     "oneOf": [
         {"required": [v]} if v != "note" else {"required": ["note"], "not": {"required": ["done"]}}
@@ -488,6 +501,11 @@ DRILL_SCHEMA = {
         "by": _d("who opens the drill incident (the drill officer)", type="string"),
         "facts": _d("facts recorded when the drill starts", type="object"),
         "objectives": _d("the exercise objectives", type="array", items={"type": "string"}),
+        "not_exercised": _d(
+            "step ids this drill does not rehearse: shown as N/A and left out of the score",
+            type="array",
+            items={"type": "string"},
+        ),
         "injects": _d("timed injects, in any order", type="array", items=INJECT),
     },
 }

@@ -44,14 +44,19 @@ def test_final_phase_closes_only_once_required_facts_are_recorded(ws):
     assert ws.dt(s["closed_at"]) == ws.dt(ws.t("10:45"))
 
 
-def test_back_dated_checkin_before_the_muster_step_counts_from_its_activation(ws):
+def test_back_dating_before_the_incidents_last_event_is_refused_and_writes_nothing(ws):
+    # the log keeps time order: a check-in at 10:05 cannot follow an event recorded at 10:30
     ws.start()
     ws.json("event", "INC-1", "activate", "--at", ws.t("10:30"))
-    s = ws.json("checkin", "INC-1", "team", "--count", "10", "--at", ws.t("10:05"))
+    before = ws.kinds()
+    result = ws.run("checkin", "INC-1", "team", "--count", "10", "--at", ws.t("10:05"))
+    assert result.exit_code == 1
+    assert "before the last event" in result.stderr and "10:30" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert ws.kinds() == before
+    # at the same moment as the last event it is accepted
+    s = ws.json("checkin", "INC-1", "team", "--count", "10", "--at", ws.t("10:30"))
     assert ws.step(s, "muster")["status"] == "done"
-    [muster] = ws.json("drill", "score", "INC-1")["musters"]
-    assert muster["took_seconds"] == 0 and muster["met"] is True
-    assert muster["count"] == 10
 
 
 def test_team_already_on_scene_completes_a_muster_step_that_activates_later(ws):

@@ -1,0 +1,458 @@
+"""`from`, `required` + `plan waive`, `repeat`, `default`, `plan reopen`: through the CLI with --at,
+against deadlines computed by hand (Asia/Shanghai, daytime 07:00-19:00); and drills with `waive`
+and `reopen` injects and `not_exercised` steps (run, score, replay, extract)."""
+
+from __future__ import annotations
+
+import pytest
+
+DUTY = """\
+id: duty
+title: Duty test
+version: 1
+lang: en
+timezone: Asia/Shanghai
+daytime: "07:00-19:00"
+facts:
+  x: {type: integer}
+roles:
+  duty: {title: Duty officer}
+  team: {title: Team}
+  office: {title: Office}
+  leader: {title: Leader}
+initial: reported
+phases:
+  reported:
+    steps:
+      - {id: dispatch, role: duty, within: 5m}
+      - {id: convene, role: leader, within: 30m, needs: [dispatch]}
+    on:
+      - {when: all_done, to: responding}
+  responding:
+    steps:
+      - id: arrive
+        role: team
+        from: dispatch
+        within: {day: 20m, night: 30m}
+      - id: on_scene_report
+        role: team
+        from: arrive
+        within: 10m
+      - id: written_feedback
+        role: office
+        from: opened
+        within: 24h
+        required: true
+      - id: progress_report
+        role: office
+        within: 1h
+        repeat: 1h
+      - id: escalate
+        role: leader
+        decision: [county, township]
+        within: 15m
+        default: county
+      - id: since_phase
+        role: office
+        from: phase
+        within: 10m
+        if: {fact: x, eq: 1}
+    on:
+      - {event: finish, to: aftermath}
+  aftermath:
+    steps:
+      - {id: archive, role: office}
+    on:
+      - {when: all_done, to: closed}
+  closed: {final: true}
+"""
+
+
+@pytest.fixture
+def duty(ws):
+    return ws.plan(DUTY, "duty.yaml")
+
+
+def opened(ws, duty, at="18:50"):
+    """Opened at ``at``; dispatch 18:55 (day); convene 19:05 (night): responding from 19:05."""
+    ws.start(at=at, plan=duty)
+    ws.ok("done", "INC-1", "dispatch", "--at", ws.t("18:55"))
+    return ws.json("done", "INC-1", "convene", "--at", ws.t("19:05"))
+
+
+def due(ws, status, step):
+    return ws.dt(ws.step(status, step)["due_at"])
+
+
+# -- from ----------------------------------------------------------------------
+
+
+def test_from_a_step_counts_from_when_that_step_was_done_with_day_or_night_by_its_time(ws, duty):
+    s = opened(ws, duty)
+    assert s["phase"] == "responding"
+    # dispatched 18:55 (day): 20 min from then, although the step activated at 19:05 (night)
+    assert due(ws, s, "arrive") == ws.dt(ws.t("19:15"))
+    assert ws.step(s, "arrive")["limit_seconds"] == 20 * 60
+    assert ws.dt(ws.step(s, "arrive")["clock_from"]) == ws.dt(ws.t("18:55"))
+
+
+def test_from_a_step_dispatched_at_night_gets_the_night_limit(ws, duty):
+    ws.start(at="18:40", plan=duty)
+    ws.ok("done", "INC-1", "dispatch", "--at", ws.t("19:01"))
+    s = ws.json("done", "INC-1", "convene", "--at", ws.t("19:02"))
+    assert due(ws, s, "arrive") == ws.dt(ws.t("19:31"))  # 19:01 is night: 30 min
+
+
+def test_from_opened_counts_from_the_report_not_from_the_phase(ws, duty):
+    s = opened(ws, duty)
+    assert due(ws, s, "written_feedback") == ws.dt(ws.t("18:50", "2090-03-06"))
+
+
+def test_from_phase_counts_from_entering_the_phase_even_when_the_step_activates_later(ws, duty):
+    opened(ws, duty)
+    s = ws.json("set", "INC-1", "x=1", "--at", ws.t("19:12"))
+    step = ws.step(s, "since_phase")
+    assert ws.dt(step["activated_at"]) == ws.dt(ws.t("19:12"))
+    assert due(ws, s, "since_phase") == ws.dt(ws.t("19:15"))  # phase entered 19:05 + 10m
+
+
+def test_a_step_counted_from_a_step_not_yet_done_has_no_deadline_until_then(ws, duty):
+    s = opened(ws, duty)
+    waiting = ws.step(s, "on_scene_report")
+    assert waiting["status"] == "pending" and waiting["due_at"] is None and waiting["waits_for"] == "arrive"
+    ws.ok("tick", "--now", ws.t("23:00", "2090-03-04"))  # nothing can fire for it
+    s = ws.json("done", "INC-1", "arrive", "--at", ws.t("19:12"))
+    assert due(ws, s, "on_scene_report") == ws.dt(ws.t("19:22"))
+    assert "step_due" in ws.kinds()
+    fired = ws.json("tick", "--now", ws.t("19:23"))["fired"]
+    assert [f["key"].split(":")[1] for f in fired].count("on_scene_report") == 1
+
+
+# -- repeat --------------------------------------------------------------------
+
+
+def test_repeat_rounds_are_due_one_period_after_the_previous_deadline(ws, duty):
+    s = opened(ws, duty)
+    first = ws.step(s, "progress_report")
+    assert first["round"] == 1 and due(ws, s, "progress_report") == ws.dt(ws.t("20:05"))
+    s = ws.json("done", "INC-1", "progress_report", "--at", ws.t("19:50"))
+    assert ws.step(s, "progress_report")["round"] == 2
+    assert due(ws, s, "progress_report") == ws.dt(ws.t("21:05"))  # 20:05 + 1h, not 19:50 + 1h
+    s = ws.json("done", "INC-1", "progress_report", "--at", ws.t("21:20"))  # 15 min late
+    assert ws.step(s, "progress_report")["round"] == 3
+    assert due(ws, s, "progress_report") == ws.dt(ws.t("22:05"))
+    # leaving the phase ends the cadence
+    s = ws.json("event", "INC-1", "finish", "--at", ws.t("21:30"))
+    assert ws.step(s, "progress_report")["status"] == "skipped"
+    rows = [r for r in ws.json("drill", "score", "INC-1")["steps"] if r["id"] == "progress_report"]
+    assert [(r["round"], r["rating"], r["took_seconds"]) for r in rows] == [(1, "P", 45 * 60), (2, "S", 75 * 60)]
+    assert rows[1]["points"] == 75  # 100 x (1 - 15/60)
+
+
+def test_a_repeat_step_counts_as_done_for_all_done_once_a_round_is_done(ws):
+    plan = ws.plan(
+        DUTY.replace(
+            "      - {id: archive, role: office}", "      - {id: archive, role: office, within: 1h, repeat: 1h}"
+        ),
+        "rep.yaml",
+    )
+    ws.start(at="18:50", plan=plan)
+    ws.ok("done", "INC-1", "dispatch", "--at", ws.t("18:55"))
+    ws.ok("done", "INC-1", "convene", "--at", ws.t("19:05"))
+    ws.ok("event", "INC-1", "finish", "--at", ws.t("19:30"))
+    s = ws.json("done", "INC-1", "archive", "--at", ws.t("19:40"))
+    # the phase moved on (all_done) although archive's next round was started: the incident now
+    # waits in the final phase for the required written feedback
+    assert s["phase"] == "closed" and s["closed_at"] is None
+
+
+# -- default -------------------------------------------------------------------
+
+
+def test_a_decision_nobody_makes_gets_its_default_at_the_deadline_by_the_timer(ws, duty):
+    s = opened(ws, duty)
+    assert due(ws, s, "escalate") == ws.dt(ws.t("19:20"))
+    ws.ok("tick", "--now", ws.t("19:19"))
+    assert ws.step(ws.status(), "escalate")["status"] == "pending"
+    ws.ok("tick", "--now", ws.t("19:21"))
+    step = ws.step(ws.status(), "escalate")
+    assert step["answer"] == "county" and step["status"] == "done" and step["default"] is True
+    assert ws.dt(step["done_at"]) == ws.dt(ws.t("19:20"))
+    [decision] = ws.kinds(kind="decision")
+    assert decision["actor"] == "timer" and decision["data"]["answer"] == "county"
+    [row] = [r for r in ws.json("drill", "score", "INC-1")["steps"] if r["id"] == "escalate"]
+    assert row["rating"] == "U" and row["status"] == "default"  # the leader did not decide
+
+
+def test_a_decision_made_in_time_is_not_overridden_by_its_default(ws, duty):
+    opened(ws, duty)
+    ws.ok("decide", "INC-1", "escalate", "township", "--by", "Chen", "--at", ws.t("19:10"))
+    ws.ok("tick", "--now", ws.t("19:30"))
+    assert ws.step(ws.status(), "escalate")["answer"] == "township"
+    assert [e["actor"] for e in ws.kinds(kind="decision")] == ["Chen"]
+
+
+# -- required and waive --------------------------------------------------------
+
+
+def test_a_required_step_survives_the_phase_change_and_blocks_closing(ws, duty):
+    opened(ws, duty)
+    result = ws.ok("event", "INC-1", "finish", "--at", ws.t("19:30"))
+    first = result.stdout.splitlines()[0]
+    assert first.startswith("skipped") and "arrive" in first and "escalate" in first
+    assert "written_feedback" not in first
+    s = ws.status()
+    feedback = ws.step(s, "written_feedback")
+    assert feedback["status"] == "pending" and feedback["required"] is True
+    assert due(ws, s, "written_feedback") == ws.dt(ws.t("18:50", "2090-03-06"))
+    assert ws.step(s, "arrive")["status"] == "skipped" and ws.step(s, "arrive")["required"] is False
+    refused = ws.run("close", "INC-1", "--at", ws.t("19:40"))
+    assert refused.exit_code == 1
+    assert "written_feedback" in refused.stderr and "plan waive" in refused.stderr
+    # all_done in aftermath reaches the final phase; the incident waits there, open
+    s = ws.json("done", "INC-1", "archive", "--at", ws.t("19:45"))
+    assert s["phase"] == "closed" and s["closed_at"] is None
+    s = ws.json("done", "INC-1", "written_feedback", "--at", ws.t("09:00", "2090-03-06"))
+    assert ws.dt(s["closed_at"]) == ws.dt(ws.t("09:00", "2090-03-06"))
+
+
+def test_plan_waive_releases_a_required_step_on_the_record(ws, duty):
+    opened(ws, duty)
+    ws.ok("event", "INC-1", "finish", "--at", ws.t("19:30"))
+    ws.ok("done", "INC-1", "archive", "--at", ws.t("19:45"))
+    s = ws.json(
+        "waive",
+        "INC-1",
+        "written_feedback",
+        "--by",
+        "Chen",
+        "--reason",
+        "merged into the county report",
+        "--at",
+        ws.t("20:00"),
+    )
+    step = ws.step(s, "written_feedback")
+    assert step["status"] == "waived" and step["reason"] == "merged into the county report" and step["by"] == "Chen"
+    assert s["closed_at"] is not None  # nothing else held the final phase
+    [waived] = ws.kinds(kind="step_waived")
+    assert waived["data"] == {"step": "written_feedback", "by": "Chen", "reason": "merged into the county report"}
+    rows = [r for r in ws.json("drill", "score", "INC-1")["steps"] if r["id"] == "written_feedback"]
+    assert rows[0]["rating"] == "N/A" and rows[0]["weight"] == 0
+
+
+def test_waive_needs_by_and_reason(ws, duty):
+    opened(ws, duty)
+    assert ws.run("waive", "INC-1", "written_feedback", "--by", "Chen", "--at", ws.t("19:10")).exit_code == 2
+    result = ws.run("waive", "INC-1", "written_feedback", "--by", "Chen", "--reason", "", "--at", ws.t("19:10"))
+    assert result.exit_code == 1 and "--reason" in result.stderr
+
+
+def test_the_deadline_of_a_required_step_still_fires_after_its_phase_was_left(ws, duty):
+    opened(ws, duty)
+    ws.ok("event", "INC-1", "finish", "--at", ws.t("19:30"))
+    fired = ws.json("tick", "--now", ws.t("18:51", "2090-03-06"))["fired"]
+    assert any("written_feedback" in f["key"] for f in fired)
+    assert ws.step(ws.status(), "written_feedback")["status"] == "overdue"
+
+
+# -- reopen --------------------------------------------------------------------
+
+
+def test_reopen_a_mistaken_done_restores_the_step_with_its_deadline(ws, duty):
+    ws.start(at="18:50", plan=duty)
+    ws.ok("done", "INC-1", "dispatch", "--at", ws.t("18:52"))
+    s = ws.json("reopen", "INC-1", "dispatch", "--by", "Li", "--reason", "wrong incident", "--at", ws.t("18:53"))
+    step = ws.step(s, "dispatch")
+    assert step["status"] == "pending" and step["done_at"] is None
+    assert due(ws, s, "dispatch") == ws.dt(ws.t("18:55"))  # its deadline, not a new one
+    [ev] = ws.kinds(kind="step_reopened")
+    assert ev["data"] == {"step": "dispatch", "by": "Li", "reason": "wrong incident"}
+    fired = ws.json("tick", "--now", ws.t("18:56"))["fired"]  # the deadline is armed again
+    assert [f["key"].split(":")[1] for f in fired] == ["dispatch"]
+    assert ws.step(ws.status(), "dispatch")["status"] == "overdue"
+
+
+def test_reopen_a_repeat_step_undoes_its_last_round(ws, duty):
+    opened(ws, duty)
+    ws.ok("done", "INC-1", "progress_report", "--at", ws.t("19:50"))
+    s = ws.json("reopen", "INC-1", "progress_report", "--by", "Li", "--reason", "not sent", "--at", ws.t("19:55"))
+    step = ws.step(s, "progress_report")
+    assert step["round"] == 1 and step["status"] == "pending" and due(ws, s, "progress_report") == ws.dt(ws.t("20:05"))
+
+
+def test_reopen_refuses_what_cannot_be_undone(ws, duty):
+    opened(ws, duty)
+    pending = ws.run("reopen", "INC-1", "arrive", "--by", "Li", "--reason", "x", "--at", ws.t("19:10"))
+    assert pending.exit_code == 1 and "only a done step" in pending.stderr
+    left = ws.run("reopen", "INC-1", "dispatch", "--by", "Li", "--reason", "x", "--at", ws.t("19:10"))
+    assert left.exit_code == 1 and "reported" in left.stderr and "has left" in left.stderr
+    open_ = ws.run("reopen", "INC-1", "--by", "Li", "--reason", "x", "--at", ws.t("19:10"))
+    assert open_.exit_code == 1 and "is open" in open_.stderr
+
+
+def test_reopen_a_closed_incident_goes_back_to_the_phase_it_closed_from(ws, duty):
+    opened(ws, duty)
+    ws.ok("event", "INC-1", "finish", "--at", ws.t("19:30"))
+    ws.ok("done", "INC-1", "written_feedback", "--at", ws.t("19:40"))
+    s = ws.json("done", "INC-1", "archive", "--at", ws.t("19:45"))
+    assert s["closed_at"] is not None
+    assert ws.run("done", "INC-1", "archive", "--at", ws.t("19:50")).exit_code == 1
+    s = ws.json("reopen", "INC-1", "--by", "Li", "--reason", "archive incomplete", "--at", ws.t("19:50"))
+    assert s["closed_at"] is None and s["phase"] == "aftermath"
+    assert ws.step(s, "archive")["status"] == "pending"
+    assert "reopened" in ws.kinds()
+    s = ws.json("done", "INC-1", "archive", "--at", ws.t("20:10"))
+    assert ws.dt(s["closed_at"]) == ws.dt(ws.t("20:10"))
+    assert ws.json("replay", "INC-1")["ok"] is True
+
+
+def test_reopen_after_plan_close_returns_to_the_same_phase(ws, duty):
+    opened(ws, duty)
+    ws.ok("done", "INC-1", "written_feedback", "--at", ws.t("19:10"))
+    ws.ok("close", "INC-1", "--at", ws.t("19:20"))
+    s = ws.json("reopen", "INC-1", "--by", "Li", "--reason", "closed by mistake", "--at", ws.t("19:25"))
+    assert s["phase"] == "responding" and s["closed_at"] is None
+    assert ws.step(s, "arrive")["status"] == "pending"
+
+
+# -- refusals that say why -----------------------------------------------------
+
+
+def test_a_step_that_is_not_active_names_the_step_it_needs(ws, duty):
+    ws.start(at="18:50", plan=duty)
+    result = ws.run("done", "INC-1", "convene", "--at", ws.t("18:51"))
+    assert result.exit_code == 1 and "needs dispatch" in result.stderr
+    result = ws.run("done", "INC-1", "archive", "--at", ws.t("18:51"))
+    assert "aftermath" in result.stderr and "reported" in result.stderr
+
+
+# -- the loader ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "old, new, needle, message",
+    [
+        ("from: dispatch", "from: dispach", "from: dispach", "did you mean 'dispatch'"),
+        ("default: county", "default: province", "default: province", "not one of the answers county, township"),
+        ("        within: 1h\n        repeat: 1h", "        repeat: 1h", "repeat: 1h", "needs `within:`"),
+        ("        from: opened\n        within: 24h", "        from: opened", "from: opened", "add `within:`"),
+        ("        repeat: 1h", "        repeat: 0s", "repeat: 0s", "longer than 0"),
+    ],
+)
+def test_the_loader_refuses_bad_clock_keys_with_their_position(ws, old, new, needle, message):
+    text = DUTY.replace(old, new)
+    assert text != DUTY
+    path = ws.plan(text, "bad.yaml")
+    result = ws.run("validate", path, db=False)
+    assert result.exit_code == 1
+    line = ws.line_of(text, needle)
+    assert f"bad.yaml:{line}:" in result.output and message in result.output
+
+
+def test_default_on_a_step_that_is_not_a_decision_is_refused(ws):
+    text = DUTY.replace("      - {id: archive, role: office}", "      - {id: archive, role: office, default: x}")
+    result = ws.run("validate", ws.plan(text, "bad.yaml"), db=False)
+    assert result.exit_code == 1 and "add `decision:`" in result.output
+
+
+def test_the_schema_describes_the_new_step_keys(ws):
+    schema = ws.json("schema", "plan", db=False)
+    step = schema["properties"]["phases"]["additionalProperties"]["properties"]["steps"]["items"]["properties"]
+    for key in ("from", "required", "repeat", "default"):
+        assert step[key]["description"]
+
+
+# -- drills --------------------------------------------------------------------
+
+DRILL = """\
+drill: duties
+plan: duty.yaml
+start: 2090-03-05T18:50:00+08:00
+{extra}injects:
+  - {{at: 2m, done: dispatch, by: Li}}
+  - {{at: 3m, reopen: dispatch, by: Li, reason: wrong team}}
+  - {{at: 5m, done: dispatch, by: Li}}
+  - {{at: 15m, done: convene, by: Chen}}
+  - {{at: 25m, done: arrive, by: Wang}}
+  - {{at: 30m, decide: escalate, answer: township, by: Chen}}
+  - {{at: 32m, done: on_scene_report, by: Wang}}
+  - {{at: 40m, event: finish, by: Chen}}
+  - {{at: 45m, waive: written_feedback, by: Chen, reason: county report covers it}}
+  - {{at: 50m, done: archive, by: Li}}
+"""
+
+
+def run(ws, extra=""):
+    ws.plan(DUTY, "duty.yaml")
+    path = ws.write("duties.yaml", DRILL.format(extra=extra))
+    return ws.json("drill", "run", path)
+
+
+def test_waive_and_reopen_injects_run_like_the_commands(ws):
+    score = run(ws)
+    incident = score["incident"]
+    kinds = ws.kinds(incident)
+    assert "step_reopened" in kinds and "step_waived" in kinds and kinds[-1] == "closed"
+    rows = {r["id"]: r for r in score["steps"]}
+    # dispatch: done at 18:55 after the mistaken 18:52 was reopened: exactly on its 5 min
+    assert rows["dispatch"]["took_seconds"] == 300 and rows["dispatch"]["rating"] == "P"
+    # arrive counts from dispatch (18:55): 19:15 is 20 min, day
+    assert rows["arrive"]["took_seconds"] == 20 * 60 and rows["arrive"]["rating"] == "P"
+    assert rows["written_feedback"]["rating"] == "N/A" and rows["written_feedback"]["status"] == "waived"
+    assert ws.json("replay", incident)["ok"] is True
+
+
+def test_not_exercised_steps_are_na_and_out_of_the_score(ws):
+    full = run(ws)
+    # progress_report's first round (due 20:05) was skipped when the phase was left at 19:30: 0 points
+    assert {r["id"]: r for r in full["steps"]}["progress_report"]["points"] == 0
+    assert full["score"] < 100
+    partial = run(ws, "not_exercised: [progress_report]\n")
+    row = {r["id"]: r for r in partial["steps"]}["progress_report"]
+    assert row["rating"] == "N/A" and row["status"] == "not exercised" and row["weight"] == 0
+    assert "progress_report" not in [f["step"] for f in partial["findings"]]
+    assert partial["score"] == 100 and partial["grade"] == "优秀"
+
+
+def test_not_exercised_names_a_step_of_the_plan(ws):
+    ws.plan(DUTY, "duty.yaml")
+    text = DRILL.format(extra="not_exercised: [progres_report]\n")
+    path = ws.write("bad.yaml", text)
+    result = ws.run("validate", path, db=False)
+    assert result.exit_code == 1
+    assert f"bad.yaml:{ws.line_of(text, 'not_exercised')}:" in result.output and "progress_report" in result.output
+
+
+def test_waive_and_reopen_injects_need_a_reason(ws):
+    ws.plan(DUTY, "duty.yaml")
+    text = DRILL.format(extra="").replace(", reason: wrong team", "")
+    path = ws.write("bad.yaml", text)
+    result = ws.run("validate", path, db=False)
+    assert result.exit_code == 1 and "`reopen:` needs `reason:`" in result.output
+
+
+def test_extract_keeps_waive_reopen_and_not_exercised_and_scores_the_same(ws):
+    first = run(ws, "not_exercised: [progress_report]\n")
+    r = ws.ok("drill", "extract", first["incident"], "-o", "again.yaml")
+    text = (ws.root / "again.yaml").read_text(encoding="utf-8")
+    assert "reopen: dispatch" in text and "reason: wrong team" in text
+    assert "waive: written_feedback" in text and "not_exercised: [progress_report]" in text
+    again = ws.json("drill", "run", "again.yaml")
+    assert again["score"] == first["score"] and again["steps"] == first["steps"]
+    del r
+
+
+def test_repeat_rounds_survive_a_state_snapshot(ws, duty):
+    from planengine.core.engine import Engine
+    from planengine.core.incident.state import fold, to_snapshot
+
+    opened(ws, duty)
+    for i in range(12):  # enough events for a snapshot to be stored mid-cadence
+        ws.ok("done", "INC-1", "progress_report", "--at", ws.t(f"19:{10 + i:02d}"))
+    ws.ok("reopen", "INC-1", "progress_report", "--by", "Li", "--reason", "x", "--at", ws.t("19:30"))
+    eng = Engine(db=ws.db)
+    full = fold(eng.store.event_rows("INC-1"), "INC-1")
+    assert to_snapshot(eng.state("INC-1")) == to_snapshot(full)
+    assert ws.step(ws.status(), "progress_report")["round"] == 12
+    row = ws.step(ws.status(), "progress_report")
+    assert ws.dt(row["due_at"]) == ws.dt(ws.t("07:05", "2090-03-06"))  # 20:05 + 11 x 1h
