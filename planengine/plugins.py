@@ -37,6 +37,7 @@ class Registry:
     warnings: list = field(default_factory=list)
 
     def warn(self, message):
+        message = "; ".join(line.strip() for line in str(message).splitlines() if line.strip())  # one line
         self.warnings.append(message)
         print(f"warning: {message}", file=sys.stderr)
 
@@ -48,56 +49,110 @@ def _wanted():
     return {x.strip() for x in raw.split(",") if x.strip()}
 
 
+BUILTIN = "core"  # the built-in plugin's name: no installed plugin may take it
+
+
+def _installed():
+    """(name, load, version, where) of every entry point in group ``planengine``, one per
+    plugin name; two different plugins with one name are reported, and the first kept.
+
+    Distributions are walked without importlib's de-duplication by name, so a second copy of
+    a distribution (another version elsewhere on sys.path) is seen and reported too.
+    """
+    from importlib.metadata import distributions
+
+    found: dict = {}  # name -> (ep, dist)
+    clashes = []
+    for dist in distributions():
+        try:
+            eps = [ep for ep in dist.entry_points if ep.group == hookspecs.PROJECT]
+        except Exception:  # a malformed dist-info: not a plugin we can load
+            continue
+        for ep in eps:
+            first = found.get(ep.name)
+            if first is None:
+                found[ep.name] = (ep, dist)
+                continue
+            same = first[0].value == ep.value and _dist_name(first[1]) == _dist_name(dist)
+            if not (same and first[1].version == dist.version):  # the same copy, seen twice on sys.path
+                clashes.append((ep.name, first, (ep, dist)))
+    out = [(name, ep.load, dist.version, _where(ep, dist)) for name, (ep, dist) in found.items()]
+    return out, clashes
+
+
+def _dist_name(dist) -> str:
+    return (dist.metadata["Name"] or "?").lower().replace("_", "-")
+
+
+def _where(ep, dist) -> str:
+    return f"{dist.metadata['Name'] or '?'} {dist.version} ({ep.value})"
+
+
 def build_registry(extra=()) -> Registry:
-    """Load plugins and collect what they register. ``extra`` are plugin objects (tests)."""
-    from importlib.metadata import entry_points
+    """Load plugins and collect what they register. ``extra`` are plugin objects (tests).
+
+    The built-in plugin is registered first under the reserved name ``core``.
+    Each installed plugin is then imported and registered on its own: one that
+    fails to import, has a hook with a wrong signature, or claims the name of
+    another costs a warning naming it, never the command. Whatever plugins print
+    while they load goes to stderr, so `--json` output stays JSON.
+    """
+    import contextlib
 
     from planengine.default_plugins import core as builtin
 
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
     reg = Registry(pm)
-    wanted = _wanted()
-    candidates = []
-    for ep in entry_points(group=hookspecs.PROJECT):
-        if wanted is not None and ep.name not in wanted:
-            reg.skipped.add(ep.name)
-            continue
-        version = ep.dist.version if ep.dist else "?"
-        candidates.append((ep.name, ep.load, version))
-    for name in sorted((wanted or set()) - {ep.name for ep in entry_points(group=hookspecs.PROJECT)} - {"core"}):
-        reg.warn(f"PLANENGINE_LOAD_PLUGINS names '{name}', which is not installed")
-    for obj in extra:
-        name = getattr(obj, "__name__", type(obj).__name__).rsplit(".", 1)[-1]
-        candidates.append((name, lambda o=obj: o, "test"))
-    for name, load, version in candidates:
-        if name in reg.plugins:
-            reg.warn(f"plugin '{name}' is installed twice; keeping the first")
-            continue
-        try:
-            module = load()
-        except Exception as e:
-            reg.warn(f"plugin '{name}' failed to load: {type(e).__name__}: {e}")
-            continue
-        _register(reg, name, module, version)
-    _register(reg, "core", builtin, "builtin")
-    for hook in HOOKS:
-        caller = getattr(pm.hook, hook)
-        for impl in caller.get_hookimpls():
-            _collect(reg, hook, impl)
+    with contextlib.redirect_stdout(sys.stderr):
+        _register(reg, BUILTIN, builtin, "builtin")
+        wanted = _wanted()
+        installed, clashes = _installed()
+        for name, first, other in clashes:
+            reg.warn(
+                f"two plugins are named '{name}': {_where(*first)} and {_where(*other)}; only the first is loaded"
+                " (uninstall one)"
+            )
+        candidates = []
+        for name, load, version, where in installed:
+            if wanted is not None and name not in wanted:
+                reg.skipped.add(name)
+                continue
+            if name == BUILTIN:
+                reg.warn(f"plugin '{BUILTIN}' from {where} not loaded: '{BUILTIN}' is the built-in plugin's name")
+                continue
+            candidates.append((name, load, version))
+        for name in sorted((wanted or set()) - {i[0] for i in installed} - {BUILTIN}):
+            reg.warn(f"PLANENGINE_LOAD_PLUGINS names '{name}', which is not installed")
+        for obj in extra:
+            name = getattr(obj, "__name__", type(obj).__name__).rsplit(".", 1)[-1]
+            candidates.append((name, lambda o=obj: o, "test"))
+        for name, load, version in candidates:
+            if name in reg.plugins:
+                reg.warn(f"plugin '{name}' is registered twice; keeping the first")
+                continue
+            try:
+                module = load()
+            except BaseException as e:  # SystemExit too: a plugin never ends the command
+                reg.warn(f"plugin '{name}' failed to load: {type(e).__name__}: {e}")
+                continue
+            _register(reg, name, module, version)
+        for hook in HOOKS:
+            caller = getattr(pm.hook, hook)
+            for impl in caller.get_hookimpls():
+                _collect(reg, hook, impl)
     return reg
 
 
 def _register(reg, name, module, version):
+    pm = reg.pm
     try:
-        reg.pm.register(module, name=name)
-    except ValueError as e:
-        reg.warn(f"plugin '{name}' not loaded: {e}")
-        return
-    try:
-        reg.pm.check_pending()
-    except pluggy.PluginValidationError as e:
-        reg.pm.unregister(name=name)
+        pm.register(module, name=name)
+        pm.check_pending()
+    except (ValueError, pluggy.PluginValidationError) as e:
+        # a hook with a wrong signature or name: the plugin is left out whole
+        if pm.get_plugin(name) is module:
+            pm.unregister(name=name)
         reg.warn(f"plugin '{name}' not loaded: {e}")
         return
     reg.plugins[name] = version

@@ -272,3 +272,132 @@ def test_a_timer_whose_consequences_are_refused_is_recorded_as_failed_and_the_ot
     assert ws.run("tick", "--now", ws.t("11:00")).exit_code == 0
     ws.ok("verify", "INC-1")
     ws.ok("replay", "INC-1")
+
+
+# -- plugin isolation --------------------------------------------------------------
+
+
+def install_dist(ws, monkeypatch, dist, entry, module, source, version="0.1", load="*"):
+    """A distribution ``dist`` (own site dir) whose entry point ``entry`` in group planengine is ``module``."""
+    site = ws.root / f"site-{dist}-{version}"
+    info = site / f"{dist}-{version}.dist-info"
+    info.mkdir(parents=True)
+    (site / f"{module}.py").write_text(textwrap.dedent(source), encoding="utf-8")
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n", encoding="utf-8")
+    (info / "entry_points.txt").write_text(f"[planengine]\n{entry} = {module}\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(site))
+    if load == "*":
+        monkeypatch.delenv("PLANENGINE_LOAD_PLUGINS", raising=False)
+    else:
+        monkeypatch.setenv("PLANENGINE_LOAD_PLUGINS", load)
+    monkeypatch.setattr(plugins, "_cached", None)
+
+
+def test_a_hook_with_a_wrong_signature_costs_a_warning_naming_the_plugin_not_every_command(ws, monkeypatch):
+    install_dist(
+        ws,
+        monkeypatch,
+        "badsig",
+        "badsig",
+        "badsig",
+        """
+        from planengine.hookspecs import hookimpl
+
+        @hookimpl
+        def register_checks(register, extra):
+            register("badsig.always", lambda ctx: True)
+        """,
+        load="badsig",
+    )
+    result = ws.run("plugins", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert "internal error" not in result.stderr
+    (warning,) = [line for line in result.stderr.splitlines() if "badsig" in line]
+    assert warning.startswith("warning: plugin 'badsig' not loaded") and "extra" in warning
+    assert [p["name"] for p in json.loads(result.stdout)] == ["core"]
+    ws.start()
+    ws.json("done", "INC-1", "report_up", "--at", ws.t("10:05"))
+
+
+FAKE_CORE = """
+from planengine.hookspecs import hookimpl
+
+@hookimpl
+def register_checks(register):
+    register("core.facts_present", lambda ctx, facts: True)
+"""
+
+
+def test_an_entry_point_named_core_does_not_replace_the_built_in_checks(ws, monkeypatch):
+    install_dist(ws, monkeypatch, "evilcore", "core", "evilcore", FAKE_CORE)
+    plan = ws.plan(
+        ws.PLAN.replace(
+            "        role: office\n        within: 10m",
+            "        role: office\n        check: {check: core.facts_present, args: {facts: [location]}}\n"
+            "        within: 10m",
+            1,
+        )
+    )
+    result = ws.run("plugins", "--json")
+    assert "plugin 'core' from evilcore 0.1 (evilcore) not loaded" in result.stderr
+    (core,) = [p for p in json.loads(result.stdout) if p["name"] == "core"]
+    assert core["version"] == "builtin"
+    ws.start(plan=plan)
+    refused = ws.run("done", "INC-1", "report_up", "--at", ws.t("10:05"))
+    assert refused.exit_code == 1 and "location" in refused.stderr, "the real check still asks for the fact"
+
+
+CHECKS_SOURCE = """
+from planengine.hookspecs import hookimpl
+
+@hookimpl
+def register_checks(register):
+    register("{check}", lambda ctx: True)
+"""
+
+
+def test_two_plugins_with_one_name_are_both_named_in_a_warning(ws, monkeypatch):
+    one = CHECKS_SOURCE.format(check="twin.a")
+    two = CHECKS_SOURCE.format(check="twin.b")
+    install_dist(ws, monkeypatch, "twin-one", "twin", "twin_one", one)
+    install_dist(ws, monkeypatch, "twin-two", "twin", "twin_two", two)
+    result = ws.run("plugins", "--json")
+    assert result.exit_code == 0
+    (warning,) = [line for line in result.stderr.splitlines() if "twin" in line]
+    assert "two plugins are named 'twin'" in warning
+    assert "twin-one 0.1 (twin_one)" in warning and "twin-two 0.1 (twin_two)" in warning
+    (twin,) = [p for p in json.loads(result.stdout) if p["name"] == "twin"]
+    assert len(twin["checks"]) == 1
+
+
+def test_two_versions_of_one_distribution_are_reported(ws, monkeypatch):
+    src = CHECKS_SOURCE.format(check="dup.a")
+    install_dist(ws, monkeypatch, "dup", "dup", "dup", src, version="1.0")
+    install_dist(ws, monkeypatch, "dup", "dup", "dup", src, version="2.0")
+    result = ws.run("plugins")
+    assert "two plugins are named 'dup': dup 2.0 (dup) and dup 1.0 (dup)" in result.stderr
+
+
+def test_a_plugin_that_prints_while_it_loads_does_not_corrupt_json_output(ws, monkeypatch):
+    install_dist(
+        ws,
+        monkeypatch,
+        "chatty",
+        "chatty",
+        "chatty",
+        """
+        print("chatty plugin says hello")
+        from planengine.hookspecs import hookimpl
+
+        @hookimpl
+        def register_checks(register):
+            print("registering chatty checks")
+            register("chatty.ok", lambda ctx: True)
+        """,
+    )
+    result = ws.run("start", ws.plan(), "--id", "INC-1", "--at", ws.t("10:00"), "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["id"] == "INC-1"
+    assert "chatty plugin says hello" in result.stderr and "registering chatty checks" in result.stderr
+    plugins_out = ws.run("plugins", "--json")
+    assert "chatty" in [p["name"] for p in json.loads(plugins_out.stdout)]
