@@ -18,7 +18,7 @@ $(BIN)/plan: pyproject.toml plugins/*/pyproject.toml
 install: $(BIN)/plan
 
 demo: install
-	@set -e; d=$$(mktemp -d); export PLANENGINE_DB=$$d/demo.db PLANENGINE_PLANS=$(CURDIR)/plans; cd $$d; \
+	@set -e; d=$$(mktemp -d); export PLANENGINE_DB=$$d/demo.db; cd $$d; \
 	echo "\$$ plan start mass_petition --set crowd_size=60 --set location=县政府东门 --id DEMO-1"; \
 	$(CURDIR)/$(BIN)/plan start mass_petition --set crowd_size=60 --set location=县政府东门 --id DEMO-1; \
 	echo "\$$ plan done DEMO-1 report_up --by 王焰"; \

@@ -65,5 +65,16 @@ def console(**config):
 
 
 @hookimpl
+def register_plans(register):
+    """The core-only plans shipped in the package (planengine/plans/, links to the repository's plans/)."""
+    import glob
+    import os
+
+    here = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "plans")
+    for path in sorted(glob.glob(os.path.join(here, "*.yaml"))):
+        register(path)
+
+
+@hookimpl
 def register_notifiers(register):
     register("console", console, description="print to the operator's terminal (stderr)")

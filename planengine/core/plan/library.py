@@ -1,4 +1,9 @@
-"""The plan library: where plan files are found (`--plans`, PLANENGINE_PLANS, ./plans, then plugins)."""
+"""The plan library: where plan files are found (`--plans`, PLANENGINE_PLANS, ./plans, then plugins).
+
+Plugins (and the core's built-in plugin) ship their plans as package data and
+register them with `register_plans`, so `plan start mass_petition` works from
+any directory; a plan directory's ID.yaml overrides a shipped plan ID.
+"""
 
 from __future__ import annotations
 
@@ -28,14 +33,21 @@ def plan_files(dirs, registered) -> list:
     out = []
     for d in dirs:
         for path in sorted(glob.glob(os.path.join(d, "*.yaml")) + glob.glob(os.path.join(d, "*.yml"))):
-            if path not in seen:
-                seen.add(path)
+            if os.path.realpath(path) not in seen:
+                seen.add(os.path.realpath(path))
                 out.append((path, d))
+    stems = {_stem(p) for p, _ in out}
     for plugin, path in registered:
-        if path not in seen:
-            seen.add(path)
+        # a shipped plan that a plan directory overrides (or holds, in the repository) is not listed twice
+        if os.path.realpath(path) not in seen and _stem(path) not in stems:
+            seen.add(os.path.realpath(path))
+            stems.add(_stem(path))
             out.append((path, f"plugin {plugin}"))
     return out
+
+
+def _stem(path) -> str:
+    return os.path.splitext(os.path.basename(path))[0]
 
 
 def resolve_plan(ref: str, dirs, registered) -> str:

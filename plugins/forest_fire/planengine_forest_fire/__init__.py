@@ -310,3 +310,13 @@ def report_sections(incident, lang):
             "body": "\n".join(f"- {line}" for line in lines),
         }
     ]
+
+
+@hookimpl
+def register_plans(register):
+    """The plans this plugin ships (package data), so `plan start forest_fire` works from any directory."""
+    import glob
+    import os
+
+    for path in sorted(glob.glob(os.path.join(os.path.dirname(__file__), "plans", "*.yaml"))):
+        register(path)
