@@ -117,15 +117,17 @@ def _now_iso():
     return clock.to_iso(clock.WallClock().now())
 
 
-def print_state(state, as_json, now_iso=None):
+def print_state(state, as_json, now_iso=None, eng=None):
+    """The board (or status object) of one incident; with ``eng``, delivery state comes from the outbox."""
     from planengine.cli.board import board_lines
     from planengine.core.incident.status import status_dict
 
     now_iso = now_iso or _now_iso()
+    rows = eng.notifications(state.id) if eng is not None and state.kind != "drill" else None
     if as_json:
-        emit_json(status_dict(state, now_iso))
+        emit_json(status_dict(state, now_iso, rows))
     else:
-        for line in board_lines(state, now_iso):
+        for line in board_lines(state, now_iso, notifications=rows):
             click.echo(line)
 
 
@@ -161,7 +163,7 @@ COMMANDS = {
     "waive": "planengine.cli.officer:waive",
     "reopen": "planengine.cli.officer:reopen",
     "tick": "planengine.cli.officer:tick",
-    "watch": "planengine.cli.officer:watch",
+    "watch": "planengine.cli.watch:watch",
     "status": "planengine.cli.officer:status",
     "log": "planengine.cli.auditor:log",
     "verify": "planengine.cli.auditor:verify",

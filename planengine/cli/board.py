@@ -23,7 +23,7 @@ def _ago(seconds):
     return fmt(seconds - seconds % 3600 if seconds >= 86400 else seconds - seconds % 60) if seconds >= 60 else "<1m"
 
 
-def board_lines(state, now_iso, show_all=True):
+def board_lines(state, now_iso, show_all=True, notifications=None):
     """A plain-text board: header, then one line per step, newest phase last."""
     tz = zone(state.timezone)
     drill = "DRILL " if state.kind == "drill" else ""
@@ -68,7 +68,22 @@ def board_lines(state, now_iso, show_all=True):
             extra += f" {st.count}/{st.strength or '?'} checked in"
         role = f"({st.role})" if st.role else ""
         lines.append(f"  {MARK[status]} {st.id:<24} {role:<14} {due:<17} {extra}  {st.title}".rstrip())
+    lines.extend(delivery_lines(state, notifications))
     return [plain(line) for line in lines]  # plan titles and typed facts never reach the terminal raw
+
+
+def delivery_lines(state, notifications=None) -> list:
+    """Notifications that failed or are being retried, one line each (delivered ones are quiet)."""
+    from planengine.core.incident.status import notification_list
+
+    out = []
+    for n in notification_list(state, notifications):
+        if n["status"] == "failed":
+            out.append(f"  notification {n['key']} to {n['channel']} ({n['role']}) FAILED: {n['error']}")
+        elif n["status"] == "queued" and n["attempts"]:
+            tried = f"retrying after {n['attempts']} attempt(s)"
+            out.append(f"  notification {n['key']} to {n['channel']} ({n['role']}) {tried}: {n['error']}")
+    return out
 
 
 LEGEND = "  [ ] pending  [x] done  [!] done late  [O] overdue  [-] skipped (phase left)  [~] waived"

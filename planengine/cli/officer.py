@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 import click
@@ -27,7 +26,7 @@ def start(plan, sets, incident_id, at, by, db, as_json, plans_dir, config_path):
     eng = engine(db, plans_dir, config_path)
     state = eng.start(plan, parse_facts(sets), at=at, incident_id=incident_id, actor=by)
     warn_if_future(at)  # after success: a refusal stays one line
-    print_state(state, as_json)
+    print_state(state, as_json, eng=eng)
 
 
 def warn_if_future(at):
@@ -51,7 +50,7 @@ def _apply(name, incident, args, at, by, db, as_json, plans_dir, config_path):
     if skipped and not as_json:  # steps a phase change or a close left undone: said, never silent
         # (with --json they are the steps whose status is "skipped")
         click.echo(f"skipped (not done when the phase was left or the incident closed): {', '.join(skipped)}")
-    print_state(state, as_json)
+    print_state(state, as_json, eng=eng)
 
 
 @click.command()
@@ -177,21 +176,28 @@ def tick(now, db, as_json, plans_dir, config_path):
     """Fire every due timer once, then deliver queued notifications."""
     from planengine.cli import board
     from planengine.core.incident import clock
-    from planengine.notifiers.delivery import deliver
+    from planengine.notifiers.delivery import MAX_ATTEMPTS, deliver
+    from planengine.notifiers.site import load_site
 
     eng = engine(db, plans_dir, config_path)
     if not eng.database_exists():  # a tick before the first incident creates nothing
         emit_json({"fired": [], "delivered": 0}) if as_json else click.echo("no database yet: nothing to do")
         return
+    site = load_site(eng)  # a bad configuration is refused before anything fires or is claimed
     when = clock.parse_user_time(now, eng.timezone()) if now else None
     fired = eng.tick(when)
     failures: list = []
-    delivered = deliver(eng, when, failures)
+    delivered = deliver(eng, when, failures, site=site)
     for e in eng.tick_errors:  # recorded in the log (and on `plan status`); the other timers fired
         click.echo(f"error: {e['incident']}: {board.describe_timer(e['key'])}: {e['error']}", err=True)
     for f in failures:
-        retry = "gave up after 3 attempts" if f["final"] else "will retry"
-        click.echo(f"warning: {f['incident']}: notification {f['key']} not delivered ({retry}): {f['error']}", err=True)
+        retry = (
+            f"gave up after {f['attempt']} attempt(s)"
+            if f["final"]
+            else f"attempt {f['attempt']}/{MAX_ATTEMPTS}, will retry"
+        )
+        what = f"notification {f['key']} to {f['channel']}"
+        click.echo(f"warning: {f['incident']}: {what} not delivered ({retry}): {f['error']}", err=True)
     if as_json:
         fired_json = [{"incident": i, "key": k, "due_at": d} for i, k, d in fired]
         emit_json({"fired": fired_json, "delivered": delivered, "failed": failures, "errors": eng.tick_errors})
@@ -205,50 +211,6 @@ def tick(now, db, as_json, plans_dir, config_path):
 
 
 @click.command()
-@click.option("--interval", default=5.0, show_default=True, help="Seconds between ticks.")
-@click.option("--drills", is_flag=True, help="Show open drills too (a live-paced exercise).")
-@click.option("--once", is_flag=True, help="Tick and draw once, then exit.")
-@common
-def watch(interval, once, drills, db, as_json, plans_dir, config_path):
-    """Tick continuously and redraw a board of open incidents."""
-    import time
-
-    from planengine.cli.board import board_lines
-    from planengine.core.incident import clock
-    from planengine.core.incident.status import status_dict
-    from planengine.notifiers.delivery import deliver
-
-    eng = engine(db, plans_dir, config_path, create=False)
-    while True:
-        fired = eng.tick()
-        deliver(eng)
-        now = _now_iso()
-        states = eng.incidents(drills=drills)
-        if as_json:
-            click.echo(
-                json.dumps(
-                    {"now": now, "fired": len(fired), "incidents": [status_dict(s, now) for s in states]},
-                    ensure_ascii=False,
-                )
-            )
-        else:
-            if not once:
-                click.clear()
-            shown = clock.from_iso(now).astimezone(eng.timezone()).strftime("%Y-%m-%d %H:%M:%S %z")
-            click.echo(f"planengine watch  {shown}  open incidents: {len(states)}  (every {interval:g}s, Ctrl-C stops)")
-            for s in states:
-                for line in board_lines(s, now, show_all=False):
-                    click.echo(line)
-                click.echo("")
-        if once:
-            return
-        try:
-            time.sleep(interval)
-        except KeyboardInterrupt:
-            return
-
-
-@click.command()
 @click.argument("incident", required=False)
 @click.option("--all", "show_all", is_flag=True, help="Include closed incidents and drills in the list.")
 @click.option("--drills", is_flag=True, help="Include open drills (e.g. a live-paced exercise) in the list.")
@@ -257,7 +219,7 @@ def status(incident, show_all, drills, db, as_json, plans_dir, config_path):
     """Open incidents, or one INCIDENT in full."""
     eng = engine(db, plans_dir, config_path, read_only=True)
     if incident:
-        print_state(eng.state(incident), as_json)
+        print_state(eng.state(incident), as_json, eng=eng)
         if not as_json:
             from planengine.cli.board import LEGEND
 
@@ -268,7 +230,7 @@ def status(incident, show_all, drills, db, as_json, plans_dir, config_path):
     if as_json:
         from planengine.core.incident.status import status_dict
 
-        emit_json([status_dict(s, now) for s in states])
+        emit_json([status_dict(s, now, eng.notifications(s.id) if s.kind != "drill" else None) for s in states])
         return
     if not states:
         click.echo("no open incidents")
@@ -276,5 +238,5 @@ def status(incident, show_all, drills, db, as_json, plans_dir, config_path):
         if hidden and not drills:
             click.echo(f"({hidden} open drill(s): plan status --drills)")
     for s in states:
-        print_state(s, False, now)
+        print_state(s, False, now, eng=eng)
         click.echo("")

@@ -26,17 +26,41 @@ INCIDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 SITE_ONLY_KEYS = ("notifiers", "routes", "people", "timezone")
 
 
+def read_config(path=None, explicit=None):
+    """The site configuration file (planengine.yaml) as a located source, or None when there is none.
+
+    ``path`` (``--config``) or PLANENGINE_CONFIG name a file that must exist;
+    ./planengine.yaml is optional. Its top level must be a mapping.
+    """
+    from planengine.core.plan.source import Problem, SourceError, read
+
+    given = path or os.environ.get("PLANENGINE_CONFIG")
+    path = given or "planengine.yaml"
+    if not os.path.exists(path):
+        if given:
+            raise Refused(f"site configuration {path}: no such file (--config / PLANENGINE_CONFIG)")
+        return None
+    src = read(path)
+    if not isinstance(src.data, dict):
+        what = "empty" if src.data is None else f"a {type(src.data).__name__}"
+        line, col = src.pos(())
+        raise SourceError(
+            [
+                Problem(
+                    path,
+                    line,
+                    col,
+                    f"the site configuration is {what}: write a mapping (lang:, notifiers:, routes:, people: ...)",
+                )
+            ]
+        )
+    return src
+
+
 def load_config(path=None) -> dict:
     """Site configuration (planengine.yaml): notifiers, routes, people, local thresholds."""
-    path = path or os.environ.get("PLANENGINE_CONFIG") or "planengine.yaml"
-    if not os.path.exists(path):
-        return {}
-    from planengine.core.plan.source import SourceError, read
-
-    data = read(path).data
-    if not isinstance(data, dict):
-        raise SourceError([])
-    return data
+    src = read_config(path)
+    return src.data if src is not None else {}
 
 
 class Engine:
@@ -48,6 +72,7 @@ class Engine:
         self.clock = clock or clocks.WallClock()
         self._registry = registry
         self._config = None
+        self._config_src = False
         self._store = None
         self._mode = "read" if read_only else "create" if create else "write"
         self._plans: dict = {}  # sha -> Plan
@@ -81,8 +106,16 @@ class Engine:
     @property
     def config(self) -> dict:
         if self._config is None:
-            self._config = load_config(self.config_path)
+            src = self.config_source
+            self._config = src.data if src is not None else {}
         return self._config
+
+    @property
+    def config_source(self):
+        """planengine.yaml as read, with the line and column of every value (None: there is none)."""
+        if self._config_src is False:
+            self._config_src = read_config(self.config_path)
+        return self._config_src
 
     def settings(self, plan=None) -> dict:
         """The site configuration checks may read: the sections of the plugins ``plan`` uses
@@ -417,21 +450,131 @@ class Engine:
         return out
 
     # -- the outbox -----------------------------------------------------------
+    # Delivery logic lives in planengine/notifiers/; these are its reads and writes.
 
-    def pending_notifications(self, stale_before, limit=1000):
-        return self.store.queued_notifications(stale_before, limit)
+    def unrouted_notifications(self, limit=5000):
+        """(key, incident, roles, queued_at) of queued notifications not yet given their channels."""
+        import json
 
-    def claim_notification(self, key, now_iso, stale_before) -> bool:
-        return self.store.claim_notification(key, now_iso, stale_before)
+        return [(k, i, json.loads(r), at) for k, i, r, at in self.store.unrouted_notifications(limit)]
 
-    def retry_notification(self, key, error):
-        with self.store.transaction():
-            self.store.note_attempt(key, error)
-            self.store.set_notification_status(key, "queued", error)
+    def route_notifications(self, rows):
+        """[(key, incident, queued_at, {channel: [roles]})]: one delivery row per (key, channel)."""
+        import json
 
-    def notification_unrecorded(self, key, error):
-        with self.store.transaction():
-            self.store.set_notification_status(key, "unrecorded", error)
+        out, keys = [], []
+        for key, incident, queued_at, channels in rows:
+            keys.append((key,))
+            out.extend(
+                (key, ch, incident, json.dumps(roles, ensure_ascii=False), queued_at) for ch, roles in channels.items()
+            )
+        if keys:
+            self.store.route_notifications(out, keys)
+
+    def claim_deliveries(self, channel, token, now, wall, lease, limit, rate=None):
+        """Claim due deliveries of one channel: dicts with key, channel, incident, roles, attempts,
+        queued_at, message and meta (step, phase, due_at, reason, level)."""
+        import json
+
+        rows = self.store.claim_deliveries(channel, token, clocks.to_iso(now), wall, lease, limit, rate)
+        return [
+            {
+                "key": k,
+                "channel": ch,
+                "incident": inc,
+                "roles": json.loads(r),
+                "attempts": a,
+                "queued_at": q,
+                "message": m,
+                "meta": json.loads(meta) if meta else {},
+            }
+            for k, ch, inc, r, a, q, m, meta in rows
+        ]
+
+    def settle_delivery(self, key, channel, token, status, error=None, next_at=None, now=None):
+        import time
+
+        now_iso = clocks.to_iso(now or self.clock.now())
+        self.store.settle_delivery(
+            key, channel, token, status, error, clocks.to_iso(next_at) if next_at else None, now_iso, time.time()
+        )
+
+    def release_deliveries(self, pairs, token):
+        if pairs:
+            self.store.release_deliveries(pairs, token)
+
+    def record_deliveries(self, now=None) -> int:
+        """Write the outcome of every settled delivery into its incident's log (notify_delivered /
+        notify_failed, one per (key, channel)); one transaction per incident. Returns how many."""
+        import json
+
+        now_iso = clocks.to_iso(now or self.clock.now())
+        rows = self.store.unrecorded_deliveries()
+        by_incident: dict = {}
+        for inc, key, ch, roles, status, attempts, error, _done_at, queued_at in rows:
+            by_incident.setdefault(inc, []).append((key, ch, json.loads(roles), status, attempts, error, queued_at))
+        n = 0
+        for inc, items in by_incident.items():
+            store = self.store
+            with store.transaction():
+                row = store.incident_row(inc)
+                if row is None:
+                    store.mark_recorded([(k, ch) for k, ch, *_ in items])
+                    continue
+                state = self._fold(inc)
+                runner = self.runner(self.plan_for(row["plan_sha"]))
+                prev_seq, prev_hash, timers = state.seq, state.last_hash, dict(state.timers)
+                batch = []
+                for key, ch, roles, status, attempts, error, queued_at in items:
+                    args = {
+                        "key": key,
+                        "channel": ch,
+                        "roles": roles,
+                        "ok": status == "delivered",
+                        "attempts": attempts,
+                    }
+                    if error:
+                        args["error"] = error
+                    # never before it was queued, whatever clock the caller passed (`tick --now`)
+                    at = max(now_iso, queued_at, state.last_at or "")
+                    cmd = Command("deliver", at, "notifier", args)
+                    batch.append((cmd, runner.execute(state, cmd)))
+                state.last_hash = self._append(state, batch, prev_seq, prev_hash, timers)
+                n += len(items)
+        return n
+
+    def notifications(self, incident_id) -> list:
+        """Delivery state of one incident's notifications, per (key, channel)."""
+        return self.store.notifications(incident_id)
+
+    def delivery_failures(self):
+        """(incident, key, channel, error, status) of open incidents' failed or retrying deliveries."""
+        return self.store.delivery_failures()
+
+    def data_version(self) -> int:
+        return self.store.data_version()
+
+    def open_heads(self, drills=False) -> dict:
+        """{incident: last_seq} of open incidents (live ones, and drills when ``drills``)."""
+        return self.store.open_heads(drills)
+
+    def known_roles(self) -> set:
+        """Role ids of every plan on the plan path and of every plan an incident ran (site routes name them)."""
+        from planengine.core.plan.source import SourceError
+
+        roles = set()
+        for path, _origin in self.plan_files():
+            try:
+                roles |= set(self.load_plan(str(path)).roles)
+            except (SourceError, Exception):  # a broken plan is `plan validate`'s business
+                continue
+        if os.path.exists(self.db_path):
+            for sha in self.store.plan_shas():
+                try:
+                    roles |= set(self.plan_for(sha).roles)
+                except Exception:
+                    continue
+        return roles
 
     def incident_row(self, incident_id):
         return self.store.incident_row(incident_id)
@@ -483,4 +626,4 @@ class Batch:
         return state
 
 
-__all__ = ["Batch", "Engine", "PlanNotFound", "Refused", "StoreError", "load_config"]
+__all__ = ["Batch", "Engine", "PlanNotFound", "Refused", "StoreError", "load_config", "read_config"]

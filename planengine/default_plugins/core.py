@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 from planengine.hookspecs import hookimpl
 
 
@@ -55,15 +53,6 @@ def register_actions(register):
     register("core.note", note)
 
 
-def console(**config):
-    stream = sys.stderr
-
-    def send(message):
-        print(f"[notify {message['role']}] {message['incident']}: {message['message']}", file=stream)
-
-    return send
-
-
 @hookimpl
 def register_plans(register):
     """The core-only plans shipped in the package (planengine/plans/, links to the repository's plans/)."""
@@ -77,4 +66,11 @@ def register_plans(register):
 
 @hookimpl
 def register_notifiers(register):
-    register("console", console, description="print to the operator's terminal (stderr)")
+    from planengine.notifiers import command, console, dingtalk, email, webhook, wecom
+
+    register("console", console.console, description="print to the operator's terminal (stderr)")
+    register("webhook", webhook.webhook)
+    register("dingtalk", dingtalk.dingtalk)
+    register("wecom", wecom.wecom)
+    register("email", email.email)
+    register("command", command.command)

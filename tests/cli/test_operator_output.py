@@ -39,15 +39,17 @@ def test_tick_names_the_step_and_prints_local_time(ws):
     assert "INC-1: report_up overdue (due 2090-03-05 10:10)" in out
 
 
-def test_an_undeliverable_notification_is_reported_by_tick(ws):
-    ws.write("planengine.yaml", "routes:\n  leader: [pager]\nnotifiers:\n  pager: {type: nosuch}\n")
+def test_a_failed_delivery_is_reported_by_tick(ws):
+    ws.write(
+        "planengine.yaml", "routes:\n  leader: [pager]\nnotifiers:\n  pager: {type: command, argv: [/bin/false]}\n"
+    )
     ws.start(at="10:00")
     ws.json("event", "INC-1", "activate", "--at", ws.t("10:05"))
     result = ws.run("tick", "--now", ws.t("10:06"), "--json")
     assert result.exit_code == 0
-    assert "not delivered (will retry)" in result.stderr and "nosuch" in result.stderr
+    assert "to pager not delivered (attempt 1/5, will retry)" in result.stderr and "false exited 1" in result.stderr
     [failed] = json.loads(result.stdout)["failed"]
-    assert failed["incident"] == "INC-1" and failed["final"] is False
+    assert failed["incident"] == "INC-1" and failed["channel"] == "pager" and failed["final"] is False
 
 
 def test_ack_of_a_misspelt_step_says_unknown_step(ws):

@@ -327,10 +327,18 @@ class Runner:
         self._skip_pending(tx, "closed")
         tx.emit("closed", {"outcome": outcome})
 
-    def _cmd_deliver(self, tx, key, results):
-        """Record a notification's delivery outcome (the sending happened outside)."""
-        ok = all(r.get("ok") for r in results)
-        tx.emit("notify_delivered" if ok else "notify_failed", {"key": key, "results": results}, actor="notifier")
+    def _cmd_deliver(self, tx, key, results=None, channel=None, roles=None, ok=None, attempts=None, error=None):
+        """Record a notification's delivery outcome on one channel (the sending happened outside).
+
+        ``results`` is the form of logs written before delivery was per channel (replay keeps it)."""
+        if results is not None:
+            ok = all(r.get("ok") for r in results)
+            tx.emit("notify_delivered" if ok else "notify_failed", {"key": key, "results": results}, actor="notifier")
+            return
+        data = {"key": key, "channel": channel, "roles": list(roles or ()), "attempts": attempts}
+        if not ok:
+            data["error"] = error
+        tx.emit("notify_delivered" if ok else "notify_failed", data, actor="notifier")
 
     def _cmd_fire(self, tx, key, error=None):
         """A timer fell due. Stale keys (step done, phase left) are a no-op.
@@ -361,8 +369,8 @@ class Runner:
                     )
                 else:
                     msg = f"逾期: {name}" if self.plan.lang == "zh" else f"overdue: {name}"
-                self._notify(tx, (spec.role,), msg, reason=key)
-            self._run_actions(tx, actions, reason=key)
+                self._notify(tx, (spec.role,), msg, reason=key, step=step_id)
+            self._run_actions(tx, actions, reason=key, step=step_id)
             if spec.default is not None and st.status == "pending":
                 # `default:` the answer recorded at the deadline when nobody decided
                 tx.emit("decision", {"step": step_id, "answer": spec.default, "by": None, "default": True}, "timer")
@@ -564,20 +572,28 @@ class Runner:
                 return
         raise Refused(f"plan '{self.plan.id}' keeps changing phase: more than {MAX_SETTLE} transitions in one command")
 
-    def _run_actions(self, tx, actions, reason):
+    def _run_actions(self, tx, actions, reason, step=None):
         for action in actions:
             if action.kind == "notify":
-                self._notify(tx, action.roles, action.message, reason)
+                self._notify(tx, action.roles, action.message, reason, step=step)
             elif action.kind == "note":
                 tx.emit("note", {"text": action.message, "by": None}, actor="plan")
             else:
-                self._plugin_action(tx, action, reason)
+                self._plugin_action(tx, action, reason, step=step)
 
-    def _notify(self, tx, roles, message, reason):
+    def _notify(self, tx, roles, message, reason, step=None, **extra):
+        """Queue a notification; it names the phase, and the step and its deadline when it is about one."""
         key = f"{tx.state.id}:{tx.state.seq + 1}"
-        tx.emit("notify_queued", {"key": key, "roles": list(roles), "message": message, "reason": reason}, actor="plan")
+        data = {"key": key, "roles": list(roles), "message": message, "reason": reason, "phase": tx.state.phase}
+        st = tx.state.steps.get(step) if step else None
+        if st is not None:
+            data["step"] = step
+            if st.due_at:
+                data["due_at"] = st.due_at
+        data.update(extra)
+        tx.emit("notify_queued", data, actor="plan")
 
-    def _plugin_action(self, tx, action, reason):
+    def _plugin_action(self, tx, action, reason, step=None):
         """Run a plugin action. A command it fails for is refused; on a timer's firing the
         failure is recorded (``action_failed``) instead, so one broken action cannot hold
         back the incident's other timers."""
@@ -602,7 +618,7 @@ class Runner:
             raise Refused(f"action '{action.name}' failed on incident {tx.state.id}: {error}")
         for kind, data in ctx.effects:
             if kind == "notify":
-                self._notify(tx, data["roles"], data["message"], reason)
+                self._notify(tx, data["roles"], data["message"], reason, step=step)
             else:
                 tx.emit("note", {"text": data["text"], "by": None}, actor=action.name)
 

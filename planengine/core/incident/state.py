@@ -140,7 +140,7 @@ class IncidentState:
         self.steps = {}  # id -> StepState
         self.checkins = []
         self.timers = {}  # pending timer key -> due_at
-        self.notifications = {}  # key -> queued | delivered | failed
+        self.notifications = {}  # key -> {roles, step, at, channels: {channel: {status, attempts, error}}}
         self.errors = []  # timers whose consequences failed: {at, key, error[, action]}
         self.seq = 0
         self.last_hash = ""
@@ -319,15 +319,27 @@ def _decision(s, at, actor, d):
 
 
 def _notify_queued(s, at, actor, d):
-    s.notifications[d["key"]] = "queued"
+    s.notifications[d["key"]] = {"roles": d.get("roles", []), "step": d.get("step"), "at": at, "channels": {}}
+
+
+def _notify_outcome(s, d, status):
+    n = s.notifications.get(d["key"])
+    if n is None:
+        return
+    if "channel" in d:
+        n["channels"][d["channel"]] = {"status": status, "attempts": d.get("attempts"), "error": d.get("error")}
+    else:  # logs from before delivery was per channel: one outcome for the key
+        for r in d.get("results") or ():
+            ok = r.get("ok")
+            n["channels"][r.get("channel")] = {"status": "delivered" if ok else "failed", "error": r.get("error")}
 
 
 def _notify_delivered(s, at, actor, d):
-    s.notifications[d["key"]] = "delivered"
+    _notify_outcome(s, d, "delivered")
 
 
 def _notify_failed(s, at, actor, d):
-    s.notifications[d["key"]] = "failed"
+    _notify_outcome(s, d, "failed")
 
 
 def _closed(s, at, actor, d):
@@ -412,9 +424,10 @@ def step_status(st: StepState, now_iso: str) -> str:
 # -- snapshots ----------------------------------------------------------------
 # A snapshot is a state as JSON, keyed by the seq and hash it was folded up to.
 # It only saves refolding old events: fold(newer events, state=from_snapshot(...))
-# equals the full fold, and nothing trusts a snapshot over the log.
+# equals the full fold, and nothing trusts a snapshot over the log. The format names the
+# version of the value shapes too (2: notifications per key are dicts with their channels).
 
-SNAPSHOT_FORMAT = "1:" + ",".join(IncidentState.__slots__) + ";" + ",".join(StepState.__slots__)
+SNAPSHOT_FORMAT = "2:" + ",".join(IncidentState.__slots__) + ";" + ",".join(StepState.__slots__)
 
 
 def _step_values(st: StepState) -> list:

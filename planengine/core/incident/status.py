@@ -61,9 +61,54 @@ def missing_facts(state):
     return [f for f in state.required if state.facts.get(f) is None]
 
 
-def status_dict(state, now_iso):
+DELIVERY_STATUS = {"sending": "queued", "routed": "queued", "unrecorded": "delivered", "done": "delivered"}
+
+
+def notification_list(state, rows=None) -> list:
+    """``{key, channel, role, status: queued|delivered|failed, attempts, error, step}`` per (key, channel).
+
+    ``rows`` are the outbox's delivery rows (Engine.notifications); without
+    them (drills, which never send) the log's own outcomes are used.
+    """
+    out = []
+    if rows is None:
+        rows = []
+        for key, n in state.notifications.items():
+            if not n["channels"]:
+                rows.append({"key": key, "channel": None, "roles": n["roles"], "status": "queued", "attempts": 0})
+            for ch, c in n["channels"].items():
+                rows.append(dict(c, key=key, channel=ch, roles=n["roles"]))
+    for r in rows:
+        n = state.notifications.get(r["key"]) or {}
+        out.append(
+            {
+                "key": r["key"],
+                "channel": r["channel"],
+                "role": ",".join(r.get("roles") or ()),
+                "status": DELIVERY_STATUS.get(r["status"], r["status"]),
+                "attempts": r.get("attempts") or 0,
+                "error": r.get("error"),
+                "step": n.get("step"),
+            }
+        )
+        if r.get("next_at") and out[-1]["status"] == "queued" and out[-1]["attempts"]:
+            out[-1]["retry_at"] = local(r["next_at"], zone(state.timezone))
+    return out
+
+
+def status_dict(state, now_iso, notifications=None):
+    """The status object; ``notifications`` are the incident's delivery rows when the caller has them."""
     tz = zone(state.timezone)
     steps = sorted(state.steps.values(), key=lambda st: (st.activation_seq, st.id))
+    notes = notification_list(state, notifications)
+    by_step: dict = {}
+    for n in notes:
+        if n["step"]:
+            by_step.setdefault(n["step"], []).append({k: n[k] for k in ("key", "channel", "status", "error")})
+    step_dicts = [step_dict(st, now_iso, tz) for st in steps]
+    for d in step_dicts:
+        if d["id"] in by_step:
+            d["notifications"] = by_step[d["id"]]
     return {
         "id": state.id,
         "plan": state.plan,
@@ -77,9 +122,10 @@ def status_dict(state, now_iso):
         "closed_at": local(state.closed_at, tz),
         "outcome": state.outcome,
         "missing_facts": missing_facts(state),
-        "steps": [step_dict(st, now_iso, tz) for st in steps],
+        "steps": step_dicts,
         "checkins": [dict(c, at=local(c["at"], tz)) for c in state.checkins],
         "level_history": [dict(h, at=local(h["at"], tz)) for h in state.level_history],
         "errors": [dict(e, at=local(e["at"], tz)) for e in state.errors],
+        "notifications": notes,
         "seq": state.seq,
     }

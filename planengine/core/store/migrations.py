@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def _migrate_1(db):
@@ -88,4 +88,34 @@ def _migrate_3(db):
     )
 
 
-MIGRATIONS = {1: _migrate_1, 2: _migrate_2, 3: _migrate_3}
+def _migrate_4(db):
+    """Delivery per channel: one `deliveries` row per (notification key, channel).
+
+    The outbox keeps one row per queued notification (``status`` queued until
+    it is routed to its channels, then routed); a delivery row carries the
+    channel's own attempts, last error, next attempt time (the command clock,
+    so `tick --now` drives retries) and a claim measured on the wall clock
+    (``claimed_wall``, epoch seconds), so a sender's lease never depends on
+    the time a command pretends it is.
+    """
+    db.execute("ALTER TABLE outbox ADD COLUMN meta TEXT")  # step, phase, deadline the message is about
+    # a v2 claim has no per-channel record: route it again (its channels may see it twice)
+    db.execute("UPDATE outbox SET status='queued' WHERE status='sending'")
+    db.execute(
+        """CREATE TABLE deliveries (
+            key TEXT NOT NULL, channel TEXT NOT NULL, incident TEXT NOT NULL, roles TEXT NOT NULL,
+            status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT,
+            next_at TEXT NOT NULL, queued_at TEXT NOT NULL, done_at TEXT,
+            claimed_by TEXT, claimed_wall REAL, tried_wall REAL, recorded INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (key, channel))"""
+    )
+    db.execute("CREATE INDEX deliveries_due ON deliveries(channel, status, next_at)")
+    db.execute("CREATE INDEX deliveries_rate ON deliveries(channel, tried_wall)")
+    db.execute("CREATE INDEX deliveries_incident ON deliveries(incident)")
+    db.execute(
+        "CREATE INDEX deliveries_unrecorded ON deliveries(incident)"
+        " WHERE recorded = 0 AND status IN ('delivered', 'failed')"
+    )
+
+
+MIGRATIONS = {1: _migrate_1, 2: _migrate_2, 3: _migrate_3, 4: _migrate_4}

@@ -221,6 +221,9 @@ class Store:
                 "UPDATE plans SET compiled=?, compiled_format=? WHERE sha256=?", (compiled, compiled_format, sha)
             )
 
+    def plan_shas(self):
+        return [r[0] for r in self.conn.execute("SELECT sha256 FROM plans")]
+
     # -- incidents --------------------------------------------------------
 
     def incident_row(self, incident_id):
@@ -383,9 +386,10 @@ class Store:
                 kind = ev["kind"]
                 if kind == "notify_queued":
                     d = ev["data"]
-                    queued.append((d["key"], incident, dumps(d["roles"]), d["message"], ev["at"]))
+                    meta = {k: d[k] for k in ("step", "phase", "due_at", "reason", "level") if d.get(k) is not None}
+                    queued.append((d["key"], incident, dumps(d["roles"]), d["message"], ev["at"], dumps(meta)))
                 elif kind in ("notify_delivered", "notify_failed"):
-                    done.append((ev["data"]["key"],))
+                    done.append((ev["data"]["key"], ev["data"].get("channel")))
             n += 1
             commands.append(
                 (incident, n, cmd.at, cmd.name, cmd.actor, dumps(cmd.args), events[0]["seq"], events[-1]["seq"])
@@ -398,12 +402,15 @@ class Store:
             queued = ()
         if queued:
             conn.executemany(
-                "INSERT OR IGNORE INTO outbox(key, incident, roles, message, queued_at, status, attempts)"
-                " VALUES (?,?,?,?,?,'queued',0)",
+                "INSERT OR IGNORE INTO outbox(key, incident, roles, message, queued_at, meta, status, attempts)"
+                " VALUES (?,?,?,?,?,?,'queued',0)",
                 queued,
             )
         if done:
-            conn.executemany("UPDATE outbox SET status='done' WHERE key=?", done)
+            self.mark_recorded([(k, ch) for k, ch in done if ch is not None])
+            legacy = [(k,) for k, ch in done if ch is None]  # a v2 outcome covered every channel of its key
+            if legacy:
+                conn.executemany("UPDATE outbox SET status='done' WHERE key=?", legacy)
         conn.execute(
             "UPDATE incidents SET phase=?, level=?, closed_at=?, last_seq=?, last_hash=?, updated_at=? WHERE id=?",
             (state.phase, state.level, state.closed_at, state.seq, h, rows[-1][2], incident),
@@ -436,31 +443,141 @@ class Store:
             (now_iso, limit),
         ).fetchall()
 
-    def queued_notifications(self, stale_before, limit=1000):
-        """Notifications to send: queued ones, and claims older than ``stale_before`` (a sender died)."""
+    # -- the outbox: one row per notification, one delivery row per (key, channel) --------
+
+    def unrouted_notifications(self, limit=5000):
+        """(key, incident, roles JSON, queued_at) of notifications not yet given their channels."""
         return self.conn.execute(
-            "SELECT key, incident, roles, message, queued_at, attempts FROM outbox WHERE status='queued'"
-            " OR (status='sending' AND claimed_at < ?) ORDER BY queued_at, key LIMIT ?",
-            (stale_before, limit),
+            "SELECT key, incident, roles, queued_at FROM outbox WHERE status='queued' ORDER BY queued_at, key LIMIT ?",
+            (limit,),
         ).fetchall()
 
-    def claim_notification(self, key, now_iso, stale_before) -> bool:
-        """Take a notification for sending; False when another sender holds it."""
+    def route_notifications(self, rows, keys):
+        """Create delivery rows [(key, channel, incident, roles JSON, queued_at)] and mark ``keys`` routed."""
         with self.transaction():
-            return (
-                self.conn.execute(
-                    "UPDATE outbox SET status='sending', claimed_at=? WHERE key=?"
-                    " AND (status='queued' OR (status='sending' AND claimed_at < ?))",
-                    (now_iso, key, stale_before),
-                ).rowcount
-                == 1
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO deliveries(key, channel, incident, roles, status, attempts, next_at, queued_at)"
+                " VALUES (?,?,?,?,'queued',0,'',?)",  # next_at '': a first attempt is due at once
+                [(k, ch, inc, roles, at) for k, ch, inc, roles, at in rows],
+            )
+            self.conn.executemany("UPDATE outbox SET status='routed' WHERE key=? AND status='queued'", keys)
+
+    def claim_deliveries(self, channel, token, now_iso, wall, lease, limit, rate=None):
+        """Claim up to ``limit`` deliveries due on ``channel`` for sender ``token``.
+
+        Due: queued with ``next_at`` at or before ``now_iso``, or claimed by a
+        sender whose wall-clock lease ran out. Fair: every incident's oldest
+        due message comes before any incident's second (a backlog of one
+        incident never holds back another's), first attempts before retries.
+        ``rate`` (count, seconds) caps attempts on the channel in any window of
+        that many wall-clock seconds, across all senders; the excess stays queued.
+        """
+        conn = self.conn
+        with self.transaction():
+            if rate is not None:
+                count, seconds = rate
+                used = conn.execute(
+                    "SELECT COUNT(*) FROM deliveries WHERE channel=? AND tried_wall > ?", (channel, wall - seconds)
+                ).fetchone()[0]
+                limit = min(limit, max(0, count - used))
+                if limit == 0:
+                    return []
+            rows = conn.execute(
+                "SELECT d.key, d.channel, d.incident, d.roles, d.attempts, d.queued_at, o.message, o.meta FROM ("
+                " SELECT key, channel, incident, roles, attempts, queued_at, next_at,"
+                "  ROW_NUMBER() OVER (PARTITION BY incident ORDER BY next_at, key) AS rn"
+                " FROM deliveries WHERE channel=:ch AND ((status='queued' AND next_at <= :now)"
+                "  OR (status='sending' AND claimed_wall < :stale))"
+                ") d JOIN outbox o ON o.key = d.key ORDER BY d.rn, d.attempts > 0, d.next_at, d.key LIMIT :limit",
+                {"ch": channel, "now": now_iso, "stale": wall - lease, "limit": limit},
+            ).fetchall()
+            if rows:
+                conn.executemany(
+                    "UPDATE deliveries SET status='sending', claimed_by=?, claimed_wall=?, tried_wall=?"
+                    " WHERE key=? AND channel=?",
+                    [(token, wall, wall, r[0], channel) for r in rows],
+                )
+        return rows
+
+    def settle_delivery(self, key, channel, token, status, error, next_at, done_at, wall):
+        """Record one attempt's outcome: ``status`` delivered, failed, or queued again (retry at ``next_at``).
+
+        Written without fsync (WAL, synchronous=NORMAL): it survives a killed
+        process; a power cut may lose it, and the message is then sent again.
+        """
+        with self.regenerable(), self.transaction():
+            self.conn.execute(
+                "UPDATE deliveries SET status=?, attempts=attempts+1, last_error=?, next_at=COALESCE(?, next_at),"
+                " done_at=?, claimed_by=NULL, claimed_wall=NULL WHERE key=? AND channel=? AND status='sending'"
+                " AND claimed_by=?",
+                (status, error, next_at, done_at, key, channel, token),
+            )
+            # progress: the sender's other claims on this channel stay its own
+            self.conn.execute(
+                "UPDATE deliveries SET claimed_wall=? WHERE channel=? AND claimed_by=? AND status='sending'",
+                (wall, channel, token),
             )
 
-    def set_notification_status(self, key, status, error=None):
-        self.conn.execute("UPDATE outbox SET status=?, last_error=? WHERE key=?", (status, error, key))
+    def release_deliveries(self, pairs, token):
+        """Give back claims that were never attempted (a sender stopping): queued again, no attempt counted."""
+        with self.transaction():
+            self.conn.executemany(
+                "UPDATE deliveries SET status='queued', claimed_by=NULL, claimed_wall=NULL, tried_wall=NULL"
+                " WHERE key=? AND channel=? AND claimed_by=?",
+                [(k, ch, token) for k, ch in pairs],
+            )
 
-    def note_attempt(self, key, error):
-        self.conn.execute("UPDATE outbox SET attempts=attempts+1, last_error=? WHERE key=?", (error, key))
+    def unrecorded_deliveries(self, limit=5000):
+        """Settled deliveries whose outcome is not yet an event: (incident, key, channel, roles, status,
+        attempts, last_error, done_at, queued_at), by incident."""
+        return self.conn.execute(
+            "SELECT incident, key, channel, roles, status, attempts, last_error, done_at, queued_at FROM deliveries"
+            " WHERE recorded = 0 AND status IN ('delivered', 'failed') ORDER BY incident, done_at, key LIMIT ?",
+            (limit,),
+        ).fetchall()
+
+    def mark_recorded(self, pairs):
+        self.conn.executemany("UPDATE deliveries SET recorded=1 WHERE key=? AND channel=?", pairs)
+
+    def notifications(self, incident_id):
+        """Delivery state of an incident's notifications: one dict per (key, channel), and one per
+        notification not yet routed (channel None). None for a file of an older schema opened
+        read-only (no deliveries table: the log's own outcomes are all there is)."""
+        if self.version < 4:
+            return None
+        out = [
+            {"key": k, "channel": ch, "roles": json.loads(r), "status": st, "attempts": a, "error": e, "next_at": n}
+            for k, ch, r, st, a, e, n in self.conn.execute(
+                "SELECT key, channel, roles, status, attempts, last_error, next_at FROM deliveries"
+                " WHERE incident=? ORDER BY queued_at, key, channel",
+                (incident_id,),
+            )
+        ]
+        for k, r, st in self.conn.execute(
+            "SELECT key, roles, status FROM outbox WHERE incident=? AND status IN ('queued', 'sending', 'unrecorded')"
+            " ORDER BY queued_at, key",
+            (incident_id,),
+        ):
+            out.append({"key": k, "channel": None, "roles": json.loads(r), "status": st, "attempts": 0, "error": None})
+        return out
+
+    def delivery_failures(self, open_only=True):
+        """(incident, key, channel, last_error, status) of deliveries that failed or are retrying."""
+        sql = (
+            "SELECT d.incident, d.key, d.channel, d.last_error, d.status FROM deliveries d"
+            + (" JOIN incidents i ON i.id = d.incident AND i.closed_at IS NULL" if open_only else "")
+            + " WHERE d.status='failed' OR (d.status='queued' AND d.attempts > 0) ORDER BY d.incident, d.key"
+        )
+        return self.conn.execute(sql).fetchall()
+
+    def data_version(self):
+        """Changes when another connection commits (PRAGMA data_version): a cheap "did anything change"."""
+        return self.conn.execute("PRAGMA data_version").fetchone()[0]
+
+    def open_heads(self, drills=False):
+        """{incident: last_seq} of open incidents (live ones unless ``drills``)."""
+        sql = "SELECT id, last_seq FROM incidents WHERE closed_at IS NULL" + ("" if drills else " AND kind != 'drill'")
+        return dict(self.conn.execute(sql))
 
     # -- audit ------------------------------------------------------------
 

@@ -125,6 +125,8 @@ def test_a_database_written_before_the_mark_is_read_unchanged_and_upgraded_on_th
     expected = ws.status()
     conn = sqlite3.connect(ws.db)  # back to schema 2, as every database written before the mark
     conn.execute("DROP TABLE snapshots")
+    conn.execute("DROP TABLE deliveries")
+    conn.execute("ALTER TABLE outbox DROP COLUMN meta")
     conn.execute("ALTER TABLE plans DROP COLUMN compiled")
     conn.execute("ALTER TABLE plans DROP COLUMN compiled_format")
     conn.execute("PRAGMA user_version=2")
