@@ -185,6 +185,8 @@ def tick(now, db, as_json, plans_dir, config_path):
         return
     site = load_site(eng)  # a bad configuration is refused before anything fires or is claimed
     when = clock.parse_user_time(now, eng.timezone()) if now else None
+    if when is not None:
+        eng.refuse_early_tick(when)  # --now ahead of the clock would fire live deadlines early
     fired = eng.tick(when)
     failures: list = []
     delivered = deliver(eng, when, failures, site=site)

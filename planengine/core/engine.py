@@ -418,6 +418,28 @@ class Engine:
                 fired.extend(self._fire(incident, sorted(items)))
         return fired
 
+    def refuse_early_tick(self, now):
+        """`tick --now` later than the clock would fire live deadlines early: send 逾期 before
+        anything is late and write events out of time order. Refused when a timer it would fire
+        belongs to an incident running in real time (its last event not after the clock);
+        incidents recorded ahead of the clock (`--at` in the future: exercises, tests) may be driven."""
+        now_iso, wall = clocks.to_iso(now), clocks.to_iso(self.clock.now())
+        if now_iso <= wall:
+            return
+        early = dict.fromkeys(incident for _key, incident, due in self.store.due_timers(now_iso) if due > wall)
+        tz = self.timezone()
+
+        def shown(iso):
+            return clocks.from_iso(iso).astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
+
+        for incident in early:
+            state = self._fold(incident)
+            if not state.closed_at and state.last_at and state.last_at <= wall:
+                raise Refused(
+                    f"--now {shown(now_iso)} is later than the clock ({shown(wall)}): it would fire deadlines of"
+                    f" live incident {incident} before they fall due; leave out --now (plan tick)"
+                )
+
     def _fire(self, incident, items):
         """Fire one incident's due timers, oldest first, in one transaction."""
         store = self.store

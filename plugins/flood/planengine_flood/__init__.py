@@ -244,9 +244,17 @@ def evacuation_complete(ctx, villages=None, evacuated="evacuated"):
     if listed is None and villages is None:
         listed = _settings(ctx).get("villages")
     names = rules.parse_names(listed)
+    explain = getattr(ctx, "explain", None) or (lambda text: None)
     if not names:
+        explain(
+            f"no villages listed to evacuate (plan set INC {villages or 'villages'}=村A,村B,"
+            " or flood.villages in planengine.yaml)"
+        )
         return False
-    return not rules.villages_not_evacuated(names, ctx.facts.get(evacuated))
+    pending = rules.villages_not_evacuated(names, ctx.facts.get(evacuated))
+    if pending:
+        explain(f"villages not reported evacuated: {'、'.join(pending)} (plan set INC {evacuated}=...)")
+    return not pending
 
 
 # -- actions -------------------------------------------------------------------

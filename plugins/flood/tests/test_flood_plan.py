@@ -43,5 +43,6 @@ def test_evacuation_is_done_only_when_every_village_reported(plan):
     refused = plan("done", "F-2", "evacuate")
     assert refused.exit_code == 1
     assert "flood.evacuation_complete" in refused.output
+    assert "villages not reported evacuated: 李村" in refused.output  # says what fails, not only "does not pass"
     plan("set", "F-2", "evacuated=张村,李村")
     assert plan("done", "F-2", "evacuate").exit_code == 0

@@ -146,20 +146,30 @@ def danger_warning(ctx):
 
 def crew_safety(ctx, limit=None):
     """Crew safety holds: no crew on the fire line at wind force ≥ ``limit``
-    (default 5, site setting ``forest_fire.wind_force_limit``; centre working
-    rule) unless a withdrawal route is recorded (fact ``withdrawal_route``).
+    unless a withdrawal route is recorded (fact ``withdrawal_route``).
 
+    The limit is a site setting (``forest_fire.wind_force_limit`` in
+    planengine.yaml, or ``args: {limit: N}``): no national text fixes a wind
+    force for withdrawing crews, so the default 5 is a local default, not a rule.
     True when safe; use ``{not: forest_fire.crew_safety}`` to trigger withdrawal.
     """
+    setting = "args.limit"
     if limit is None:
         limit = _settings(ctx).get("wind_force_limit", rules.DEFAULT_WIND_FORCE_LIMIT)
+        setting = "site setting forest_fire.wind_force_limit"
     facts = ctx.facts
-    return not rules.crew_unsafe(
+    unsafe = rules.crew_unsafe(
         facts.get("crew_on_line"),
         facts.get("wind_force"),
         facts.get("withdrawal_route"),
         limit,
     )
+    if unsafe and hasattr(ctx, "explain"):
+        ctx.explain(
+            f"crew on the fire line at wind force {facts.get('wind_force')} (limit {limit}, {setting})"
+            " with no withdrawal route recorded: plan set INC withdrawal_route=... or withdraw the crew"
+        )
+    return not unsafe
 
 
 def response_level(ctx, map=None, national=None, default=None):

@@ -57,8 +57,10 @@ DANGER_COLOURS_ZH = ("绿色", "蓝色", "黄色", "橙色", "红色")
 DANGER_WARNING_FROM = 3
 
 # Crew safety: no crew on the fire line at wind force 5 or more (Beaufort)
-# without a recorded withdrawal route. Centre working rule (issue 3, DOMAIN.md
-# [centre]); configurable per site as forest_fire.wind_force_limit.
+# without a recorded withdrawal route. No national law or standard fixes this
+# figure (it is not among the centres' rules in shared DOMAIN.md either): it is
+# a site-configuration default, local practice, set per centre as
+# forest_fire.wind_force_limit in planengine.yaml.
 DEFAULT_WIND_FORCE_LIMIT = 5
 
 

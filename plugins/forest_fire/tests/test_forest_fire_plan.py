@@ -36,6 +36,7 @@ def test_crew_safety_withdraws_and_blocks_the_briefing(plan):
     refused = plan("done", "FF-1", "safety_briefing")
     assert refused.exit_code == 1
     assert "forest_fire.crew_safety" in refused.output
+    assert "wind force 5 (limit 5" in refused.output and "withdrawal_route" in refused.output
     plan("set", "FF-1", "withdrawal_route=沿防火道向东撤至3号安全区")
     assert plan("done", "FF-1", "safety_briefing").exit_code == 0
 

@@ -456,3 +456,26 @@ def test_repeat_rounds_survive_a_state_snapshot(ws, duty):
     assert ws.step(ws.status(), "progress_report")["round"] == 12
     row = ws.step(ws.status(), "progress_report")
     assert ws.dt(row["due_at"]) == ws.dt(ws.t("07:05", "2090-03-06"))  # 20:05 + 11 x 1h
+
+
+# -- tick --now ahead of the clock ----------------------------------------------
+
+
+def test_tick_now_later_than_the_clock_is_refused_on_an_incident_running_now(ws, duty):
+    from datetime import datetime, timedelta, timezone
+
+    ws.ok("start", duty, "--id", "LIVE")  # opened now: dispatch due in 5 minutes
+    before = ws.kinds("LIVE")
+    ahead = (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat(timespec="seconds")
+    result = ws.run("tick", "--now", ahead)
+    assert result.exit_code == 1
+    assert "later than the clock" in result.stderr and "LIVE" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert ws.kinds("LIVE") == before  # nothing fired early
+    assert ws.json("tick")["fired"] == []  # the plain tick is the wall clock's: nothing is due yet
+
+
+def test_tick_now_may_drive_an_incident_recorded_ahead_of_the_clock(ws, duty):
+    opened(ws, duty)  # 2090: an exercise recorded ahead of the clock
+    fired = ws.json("tick", "--now", ws.t("19:21"))["fired"]
+    assert {f["key"].split(":")[1] for f in fired} == {"arrive", "escalate"}  # due 19:15 and 19:20
