@@ -54,17 +54,19 @@ def make_ctx(
 # or ./plans in the directory pytest was started from) leaking in.
 
 
-def isolate(monkeypatch, root, *, load_plugins: str = "") -> None:
+def isolate(monkeypatch, root, *, load_plugins: str = "", lang: str = "en") -> None:
     """Run the test in ``root`` with no PLANENGINE_* settings from outside.
 
     ``load_plugins`` becomes PLANENGINE_LOAD_PLUGINS: "" loads only the core's
     built-in plugin, "flood" the core and planengine-flood. The plugin registry is
     rebuilt for the test. ``monkeypatch`` is pytest's fixture (undone after the test).
+    ``lang`` becomes PLANENGINE_LANG (the interface defaults to zh; tests read English unless they choose).
     """
     monkeypatch.chdir(root)
     for var in [v for v in os.environ if v.startswith("PLANENGINE_")]:
         monkeypatch.delenv(var)
     monkeypatch.setenv("PLANENGINE_LOAD_PLUGINS", load_plugins)
+    monkeypatch.setenv("PLANENGINE_LANG", lang)
     monkeypatch.setattr(plugins, "_cached", None)
 
 

@@ -27,6 +27,7 @@ class Refusal(click.ClickException):
 
 
 def _known_errors():
+    from planengine.core.accounts import AccountError
     from planengine.core.engine import StoreError
     from planengine.core.incident.clock import TimeError
     from planengine.core.incident.conditions import CheckError
@@ -35,7 +36,7 @@ def _known_errors():
     from planengine.core.plan.facts import FactError
     from planengine.core.plan.library import PlanNotFound
 
-    return (Refused, StoreError, PlanNotFound, FactError, CheckError, DurationError, TimeError)
+    return (Refused, StoreError, PlanNotFound, FactError, CheckError, DurationError, TimeError, AccountError)
 
 
 def handle_errors(fn):
@@ -56,7 +57,9 @@ def handle_errors(fn):
                     click.echo(str(p), err=True)
                 sys.exit(1)
             if isinstance(e, _known_errors()):
-                raise Refusal(str(e)) from None
+                from planengine import i18n
+
+                raise Refusal(i18n.say(e)) from None
             if os.environ.get("PLANENGINE_DEBUG"):
                 raise
             if isinstance(e, UnicodeError):
@@ -89,8 +92,27 @@ def _unicode_message(e: UnicodeError) -> str:
     return "text is not valid UTF-8" + (f" (byte {where})" if where else "") + ": give arguments and files as UTF-8"
 
 
+def _choose_lang(ctx, param, value):
+    from planengine import i18n
+
+    i18n.choose(value)  # every invocation chooses afresh (tests run many in one process)
+    return value
+
+
+LANG = click.option(
+    "--lang",
+    "ui_lang",
+    type=click.Choice(["zh", "en"]),
+    expose_value=False,
+    is_eager=True,
+    callback=_choose_lang,
+    help="Interface language: zh or en (default: PLANENGINE_LANG, the site's lang:, then zh).",
+)
+
+
 def common(fn):
-    """--db, --json, --plans, --config on every command, so they go after the command name."""
+    """--db, --json, --plans, --config, --lang on every command, so they go after the command name."""
+    fn = LANG(fn)
     fn = click.option("--config", "config_path", envvar="PLANENGINE_CONFIG", help="Site configuration YAML.")(fn)
     fn = click.option("--plans", "plans_dir", envvar="PLANENGINE_PLANS", help="Directory of plans.")(fn)
     fn = click.option("--json", "as_json", is_flag=True, help="Machine-readable output on stdout.")(fn)
@@ -102,9 +124,12 @@ def common(fn):
 
 def engine(db, plans_dir=None, config_path=None, create=True, read_only=False):
     """The engine of one command. Read commands pass ``read_only`` (never create, never write)."""
+    from planengine import i18n
     from planengine.core.engine import Engine
 
-    return Engine(db=db, plans=plans_dir, config=config_path, create=create, read_only=read_only)
+    eng = Engine(db=db, plans=plans_dir, config=config_path, create=create, read_only=read_only)
+    i18n.use_site(lambda: eng.config.get("lang"))  # the site's lang:, read when needed
+    return eng
 
 
 def emit_json(obj):
@@ -118,7 +143,8 @@ def _now_iso():
 
 
 def print_state(state, as_json, now_iso=None, eng=None):
-    """The board (or status object) of one incident; with ``eng``, delivery state comes from the outbox."""
+    """The status object (--json) or the text board; with ``eng``, delivery state from the outbox
+    and phases and facts by their titles."""
     from planengine.cli.board import board_lines
     from planengine.core.incident.status import status_dict
 
@@ -127,7 +153,13 @@ def print_state(state, as_json, now_iso=None, eng=None):
     if as_json:
         emit_json(status_dict(state, now_iso, rows))
     else:
-        for line in board_lines(state, now_iso, notifications=rows):
+        plan = None
+        if eng is not None:
+            try:
+                plan = eng.plan_for(state.plan_sha)
+            except Exception:  # the board still shows ids when the stored plan cannot be read
+                plan = None
+        for line in board_lines(state, now_iso, notifications=rows, plan=plan):
             click.echo(line)
 
 
@@ -170,7 +202,37 @@ COMMANDS = {
     "drill": "planengine.cli.drills:drill",
     "replay": "planengine.cli.auditor:replay",
     "report": "planengine.cli.reports:report",
+    "use": "planengine.cli.officer:use",
+    "user": "planengine.cli.admin:user",
+    "serve": "planengine.cli.admin:serve",
 }
+
+
+def _argv_lang():
+    """--lang as typed (help is built before options are parsed)."""
+    argv = sys.argv[1:]
+    for i, a in enumerate(argv):
+        if a == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if a.startswith("--lang="):
+            return a.split("=", 1)[1]
+    return None
+
+
+def localize(cmd, name):
+    """Say a command's help in the user's language (catalogue keys help.NAME and help.opt.OPTION)."""
+    from planengine import i18n
+
+    lang = i18n.current(_argv_lang())
+    params = getattr(cmd, "params", None)
+    if params and any(p.name != "ui_lang" and "--lang" in getattr(p, "opts", ()) for p in params):
+        cmd.params = [p for p in params if p.name != "ui_lang"]  # a command's own --lang (plan report) wins
+    if i18n.has(f"help.{name}"):
+        cmd.help = i18n.t(f"help.{name}", lang)
+    for p in getattr(cmd, "params", ()):
+        if isinstance(p, click.Option) and i18n.has(f"help.opt.{p.name}"):
+            p.help = i18n.t(f"help.opt.{p.name}", lang)
+    return cmd
 
 
 class LazyGroup(click.Group):
@@ -184,7 +246,7 @@ class LazyGroup(click.Group):
         if target is None:
             return None
         module, attr = target.split(":")
-        return getattr(importlib.import_module(module), attr)
+        return localize(getattr(importlib.import_module(module), attr), name)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

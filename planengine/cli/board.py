@@ -1,11 +1,12 @@
-"""The plain-text board of an incident (`plan status`, `plan watch`, `plan drill run`)."""
+"""The plain-text board of an incident (`plan status`, `plan watch`, `plan drill run`), in the user's language."""
 
 from __future__ import annotations
 
+from planengine import i18n
 from planengine.core.incident import clock
 from planengine.core.incident.clock import zone
 from planengine.core.incident.state import step_status
-from planengine.core.incident.status import missing_facts
+from planengine.core.incident.status import missing_facts, ordered_steps
 from planengine.core.plan.describe import plain
 
 MARK = {"pending": "[ ]", "done": "[x]", "late": "[!]", "overdue": "[O]", "skipped": "[-]", "waived": "[~]"}
@@ -23,51 +24,66 @@ def _ago(seconds):
     return fmt(seconds - seconds % 3600 if seconds >= 86400 else seconds - seconds % 60) if seconds >= 60 else "<1m"
 
 
-def board_lines(state, now_iso, show_all=True, notifications=None):
-    """A plain-text board: header, then one line per step, newest phase last."""
+def phase_title(plan, phase_id):
+    ph = plan.phases.get(phase_id) if plan is not None and phase_id else None
+    return (ph.title or phase_id) if ph is not None else (phase_id or "")
+
+
+def fact_title(plan, fact_id):
+    f = plan.facts.get(fact_id) if plan is not None else None
+    return (f.title or fact_id) if f is not None else fact_id
+
+
+def board_lines(state, now_iso, show_all=True, notifications=None, plan=None):
+    """A plain-text board: header, then one numbered line per step (the number names the step in commands)."""
+    t = i18n.t
     tz = zone(state.timezone)
-    drill = "DRILL " if state.kind == "drill" else ""
-    head = f"{state.id}  {drill}{state.plan} v{state.plan_version}  phase {state.phase}"
+    drill = f"{t('board.drill')} " if state.kind == "drill" else ""
+    head = f"{state.id}  {drill}{state.plan} v{state.plan_version}  {t('board.phase')} {phase_title(plan, state.phase)}"
     if state.level:
-        head += f"  level {state.level}"
-    head += f"  opened {_hm(state.opened_at, tz)}"
+        head += f"  {t('board.level')} {i18n.level_title(state.level)}"
+    head += f"  {t('board.opened')} {_hm(state.opened_at, tz)}"
     if state.closed_at:
-        head += f"  CLOSED {_hm(state.closed_at, tz)}" + (f" ({state.outcome})" if state.outcome else "")
+        head += f"  {t('board.closed')} {_hm(state.closed_at, tz)}" + (f" ({state.outcome})" if state.outcome else "")
     lines = [head]
     missing = missing_facts(state)
     if missing:
-        lines.append("  missing required facts: " + ", ".join(missing) + "  (plan set INC fact=value)")
+        lines.append("  " + t("board.missing", facts=", ".join(fact_title(plan, f) for f in missing)))
     for e in state.errors:
         what = f"action {e['action']}" if e["action"] else "timer"
         lines.append(f"  ERROR {_hm(e['at'], tz)} {what} ({describe_timer(e['key'] or '')}): {e['error']}")
     if state.facts:
-        lines.append("  facts: " + ", ".join(f"{k}={v}" for k, v in state.facts.items()))
-    for st in sorted(state.steps.values(), key=lambda s: (s.activation_seq, s.id)):
+        shown = ", ".join(f"{fact_title(plan, k)}={i18n.value(v)}" for k, v in state.facts.items())
+        lines.append(f"  {t('board.facts')}: {shown}")
+    width = len(str(len(state.steps)))
+    for n, st in enumerate(ordered_steps(state), start=1):
         status = step_status(st, now_iso)
-        if not show_all and status in ("done", "skipped", "late") and st.phase != state.phase:
+        if not show_all and status in ("done", "skipped", "late", "waived") and st.phase != state.phase:
             continue
-        due = f"due {_hm(st.due_at, tz)}" if st.due_at else ""
+        due = t("board.due", time=_hm(st.due_at, tz)) if st.due_at else ""
         extra = ""
         if status in ("done", "late"):
-            extra = f"done {_hm(st.done_at, tz)}" + (f" by {st.by}" if st.by else "")
+            extra = t("board.done", time=_hm(st.done_at, tz)) + (" " + t("board.by", name=st.by) if st.by else "")
             if st.answer is not None:
                 extra += f": {st.answer}"
             if status == "late":
-                extra += f" ({_ago(clock.seconds_between(st.due_at, st.done_at))} late)"
+                extra += " " + t("board.late", ago=_ago(clock.seconds_between(st.due_at, st.done_at)))
         elif status == "overdue":
-            extra = f"OVERDUE {_ago(clock.seconds_between(st.due_at, now_iso))}"
+            extra = t("board.overdue", ago=_ago(clock.seconds_between(st.due_at, now_iso)))
         elif status == "waived":
-            extra = f"waived {_hm(st.done_at, tz)}" + (f" by {st.by}" if st.by else "") + f": {st.reason}"
+            extra = t("board.waived", time=_hm(st.done_at, tz)) + (" " + t("board.by", name=st.by) if st.by else "")
+            extra += f": {st.reason}"
         if st.waits_for and status == "pending":
-            extra += f" clock starts when {st.waits_for} is done"
+            extra += " " + t("board.waits_for", step=st.waits_for)
         if st.repeat:
-            extra += f" round {st.round}"
+            extra += " " + t("board.round", n=st.round)
         if st.required and status in ("pending", "overdue"):
-            extra += " REQUIRED"
+            extra += " " + t("board.required")
         if st.muster and status in ("pending", "overdue") and (st.count or st.first_arrival_at):
-            extra += f" {st.count}/{st.strength or '?'} checked in"
+            extra += " " + t("board.checked_in", count=st.count, strength=st.strength or "?")
         role = f"({st.role})" if st.role else ""
-        lines.append(f"  {MARK[status]} {st.id:<24} {role:<14} {due:<17} {extra}  {st.title}".rstrip())
+        mark = MARK.get(status, "[?]")
+        lines.append(f"  {n:>{width}} {mark} {st.id:<24} {role:<14} {due:<17} {extra}  {st.title}".rstrip())
     lines.extend(delivery_lines(state, notifications))
     return [plain(line) for line in lines]  # plan titles and typed facts never reach the terminal raw
 
@@ -86,7 +102,9 @@ def delivery_lines(state, notifications=None) -> list:
     return out
 
 
-LEGEND = "  [ ] pending  [x] done  [!] done late  [O] overdue  [-] skipped (phase left)  [~] waived"
+
+def legend() -> str:
+    return i18n.t("board.legend")
 
 
 def describe_timer(key: str) -> str:

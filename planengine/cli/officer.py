@@ -10,7 +10,11 @@ from planengine.cli import _now_iso, common, emit_json, engine, parse_facts, pri
 
 # -- incidents ------------------------------------------------------------
 
-AT = click.option("--at", "at", help="When it happened (ISO 8601; plan timezone if no offset).")
+AT = click.option(
+    "--at",
+    "at",
+    help="When it happened: 21:04 (today), -6m (six minutes ago) or ISO 8601 (plan timezone if no offset).",
+)
 BY = click.option("--by", "by", help="Who did it.")
 
 
@@ -37,104 +41,146 @@ def warn_if_future(at):
 
     from planengine.core.incident import clock
 
-    when = clock.parse_user_time(at, clock.UTC)
+    try:
+        when = clock.parse_user_time(at, clock.UTC)
+    except clock.TimeError:
+        return
     if when - clock.WallClock().now() > timedelta(days=1):
         click.echo(f"warning: --at {at} is in the future; deadlines will count from then", err=True)
 
 
 def _apply(name, incident, args, at, by, db, as_json, plans_dir, config_path):
     eng = engine(db, plans_dir, config_path, create=False)
-    state = eng.command(incident, name, args, at=at, actor=by)
+    state = eng.command(_incident(eng, incident, args), name, args, at=at, actor=by)
     warn_if_future(at)  # after success: a refusal stays one line
     skipped = [e["data"]["step"] for e in eng.last_events if e["kind"] == "step_skipped"]
     if skipped and not as_json:  # steps a phase change or a close left undone: said, never silent
         # (with --json they are the steps whose status is "skipped")
-        click.echo(f"skipped (not done when the phase was left or the incident closed): {', '.join(skipped)}")
+        from planengine import i18n
+
+        click.echo(i18n.t("board.skipped_line", steps=", ".join(skipped)))
     print_state(state, as_json, eng=eng)
+
+
+def _incident(eng, incident, args=None):
+    """The incident named, or the current one (`plan use`); a missing argument is a usage error."""
+    if incident:
+        return incident
+    from planengine import i18n
+
+    current = eng.current_incident()
+    moved = [v for k, v in (args or {}).items() if k in ("step", "role", "name", "text") and isinstance(v, str)]
+    if not current or any(eng.incident_row(v) is not None for v in moved):
+        # `plan done INC-1` (STEP missing), or no incident at all
+        raise click.UsageError(i18n.t("refused.no_current"))
+    return current
+
+
+def _shift(first, *rest):
+    """``plan done STEP`` with a current incident: the arguments move one place to the left."""
+    if rest and rest[-1] is None:
+        return (None, first, *rest[:-1])
+    return (first, *rest)
+
+
+# Commands take INCIDENT first; after `plan use INC` it may be left out (`plan done 3`).
 
 
 @click.command()
 @click.argument("incident")
-@click.argument("step")
+@click.argument("step", required=False)
 @click.option("--note", help="A remark recorded with the step.")
 @AT
 @BY
 @common
 def done(incident, step, note, at, by, db, as_json, plans_dir, config_path):
     """Mark STEP of INCIDENT done."""
+    incident, step = _shift(incident, step)
     _apply("done", incident, {"step": step, "note": note, "by": by}, at, by, db, as_json, plans_dir, config_path)
 
 
 @click.command()
 @click.argument("incident")
-@click.argument("role")
+@click.argument("role", required=False)
 @click.option("--count", type=click.IntRange(min=0), help="Head count arriving (ICS 211).")
 @AT
 @BY
 @common
 def checkin(incident, role, count, at, by, db, as_json, plans_dir, config_path):
     """A team (ROLE) reports mustered or arrived, with head count."""
+    incident, role = _shift(incident, role)
     _apply("checkin", incident, {"role": role, "count": count, "by": by}, at, by, db, as_json, plans_dir, config_path)
 
 
 @click.command()
-@click.argument("incident")
+@click.argument("incident", required=False)
 @click.argument("step", required=False)
 @click.option("--by", "by", required=True, help="Who confirms.")
 @AT
 @common
 def ack(incident, step, by, at, db, as_json, plans_dir, config_path):
     """A person confirms an order (STEP) was received."""
+    if incident and step is None:  # one argument: an incident, or a step of the current one
+        eng = engine(db, plans_dir, config_path, create=False)
+        if eng.incident_row(incident) is None and eng.current_incident():
+            incident, step = None, incident
     _apply("ack", incident, {"step": step, "by": by}, at, by, db, as_json, plans_dir, config_path)
 
 
 @click.command()
 @click.argument("incident")
 @click.argument("step")
-@click.argument("answer")
+@click.argument("answer", required=False)
 @click.option("--by", "by", required=True, help="Who decided.")
 @AT
 @common
 def decide(incident, step, answer, by, at, db, as_json, plans_dir, config_path):
     """Answer decision STEP with ANSWER."""
+    incident, step, answer = _shift(incident, step, answer)
     _apply("decide", incident, {"step": step, "answer": answer, "by": by}, at, by, db, as_json, plans_dir, config_path)
 
 
 @click.command("set")
 @click.argument("incident")
-@click.argument("pairs", nargs=-1, required=True, metavar="KEY=VALUE...")
+@click.argument("pairs", nargs=-1, metavar="KEY=VALUE...")
 @AT
 @BY
 @common
 def set_(incident, pairs, at, by, db, as_json, plans_dir, config_path):
     """Record facts (re-evaluates level and conditions)."""
+    if "=" in incident:
+        incident, pairs = None, (incident, *pairs)
+    if not pairs:
+        raise click.UsageError("give at least one KEY=VALUE")
     _apply("set", incident, {"facts": parse_facts(pairs)}, at, by, db, as_json, plans_dir, config_path)
 
 
 @click.command()
 @click.argument("incident")
-@click.argument("name")
+@click.argument("name", required=False)
 @AT
 @BY
 @common
 def event(incident, name, at, by, db, as_json, plans_dir, config_path):
     """Fire the plan event NAME."""
+    incident, name = _shift(incident, name)
     _apply("event", incident, {"name": name}, at, by, db, as_json, plans_dir, config_path)
 
 
 @click.command()
 @click.argument("incident")
-@click.argument("text")
+@click.argument("text", required=False)
 @AT
 @BY
 @common
 def note(incident, text, at, by, db, as_json, plans_dir, config_path):
     """Add a free-text entry to the log."""
+    incident, text = _shift(incident, text)
     _apply("note", incident, {"text": text, "by": by}, at, by, db, as_json, plans_dir, config_path)
 
 
 @click.command()
-@click.argument("incident")
+@click.argument("incident", required=False)
 @click.option("--outcome", help="How it ended.")
 @AT
 @BY
@@ -146,13 +192,14 @@ def close(incident, outcome, at, by, db, as_json, plans_dir, config_path):
 
 @click.command()
 @click.argument("incident")
-@click.argument("step")
+@click.argument("step", required=False)
 @click.option("--by", "by", required=True, help="Who releases the step.")
 @click.option("--reason", required=True, help="Why it will not be done (on the record).")
 @AT
 @common
 def waive(incident, step, by, reason, at, db, as_json, plans_dir, config_path):
     """Release STEP (a required duty) that will not be done, on the record."""
+    incident, step = _shift(incident, step)
     _apply("waive", incident, {"step": step, "by": by, "reason": reason}, at, by, db, as_json, plans_dir, config_path)
 
 
@@ -167,6 +214,18 @@ def reopen(incident, step, by, reason, at, db, as_json, plans_dir, config_path):
     """Undo a mistaken `done` of STEP (pending again, same deadline), or a close (back to its phase)."""
     args = {"step": step, "by": by, "reason": reason}
     _apply("reopen", incident, args, at, by, db, as_json, plans_dir, config_path)
+
+
+@click.command()
+@click.argument("incident")
+@common
+def use(incident, db, as_json, plans_dir, config_path):
+    """Make INCIDENT the current one, so later commands may omit it."""
+    from planengine import i18n
+
+    eng = engine(db, plans_dir, config_path, create=False)
+    eng.use(incident)
+    emit_json({"current": incident}) if as_json else click.echo(i18n.t("board.using", incident=incident))
 
 
 @click.command()
@@ -223,9 +282,9 @@ def status(incident, show_all, drills, db, as_json, plans_dir, config_path):
     if incident:
         print_state(eng.state(incident), as_json, eng=eng)
         if not as_json:
-            from planengine.cli.board import LEGEND
+            from planengine.cli.board import legend
 
-            click.echo(LEGEND)
+            click.echo(legend())
         return
     now = _now_iso()
     states = eng.incidents(open_only=not show_all, drills=show_all or drills)
@@ -234,11 +293,13 @@ def status(incident, show_all, drills, db, as_json, plans_dir, config_path):
 
         emit_json([status_dict(s, now, eng.notifications(s.id) if s.kind != "drill" else None) for s in states])
         return
+    from planengine import i18n
+
     if not states:
-        click.echo("no open incidents")
+        click.echo(i18n.t("board.none_open"))
         hidden = eng.count_incidents(open_only=True, drills=True)
         if hidden and not drills:
-            click.echo(f"({hidden} open drill(s): plan status --drills)")
+            click.echo(i18n.t("board.hidden_drills", count=hidden))
     for s in states:
         print_state(s, False, now, eng=eng)
         click.echo("")

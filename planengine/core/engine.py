@@ -224,7 +224,7 @@ class Engine:
     def at(self, value, tz_name: str) -> str:
         if value is None:
             return clocks.to_iso(self.clock.now())
-        return clocks.to_iso(clocks.parse_user_time(value, ZoneInfo(tz_name)))
+        return clocks.to_iso(clocks.parse_user_time(value, ZoneInfo(tz_name), now=self.clock.now()))
 
     # -- reads --------------------------------------------------------------
 
@@ -373,12 +373,142 @@ class Engine:
 
                 at = paced_now(state.drill["pace"], self.clock.now())  # a live-paced drill runs on drill time
             at_iso = self.at(at, plan.timezone)
-            cmd = Command(name, at_iso, actor, dict(args or {}))
+            cmd = Command(name, at_iso, actor, self._named(state, plan, name, dict(args or {})))
             prev_seq, prev_hash, timers = state.seq, state.last_hash, dict(state.timers)
             events = runner.execute(state, cmd)
             state.last_hash = self._append(state, [(cmd, events)], prev_seq, prev_hash, timers, head=head)
         self.last_events = events  # what the command recorded (the CLI lists the steps it skipped)
         return state
+
+    STEP_ARGS = ("done", "decide", "ack", "waive", "reopen")
+
+    def _named(self, state, plan, name, args) -> dict:
+        """Steps and roles as an officer types them, resolved to ids before the command is recorded."""
+        if name in self.STEP_ARGS and args.get("step") is not None:
+            args["step"] = self.step_named(state, plan, str(args["step"]))
+        if name == "checkin" and args.get("role") is not None:
+            args["role"] = self.role_named(plan, str(args["role"]))
+        return args
+
+    def step_named(self, state, plan, ref: str) -> str:
+        """A step by id, by its number on the board (``3``) or by a unique prefix of its title or id."""
+        ref = ref.strip()
+        if plan.step(ref) is not None:
+            return ref
+        from planengine.core.incident.status import ordered_steps
+
+        if ref.isdigit():
+            steps = ordered_steps(state)
+            n = int(ref)
+            if 1 <= n <= len(steps):
+                return steps[n - 1].id
+            raise Refused(
+                "no step {n} on the board of {incident} (steps 1-{count})", n=n, incident=state.id, count=len(steps)
+            )
+        matches = [s for s in plan.steps() if ref and ((s.title or "").startswith(ref) or s.id.startswith(ref))]
+        # the steps that can be acted on now win over the others of the plan
+        for tier in (
+            [s for s in matches if s.id in state.steps and state.steps[s.id].status == "pending"],
+            [s for s in matches if s.id in state.steps],
+            matches,
+        ):
+            ids = list(dict.fromkeys(s.id for s in tier))
+            if len(ids) == 1:
+                return ids[0]
+            if len(ids) > 1:
+                raise Refused("'{ref}' could be any of {steps}: type more of it", ref=ref, steps=", ".join(ids))
+        return ref  # unknown: the runner refuses it with a suggestion
+
+    def role_named(self, plan, ref: str) -> str:
+        """A role by id or by a unique prefix of its title or id."""
+        ref = ref.strip()
+        if ref in plan.roles:
+            return ref
+        ids = [r.id for r in plan.roles.values() if ref and ((r.title or "").startswith(ref) or r.id.startswith(ref))]
+        if len(ids) > 1:
+            raise Refused("'{ref}' could be any of {roles}: type more of it", ref=ref, roles=", ".join(ids))
+        return ids[0] if ids else ref
+
+    # -- the current incident (`plan use`) --------------------------------------
+
+    def _use_path(self) -> str:
+        return os.path.abspath(self.db_path) + ".current"
+
+    def use(self, incident_id: str) -> None:
+        """Make ``incident_id`` the current incident of this database (kept in a file beside it)."""
+        self.store.require_incident(incident_id)
+        path = self._use_path()
+        tmp = path + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(incident_id + "\n")
+        os.replace(tmp, path)
+
+    def current_incident(self):
+        """The incident set by `plan use`, or None."""
+        try:
+            with open(self._use_path(), encoding="utf-8") as f:
+                return f.read().strip() or None
+        except OSError:
+            return None
+
+    # -- for `plan serve` ----------------------------------------------------------
+
+    def data_version(self) -> int:
+        return self.store.data_version()
+
+    def incident_heads(self, open_only=True, drills=True) -> dict:
+        return self.store.incident_heads(open_only=open_only, drills=drills)
+
+    def recent_events(self, limit=20, open_only=True) -> list:
+        return self.store.recent_events(limit, open_only=open_only)
+
+    def add_user(self, name, role, password) -> None:
+        from planengine.core import accounts
+
+        name, role = accounts.check_name(name), accounts.check_role(role)
+        if not password:
+            raise accounts.AccountError("a password is needed")
+        digest = accounts.hash_password(password)
+        with self.store.transaction():
+            self.store.save_user(name, role, digest, clocks.to_iso(self.clock.now()))
+
+    def new_token(self, name) -> str:
+        """A new API token for ``name`` (the old one stops working); only its hash is kept."""
+        from planengine.core import accounts
+
+        token = accounts.new_token()
+        with self.store.transaction():
+            if self.store.user(name) is None:
+                raise accounts.AccountError("no user {name!r} (plan user add)", name=name)
+            self.store.set_token_hash(name, accounts.token_hash(token))
+        return token
+
+    def login(self, name, password):
+        """The account {name, role} when the password is right, else None."""
+        from planengine.core import accounts
+
+        user = self.store.user(name)
+        if user is None:
+            accounts.check_password(password, accounts.hash_password("x"))  # same cost: names stay secret
+            return None
+        return (
+            {"name": user["name"], "role": user["role"]}
+            if accounts.check_password(password, user["password_hash"])
+            else None
+        )
+
+    def user(self, name):
+        user = self.store.user(name)
+        return {"name": user["name"], "role": user["role"]} if user else None
+
+    def token_user(self, token):
+        from planengine.core import accounts
+
+        user = self.store.user_by_token(accounts.token_hash(token)) if token else None
+        return {"name": user["name"], "role": user["role"]} if user else None
+
+    def users(self) -> list:
+        return self.store.users()
 
     @contextmanager
     def instant(self):

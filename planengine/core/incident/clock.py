@@ -6,6 +6,7 @@ timestamps compare as strings in SQL and in Python alike.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -28,13 +29,39 @@ class TimeError(ValueError):
     pass
 
 
-def parse_user_time(value, tz=None) -> datetime:
-    """An ISO time typed by a person; a time without offset is in ``tz`` (the plan's)."""
+_CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")
+_AGO = re.compile(r"^-\s*(\S+)$")
+
+
+def parse_user_time(value, tz=None, now=None) -> datetime:
+    """A time typed by a person: ISO 8601, ``21:04`` (today in ``tz``) or ``-6m`` (before ``now``).
+
+    A time without offset is in ``tz`` (the plan's). ``21:04`` typed just after
+    midnight for a minute before it means yesterday: a clock time more than an
+    hour ahead of ``now`` is taken as the day before (back-dating is the use).
+    """
+    text = value if isinstance(value, datetime) else str(value).strip()
+    now = now or datetime.now(UTC)
+    if isinstance(text, str) and (m := _AGO.match(text)):
+        from planengine.core.plan.durations import DurationError, parse
+
+        try:
+            return (now - timedelta(seconds=parse(m.group(1)))).astimezone(UTC).replace(microsecond=0)
+        except DurationError:
+            raise TimeError(f"bad time {value!r}: write e.g. -6m, -1h30m, 21:04 or 2026-03-05T21:04") from None
+    if isinstance(text, str) and (m := _CLOCK.match(text)):
+        zone_ = tz or now.astimezone().tzinfo
+        day = now.astimezone(zone_)
+        when = day.replace(hour=int(m.group(1)), minute=int(m.group(2)), second=int(m.group(3) or 0), microsecond=0)
+        if when - now > timedelta(hours=1):
+            when -= timedelta(days=1)
+        return when.astimezone(UTC)
     try:
-        dt = value if isinstance(value, datetime) else from_iso(str(value).strip())
+        dt = text if isinstance(text, datetime) else from_iso(text)
     except ValueError:
         raise TimeError(
-            f"bad time {value!r}: write ISO 8601, e.g. 2026-03-05T21:04 or 2026-03-05T21:04+08:00"
+            f"bad time {value!r}: write ISO 8601, e.g. 2026-03-05T21:04 or 2026-03-05T21:04+08:00,"
+            " or 21:04 (today) or -6m (six minutes ago)"
         ) from None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=tz) if tz is not None else dt.astimezone()

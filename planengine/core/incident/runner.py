@@ -21,7 +21,16 @@ MAX_SETTLE = 100
 
 
 class Refused(Exception):
-    """The command breaks a rule; nothing is recorded."""
+    """The command breaks a rule; nothing is recorded.
+
+    Raised with an English template and its parameters (``Refused("step '{step}' ...", step=s)``)
+    so an edge can say it in the user's language (planengine/i18n holds the translations);
+    ``str()`` is the English text.
+    """
+
+    def __init__(self, message, **params):
+        self.template, self.params = message, params
+        super().__init__(message.format(**params) if params else message)
 
 
 @dataclass
@@ -87,23 +96,31 @@ class Runner:
         """
         handler = getattr(self, "_cmd_" + cmd.name, None)
         if handler is None:
-            raise Refused(f"unknown command '{cmd.name}'")
+            raise Refused("unknown command '{name}'", name=cmd.name)
         if cmd.name != "start":
             if not state.opened_at:
-                raise Refused(f"incident {state.id} has not been started")
+                raise Refused("incident {incident} has not been started", incident=state.id)
             if state.closed_at and cmd.name not in ("note", "fire", "deliver", "reopen"):
-                raise Refused(f"incident {state.id} is closed (`plan reopen INC --by NAME --reason TEXT` reopens it)")
+                raise Refused(
+                    "incident {incident} is closed (`plan reopen INC --by NAME --reason TEXT` reopens it)",
+                    incident=state.id,
+                )
             if cmd.at < state.opened_at:
                 raise Refused(
-                    f"{self._local(cmd.at)} is before incident {state.id} opened ({self._local(state.opened_at)})"
+                    "{at} is before incident {incident} opened ({opened})",
+                    at=self._local(cmd.at),
+                    incident=state.id,
+                    opened=self._local(state.opened_at),
                 )
             # The log is in time order: what people record may be back-dated (--at), but not to
             # before what is already recorded. Timers and deliveries carry their own due times.
             if cmd.name not in ("fire", "deliver") and state.last_at and cmd.at < state.last_at:
                 raise Refused(
-                    f"{self._local(cmd.at)} is before the last event of incident {state.id}"
-                    f" ({self._local(state.last_at)}): the log keeps time order; record it at"
-                    f" {self._local(state.last_at)} or later and say when it happened (--note / plan note)"
+                    "{at} is before the last event of incident {incident} ({last}): the log keeps time order;"
+                    " record it at {last} or later and say when it happened (--note / plan note)",
+                    at=self._local(cmd.at),
+                    incident=state.id,
+                    last=self._local(state.last_at),
                 )
         tx = _Tx(self, state, cmd)
         try:
@@ -165,7 +182,11 @@ class Runner:
         st = self._active_step(tx, step)
         spec = self.plan.step(step)
         if spec.decision:
-            raise Refused(f"step '{step}' is a decision: answer it with `plan decide` ({' / '.join(spec.decision)})")
+            raise Refused(
+                "step '{step}' is a decision: answer it with `plan decide` ({answers})",
+                step=step,
+                answers=" / ".join(spec.decision),
+            )
         self._require_check(tx, spec)
         data = {"step": step, "by": by or tx.cmd.actor}
         if note:
@@ -248,9 +269,9 @@ class Runner:
         self._active_step(tx, step)
         spec = self.plan.step(step)
         if not spec.decision:
-            raise Refused(f"step '{step}' is not a decision step")
+            raise Refused("step '{step}' is not a decision step", step=step)
         if answer not in spec.decision:
-            raise Refused(f"step '{step}': answer must be one of {', '.join(spec.decision)}")
+            raise Refused("step '{step}': answer must be one of {answers}", step=step, answers=", ".join(spec.decision))
         self._require_check(tx, spec)
         tx.emit("decision", {"step": step, "answer": answer, "by": by})
         tx.emit("step_done", {"step": step, "by": by})
@@ -262,13 +283,18 @@ class Runner:
         if spec.check is not None and not evaluate(spec.check, tx.env):
             ctx = tx.env._ctx
             why = f": {'; '.join(ctx.reasons)}" if ctx is not None and ctx.reasons else ""
-            raise Refused(f"step '{spec.id}' cannot be done: check '{spec.check.name}' does not pass{why}")
+            raise Refused(
+                "step '{step}' cannot be done: check '{check}' does not pass{why}",
+                step=spec.id,
+                check=spec.check.name,
+                why=why,
+            )
 
     def _cmd_checkin(self, tx, role, count=None, by=None):
         if role not in self.plan.roles:
             from planengine.core.plan.source import did_you_mean
 
-            raise Refused(f"unknown role '{role}'{did_you_mean(role, list(self.plan.roles))}")
+            raise Refused("unknown role '{role}'{hint}", role=role, hint=did_you_mean(role, list(self.plan.roles)))
         if count is not None and count < 0:
             raise Refused("--count must be 0 or more")
         tx.emit("checkin", {"role": role, "count": count, "by": by})
@@ -280,7 +306,7 @@ class Runner:
     def _cmd_ack(self, tx, step=None, by=None):
         if step is not None and step not in tx.state.steps:
             self._known_step(step)
-            raise Refused(f"step '{step}' has not been activated in {tx.state.id}")
+            raise Refused("step '{step}' has not been activated in {incident}", step=step, incident=tx.state.id)
         tx.emit("ack", {"step": step, "by": by})
         self._settle(tx)
 
@@ -289,10 +315,10 @@ class Runner:
         valid = self.machine.events.get(phase, [])
         if name not in valid:
             hint = f" (events here: {', '.join(valid)})" if valid else " (this phase takes no events)"
-            raise Refused(f"event '{name}' does nothing in phase '{phase}'{hint}")
+            raise Refused("event '{name}' does nothing in phase '{phase}'{hint}", name=name, phase=phase, hint=hint)
         target = self.machine.fire(phase, name, tx.env)
         if target is None:
-            raise Refused(f"event '{name}': the transition's condition does not hold now")
+            raise Refused("event '{name}': the transition's condition does not hold now", name=name)
         tx.emit("event", {"name": name})
         self._enter(tx, target, phase)
         self._settle(tx)
@@ -317,12 +343,15 @@ class Runner:
     def _cmd_close(self, tx, outcome=None):
         missing = self._missing_facts(tx.state)
         if missing:
-            raise Refused(f"cannot close: required facts not recorded: {', '.join(missing)} (use `plan set`)")
+            raise Refused(
+                "cannot close: required facts not recorded: {facts} (use `plan set`)", facts=", ".join(missing)
+            )
         duties = self._pending_required(tx.state)
         if duties:
             raise Refused(
-                f"cannot close: required step(s) pending: {', '.join(duties)}"
-                " (do them, or release each with `plan waive INC STEP --by NAME --reason TEXT`)"
+                "cannot close: required step(s) pending: {steps}"
+                " (do them, or release each with `plan waive INC STEP --by NAME --reason TEXT`)",
+                steps=", ".join(duties),
             )
         self._skip_pending(tx, "closed")
         tx.emit("closed", {"outcome": outcome})
@@ -391,7 +420,9 @@ class Runner:
         if self.plan.step(step) is None:
             from planengine.core.plan.source import did_you_mean
 
-            raise Refused(f"unknown step '{step}'{did_you_mean(step, [s.id for s in self.plan.steps()])}")
+            raise Refused(
+                "unknown step '{step}'{hint}", step=step, hint=did_you_mean(step, [s.id for s in self.plan.steps()])
+            )
 
     def _why_inactive(self, tx, spec) -> str:
         """What keeps ``spec`` from being active now, naming the phase, the missing steps or the condition."""
@@ -409,13 +440,17 @@ class Runner:
         st = tx.state.steps.get(step)
         if st is None or (st.phase != tx.state.phase and st.status == "skipped"):
             self._known_step(step)
-            raise Refused(f"step '{step}' is not active: {self._why_inactive(tx, self.plan.step(step))}")
+            raise Refused(
+                "step '{step}' is not active: {why}", step=step, why=self._why_inactive(tx, self.plan.step(step))
+            )
         if st.status != "pending":
-            raise Refused(f"step '{step}' is already {step_status(st, tx.cmd.at)}")
+            raise Refused("step '{step}' is already {status}", step=step, status=step_status(st, tx.cmd.at))
         if tx.cmd.at < st.activated_at:
             raise Refused(
-                f"step '{step}' became active at {self._local(st.activated_at)}: "
-                f"it cannot be done at {self._local(tx.cmd.at)}"
+                "step '{step}' became active at {activated}: it cannot be done at {at}",
+                step=step,
+                activated=self._local(st.activated_at),
+                at=self._local(tx.cmd.at),
             )
         return st
 

@@ -56,6 +56,11 @@ def step_dict(st, now_iso, tz):
     return out
 
 
+def ordered_steps(state):
+    """Steps in board order; a step's number on the board is its place here, from 1."""
+    return sorted(state.steps.values(), key=lambda st: (st.activation_seq, st.id))
+
+
 def missing_facts(state):
     """Required facts not yet recorded: the incident cannot close without them."""
     return [f for f in state.required if state.facts.get(f) is None]
@@ -99,7 +104,7 @@ def notification_list(state, rows=None) -> list:
 def status_dict(state, now_iso, notifications=None):
     """The status object; ``notifications`` are the incident's delivery rows when the caller has them."""
     tz = zone(state.timezone)
-    steps = sorted(state.steps.values(), key=lambda st: (st.activation_seq, st.id))
+    steps = ordered_steps(state)
     notes = notification_list(state, notifications)
     by_step: dict = {}
     for n in notes:

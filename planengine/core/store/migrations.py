@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def _migrate_1(db):
@@ -118,4 +118,12 @@ def _migrate_4(db):
     )
 
 
-MIGRATIONS = {1: _migrate_1, 2: _migrate_2, 3: _migrate_3, 4: _migrate_4}
+def _migrate_5(db):
+    # accounts of `plan serve`: scrypt password hashes and the SHA-256 of each API token, never the secrets
+    db["users"].create(
+        {"name": str, "role": str, "password_hash": str, "token_hash": str, "created_at": str}, pk="name"
+    )
+    db["users"].create_index(["token_hash"])
+
+
+MIGRATIONS = {1: _migrate_1, 2: _migrate_2, 3: _migrate_3, 4: _migrate_4, 5: _migrate_5}

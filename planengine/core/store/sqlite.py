@@ -26,7 +26,11 @@ MODES = ("create", "write", "read")
 
 
 class StoreError(Exception):
-    pass
+    """A database problem; like Refused, an English template and its parameters (see planengine/i18n)."""
+
+    def __init__(self, message, **params):
+        self.template, self.params = message, params
+        super().__init__(message.format(**params) if params else message)
 
 
 def database_error(path, e) -> str:
@@ -74,7 +78,7 @@ class Store:
         self.read_only = mode == "read"
         check_path(path)
         if mode != "create" and not os.path.exists(path):
-            raise StoreError(f"no database at {path} (start an incident first, or pass --db)")
+            raise StoreError("no database at {db} (start an incident first, or pass --db)", db=path)
         try:
             self.conn = self._open_read_only() if self.read_only else self._connect(path, uri=False)
             app_id, version, tables = self._identify()
@@ -236,7 +240,7 @@ class Store:
     def require_incident(self, incident_id):
         row = self.incident_row(incident_id)
         if row is None:
-            raise StoreError(f"no incident '{incident_id}' in {self.path}")
+            raise StoreError("no incident '{incident}' in {db}", incident=incident_id, db=self.path)
         return row
 
     def incident_ids(self, open_only=True, drills=False):
@@ -611,3 +615,50 @@ class Store:
 
     def drop_timer(self, incident, key):
         self.conn.execute("DELETE FROM timers WHERE incident=? AND key=?", (incident, key))
+
+    # -- for watchers and `plan serve` ----------------------------------------
+
+    def data_version(self) -> int:
+        """SQLite's counter of commits by other connections: a cheap "has anything changed?"."""
+        return self.conn.execute("PRAGMA data_version").fetchone()[0]
+
+    def incident_heads(self, open_only=True, drills=True):
+        """{id: last_seq} of incidents, to refold only those that moved."""
+        where = [w for w, on in (("closed_at IS NULL", open_only), ("kind != 'drill'", not drills)) if on]
+        sql = "SELECT id, last_seq FROM incidents" + (" WHERE " + " AND ".join(where) if where else "")
+        return dict(self.conn.execute(sql).fetchall())
+
+    def recent_events(self, limit, open_only=True):
+        """The last ``limit`` events written (newest first), of open incidents when ``open_only``."""
+        sql = "SELECT e.incident, e.seq, e.at, e.kind, e.actor, e.data FROM events e"
+        if open_only:
+            sql += " JOIN incidents i ON i.id = e.incident WHERE i.closed_at IS NULL"
+        rows = self.conn.execute(sql + " ORDER BY e.rowid DESC LIMIT ?", (limit,)).fetchall()
+        return [
+            {"incident": r[0], "seq": r[1], "at": r[2], "kind": r[3], "actor": r[4], "data": json.loads(r[5])}
+            for r in rows
+        ]
+
+    # -- accounts ---------------------------------------------------------------
+
+    def user(self, name):
+        cur = self.conn.execute("SELECT name, role, password_hash, token_hash FROM users WHERE name=?", (name,))
+        row = cur.fetchone()
+        return dict(zip(("name", "role", "password_hash", "token_hash"), row)) if row else None
+
+    def user_by_token(self, digest):
+        row = self.conn.execute("SELECT name FROM users WHERE token_hash=?", (digest,)).fetchone()
+        return self.user(row[0]) if row else None
+
+    def users(self):
+        return [dict(zip(("name", "role"), r)) for r in self.conn.execute("SELECT name, role FROM users ORDER BY name")]
+
+    def save_user(self, name, role, password_hash, now_iso):
+        self.conn.execute(
+            "INSERT INTO users(name, role, password_hash, created_at) VALUES (?,?,?,?) "
+            "ON CONFLICT(name) DO UPDATE SET role=excluded.role, password_hash=excluded.password_hash",
+            (name, role, password_hash, now_iso),
+        )
+
+    def set_token_hash(self, name, digest):
+        self.conn.execute("UPDATE users SET token_hash=? WHERE name=?", (digest, name))

@@ -127,6 +127,7 @@ def test_a_database_written_before_the_mark_is_read_unchanged_and_upgraded_on_th
     conn.execute("DROP TABLE snapshots")
     conn.execute("DROP TABLE deliveries")
     conn.execute("ALTER TABLE outbox DROP COLUMN meta")
+    conn.execute("DROP TABLE users")
     conn.execute("ALTER TABLE plans DROP COLUMN compiled")
     conn.execute("ALTER TABLE plans DROP COLUMN compiled_format")
     conn.execute("PRAGMA user_version=2")

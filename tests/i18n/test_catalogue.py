@@ -1,0 +1,116 @@
+"""The interface speaks zh or en: one catalogue, every message in both, the language chosen in a fixed order."""
+
+from __future__ import annotations
+
+import ast
+import string
+from pathlib import Path
+
+import pytest
+
+from planengine import i18n
+from planengine.i18n.catalogue import MESSAGES
+
+PKG = Path(__file__).resolve().parents[2] / "planengine"
+
+
+def _fields(text):
+    return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+
+
+@pytest.mark.parametrize("key", sorted(MESSAGES))
+def test_every_message_exists_in_zh_and_en_with_the_same_fields(key):
+    m = MESSAGES[key]
+    assert set(m) == {"zh", "en"}
+    assert m["zh"].strip() and m["en"].strip()
+    assert _fields(m["zh"]) == _fields(m["en"]), key
+
+
+def _core_templates():
+    """Every constant template the core raises with parameters: Refused("...", k=v) / StoreError(...)."""
+    out = []
+    for path in (PKG / "core").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", getattr(node.func, "attr", ""))
+                in ("Refused", "StoreError", "AccountError")
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and node.keywords
+            ):
+                out.append(node.args[0].value)
+    return out
+
+
+def test_every_templated_refusal_of_the_core_is_in_the_catalogue():
+    english = {m["en"] for m in MESSAGES.values()}
+    missing = [t for t in _core_templates() if t not in english]
+    assert len(_core_templates()) >= 15
+    assert missing == []
+
+
+def test_language_order_is_flag_then_environment_then_site_then_zh(monkeypatch):
+    monkeypatch.delenv("PLANENGINE_LANG", raising=False)
+    i18n.choose(None)
+    assert i18n.current() == "zh"
+    i18n.use_site(lambda: "en")
+    assert i18n.current() == "en"
+    monkeypatch.setenv("PLANENGINE_LANG", "zh")
+    assert i18n.current() == "zh"
+    i18n.choose("en")
+    assert i18n.current() == "en"
+    i18n.choose(None)
+
+
+def test_refusals_are_said_in_chinese_with_the_same_exit_status(ws):
+    ws.start()
+    at = ("--at", ws.t("10:02"))
+    r = ws.run("done", "INC-1", "report_up", "--lang", "zh", *at)
+    assert r.exit_code == 0
+    r = ws.run("done", "INC-1", "report_up", "--lang", "zh", *at)
+    assert r.exit_code == 1
+    assert r.stderr.strip() == "error: 步骤 'report_up' 已经完成"
+    r = ws.run("done", "INC-1", "report_up", "--lang", "en", *at)
+    assert r.stderr.strip() == "error: step 'report_up' is already done"
+
+
+def test_site_lang_applies_when_neither_flag_nor_environment_chooses(ws, monkeypatch):
+    ws.start()
+    monkeypatch.delenv("PLANENGINE_LANG")
+    ws.write("site.yaml", "lang: en\n")
+    r = ws.run("status", "INC-1", "--config", str(ws.root / "site.yaml"))
+    assert " phase " in r.stdout and "阶段" not in r.stdout
+    r = ws.run("status", "INC-1")
+    assert "阶段" in r.stdout and "级别 Ⅳ级" in r.stdout
+
+
+def test_chinese_board_shows_titles_yes_no_and_roman_levels(ws, monkeypatch):
+    plan = ws.plan(
+        ws.PLAN.replace(
+            "casualties: {type: integer, min: 0, default: 0}",
+            "casualties: {type: integer, min: 0, default: 0, title: 伤亡人数}",
+        ).replace(
+            "location:   {type: string}",
+            "location:   {type: string}\n  urgent: {type: boolean, default: false, title: 紧急}",
+        )
+    )
+    ws.start("crowd_size=6", "casualties=3", plan=plan)
+    out = ws.ok("status", "INC-1", "--lang", "zh").stdout
+    assert "阶段 Reported" in out  # the phase's title, not its id
+    assert "级别 Ⅲ级" in out
+    assert "伤亡人数=3" in out and "紧急=否" in out and "Crowd size=6" in out
+    assert "时限 03-05 10:10" in out  # local time
+
+
+def test_plan_errors_keep_their_prefix_in_chinese(ws):
+    path = ws.plan(ws.PLAN.replace("initial: reported", "initial: nowhere"))
+    r = ws.run("validate", path, "--lang", "zh", db=False)
+    assert r.exit_code == 1
+    assert f"{path}:" in r.stderr and ": error: " in r.stderr
+
+
+def test_help_is_chinese_by_default(ws, monkeypatch):
+    monkeypatch.delenv("PLANENGINE_LANG")
+    r = ws.run("done", "--help", db=False)
+    assert "标记事件的步骤" in r.stdout and "六分钟前" in r.stdout
