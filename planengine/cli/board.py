@@ -102,7 +102,6 @@ def delivery_lines(state, notifications=None) -> list:
     return out
 
 
-
 def legend() -> str:
     return i18n.t("board.legend")
 

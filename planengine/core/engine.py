@@ -453,9 +453,6 @@ class Engine:
 
     # -- for `plan serve` ----------------------------------------------------------
 
-    def data_version(self) -> int:
-        return self.store.data_version()
-
     def incident_heads(self, open_only=True, drills=True) -> dict:
         return self.store.incident_heads(open_only=open_only, drills=drills)
 

@@ -618,10 +618,6 @@ class Store:
 
     # -- for watchers and `plan serve` ----------------------------------------
 
-    def data_version(self) -> int:
-        """SQLite's counter of commits by other connections: a cheap "has anything changed?"."""
-        return self.conn.execute("PRAGMA data_version").fetchone()[0]
-
     def incident_heads(self, open_only=True, drills=True):
         """{id: last_seq} of incidents, to refold only those that moved."""
         where = [w for w, on in (("closed_at IS NULL", open_only), ("kind != 'drill'", not drills)) if on]
