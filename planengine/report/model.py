@@ -9,6 +9,7 @@ else what the caller passes) decides which pending steps count as overdue.
 from __future__ import annotations
 
 import json
+import unicodedata
 
 from planengine.core.drill.scoring import FINDING
 from planengine.core.incident import clock
@@ -144,14 +145,14 @@ def incident_report(engine, incident_id: str, lang: str | None = None, at: str |
     notif = _notifications(events, state, plan, role_title, c, L)
     notes = [
         {
+            "n": n,
             "at": c.short(ev["at"]),
             "text": ev["data"].get("text", ""),
             "by": ev["data"].get("by") or ev["actor"] or "",
             "say": bool(ev["data"].get("say")),
             "meta": {k: ev["data"][k] for k in ("to", "channel", "expect", "objective") if ev["data"].get(k)},
         }
-        for ev in events
-        if ev["kind"] == "note"
+        for n, ev in enumerate((e for e in events if e["kind"] == "note"), start=1)
     ]
     facts = [
         {
@@ -198,6 +199,19 @@ def incident_report(engine, incident_id: str, lang: str | None = None, at: str |
         "notes": notes,
         "sections": engine.report_sections(state, lang),
         "timeline": timeline(events, plan, role_title, phase_title, c, lang),
+        "log": log_lines(events, plan, role_title, phase_title, c, lang),
+        "note_lines": [
+            pad(str(x["n"]), 5, right=True)
+            + "  "
+            + x["at"]
+            + "  "
+            + pad(x["by"], 10)
+            + "  "
+            + ("[" + L["scenario_message"] + "] " if x["say"] else "")
+            + x["text"]
+            + "".join(f" · {k}: {v}" for k, v in sorted(x["meta"].items()))
+            for x in notes
+        ],
         "score": score,
         "as_of_iso": as_of,
         "tz": c.tz,
@@ -443,6 +457,45 @@ def _detail(ev, plan, role_title, phase_title, lang) -> str:
     if k == "closed":
         return phase_title.get(d.get("outcome"), d.get("outcome") or "")
     return json.dumps(d, ensure_ascii=False, sort_keys=True)
+
+
+def width(text: str) -> int:
+    """Display width in a monospace CJK font: East Asian wide and full-width characters take two cells."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, cells: int, right: bool = False) -> str:
+    fill = " " * max(0, cells - width(text))
+    return fill + text if right else text + fill
+
+
+def log_lines(events, plan, role_title, phase_title, c, lang) -> list:
+    """The timeline as the lines of an activity log (ICS 214): a date line whenever the day changes,
+    then ``seq  HH:MM  kind  actor  detail``. Notes and notifications point to their own numbered
+    lists, so a long log prints each text once (a 10,000-event log stays a quick PDF)."""
+    out, day, note_n, notice_n = [], None, 0, 0
+    for ev in events:
+        local = c.dt(ev["at"])
+        d = local.strftime("%Y-%m-%d")
+        if d != day:
+            day = d
+            out.append(f"—— {d} ——")
+        kind = ev["kind"]
+        if kind == "note":
+            note_n += 1
+            detail = ("→ 工作记录 " if lang != "en" else "→ note ") + str(note_n)
+        elif kind == "notify_queued":
+            notice_n += 1
+            detail = ("→ 通知 " if lang != "en" else "→ notification ") + str(notice_n)
+        else:
+            detail = _detail(ev, plan, role_title, phase_title, lang)
+        by = ev["data"].get("by")
+        actor = (by if isinstance(by, str) else None) or ev["actor"] or ""
+        out.append(
+            f"{pad(str(ev['seq']), 5, right=True)}  {local.strftime('%H:%M')}  "
+            f"{pad(event_name(kind, lang), 12)}  {pad(actor, 10)}  {detail}"
+        )
+    return out
 
 
 def timeline(events, plan, role_title, phase_title, c, lang) -> list:

@@ -47,6 +47,11 @@ def _lines(body) -> list:
     return out
 
 
+def _chunks(lines, size=50) -> list:
+    """Lines in blocks of ``size``: WeasyPrint lays out many small blocks much faster than one long one."""
+    return [lines[i : i + size] for i in range(0, len(lines), size)]
+
+
 def _numeral(i: int, lang: str) -> str:
     if lang == "en":
         return f"{i}."
@@ -68,6 +73,7 @@ def _env(kind: str) -> Environment:
     else:
         env = Environment(autoescape=False, finalize=md_escape, **common)
     env.filters["lines"] = _lines
+    env.filters["chunks"] = _chunks
     env.filters["raw"] = Markup  # a macro's output in Markdown: already escaped
     env.globals["numeral"] = _numeral
     env.globals["gantt"] = gantt
