@@ -90,7 +90,8 @@ def test_print_layout_fits_a4(drill_ws, page, tmp_path):
     content = A4_WIDTH_PX - MARGINS_PX
     widths = page.evaluate(
         """() => [document.documentElement.scrollWidth,
-                  ...[...document.querySelectorAll('table, svg.chart, pre')].map(e => e.getBoundingClientRect().right)]"""
+                  ...[...document.querySelectorAll('table, svg.chart, pre')]
+                       .map(e => e.getBoundingClientRect().right)]"""
     )
     assert widths[0] <= A4_WIDTH_PX
     assert max(widths[1:]) <= A4_WIDTH_PX  # nothing runs off the page
