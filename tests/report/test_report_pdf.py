@@ -42,3 +42,15 @@ def test_pdf_pages_render_to_images(drill_ws, tmp_path):
     assert len(pages) == 2 and all(p.stat().st_size > 5000 for p in pages)
     for p in pages:
         print(f"page image: {p}")
+
+
+def test_nothing_runs_off_the_a4_page(drill_ws, tmp_path):
+    import re
+
+    out = _pdf(drill_ws, tmp_path)
+    html = subprocess.run(["pdftotext", "-bbox", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    right = max(float(x) for x in re.findall(r'xMax="([\d.]+)"', html))
+    page_width = 595.3  # A4 in points
+    margin = 18 / 25.4 * 72  # the stylesheet's 18 mm side margin
+    assert right <= page_width - margin + 2  # a table border or rounding
+    assert "得分" in html  # the last column of the rated steps table is on the page
