@@ -118,7 +118,7 @@ def incident_report(engine, incident_id: str, lang: str | None = None, at: str |
                 "done_at": st.done_at,
                 "activated": c.short(st.activated_at),
                 "due": c.short(st.due_at),
-                "done": c.short(st.done_at),
+                "done": "" if status == "waived" else c.short(st.done_at),
                 "limit": dur(st.limit_seconds) if st.limit_seconds is not None else "",
                 "limit_seconds": st.limit_seconds,
                 "by": st.by or "",
@@ -362,21 +362,33 @@ def _notifications(events, state, plan, role_title, c, L):
             n = queued.get(d.get("key"))
             if n is None:
                 continue
-            n["status"] = "delivered" if k == "notify_delivered" else "failed"
-            n["delivered_at"] = c.short(ev["at"])
-            results = d.get("results") or []
-            n["channels"] = [
-                {
-                    "channel": r.get("channel", ""),
-                    "role": role_title.get(r.get("role"), r.get("role") or ""),
-                    "ok": bool(r.get("ok")),
-                    "error": r.get("error") or "",
-                }
-                for r in results
-                if isinstance(r, dict)
-            ]
-            n["attempts"] = d.get("attempts")
-            n["error"] = "; ".join(ch["error"] for ch in n["channels"] if ch["error"]) or d.get("error") or ""
+            n["done_at"] = c.short(ev["at"])
+            ok = k == "notify_delivered"
+            if "channel" in d:  # one outcome per (notification, channel)
+                found = [
+                    {
+                        "channel": d.get("channel") or "",
+                        "role": _roles_text(d.get("roles"), role_title),
+                        "ok": ok,
+                        "error": d.get("error") or "",
+                        "attempts": d.get("attempts"),
+                    }
+                ]
+            else:  # logs from before delivery was per channel: one event with every channel's result
+                found = [
+                    {
+                        "channel": r.get("channel", ""),
+                        "role": role_title.get(r.get("role"), r.get("role") or ""),
+                        "ok": bool(r.get("ok")),
+                        "error": r.get("error") or "",
+                        "attempts": d.get("attempts"),
+                    }
+                    for r in d.get("results") or ()
+                    if isinstance(r, dict)
+                ]
+                if not found:
+                    n["status"] = "delivered" if ok else "failed"
+            n["channels"].extend(found)
         elif k == "reminder":
             step = d.get("step")
             if step:
@@ -400,6 +412,11 @@ def _notifications(events, state, plan, role_title, c, L):
     for item in reminders + escalations:
         item["messages"] = [f"{n['roles']}: {n['message']}" for n in by_reason.get(item["key"], [])]
     for n in order:
+        chans = n["channels"]
+        if chans:
+            n["status"] = "failed" if any(not ch["ok"] for ch in chans) else "delivered"
+            n["attempts"] = max((ch["attempts"] or 0 for ch in chans), default=0) or None
+            n["error"] = "; ".join(f"{ch['channel']}: {ch['error']}" for ch in chans if ch["error"])
         n["status_label"] = L["deliveries"].get(n["status"], n["status"])
     counts = {s: sum(1 for n in order if n["status"] == s) for s in ("queued", "delivered", "failed")}
     return {"list": order, "reminders": reminders, "escalations": escalations, "counts": counts}

@@ -162,3 +162,17 @@ def test_reports_are_byte_stable(live, monkeypatch):
         monkeypatch.setattr(clock.WallClock, "now", lambda self, y=year: datetime(y, 1, 1, tzinfo=timezone.utc))
         outputs.append((live.ok("report", "INC-7", "--format", "html").stdout, live.ok("report", "INC-7").stdout))
     assert outputs[0] == outputs[1]
+
+
+def test_a_step_released_with_plan_waive_is_reported(ws, fire):
+    plan = ws.plan(fire.PLAN.replace("within: 24h}", "within: 24h, required: true}"), name="town_fire.yaml")
+    ws.ok("start", plan, "--id", "INC-W", "--at", ws.t("10:00"))
+    ws.ok("event", "INC-W", "out", "--at", ws.t("10:30"))
+    ws.ok("waive", "INC-W", "summary", "--by", "陈英", "--reason", "已并入县级总结", "--at", ws.t("11:00"))
+    md = ws.ok("report", "INC-W").stdout
+    waived = md.split("经批准免除的步骤", 1)[1].split("##", 1)[0]
+    assert "形成书面总结报告" in waived and "陈英" in waived and "已并入县级总结" in waived
+    row = next(line for line in md.splitlines() if line.startswith("| 形成书面总结报告 |"))
+    assert "经批准免除" in row
+    plan_rows = md.split("整改措施清单", 1)[1].split("##", 1)[0]
+    assert "免除：已并入县级总结" in plan_rows
