@@ -7,6 +7,7 @@ it goes, and returns them. It does no I/O; the store persists what it returns.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -165,7 +166,7 @@ class Runner:
         initial.update(typed)
         if initial:
             tx.emit("fact_set", {"facts": initial})
-        self._relevel(tx)
+        self._relevel(tx, typed)
         self._enter(tx, p.initial, None)
         self._settle(tx)
 
@@ -175,7 +176,7 @@ class Runner:
         if not changed:
             return
         tx.emit("fact_set", {"facts": changed})
-        self._relevel(tx)
+        self._relevel(tx, changed)
         self._settle(tx)
 
     def _cmd_done(self, tx, step, note=None, by=None):
@@ -217,6 +218,8 @@ class Runner:
         }
         if spec.required:
             data["required"] = True
+        if spec.remind:
+            data["remind"] = list(spec.remind)
         tx.emit("step_activated", data)
 
     def _cmd_waive(self, tx, step, by=None, reason=None):
@@ -382,12 +385,29 @@ class Runner:
             tx.emit("timer_failed", {"key": key, "error": error}, actor="timer")
             return
         kind, rest = key.split(":", 1)
-        if kind == "step":
+        if kind == "remind":
+            self._remind(tx, key, rest)
+        elif kind == "esc":
+            self._escalate(tx, key, rest)
+        elif kind == "step":
             step_id = rest.rsplit(":", 1)[0]
             st = s.steps[step_id]
-            tx.emit("step_overdue", {"step": step_id, "key": key, "due_at": st.due_at}, actor="timer")
             spec = self.plan.step(step_id)
             actions = spec.overdue
+            now_links = tuple(a for a in actions if not a.after)
+            data = {"step": step_id, "key": key, "due_at": st.due_at}
+            escalations = [
+                {
+                    "key": f"esc:{step_id}:{i}:{s.seq + 1}",
+                    "due_at": clock.to_iso(clock.from_iso(st.due_at) + timedelta(seconds=a.after)),
+                    "after": a.after,
+                }
+                for i, a in enumerate(actions)
+                if a.after
+            ]
+            if escalations:
+                data["escalations"] = escalations  # each fires once, unless the step is done by then
+            tx.emit("step_overdue", data, actor="timer")
             name = spec.title or spec.id
             if not actions and spec.role:
                 if spec.default is not None:
@@ -399,7 +419,7 @@ class Runner:
                 else:
                     msg = f"逾期: {name}" if self.plan.lang == "zh" else f"overdue: {name}"
                 self._notify(tx, (spec.role,), msg, reason=key, step=step_id)
-            self._run_actions(tx, actions, reason=key, step=step_id)
+            self._run_actions(tx, self._with_default(now_links, spec, 0), reason=key, step=step_id)
             if spec.default is not None and st.status == "pending":
                 # `default:` the answer recorded at the deadline when nobody decided
                 tx.emit("decision", {"step": step_id, "answer": spec.default, "by": None, "default": True}, "timer")
@@ -410,6 +430,51 @@ class Runner:
             tx.emit("reminder", {"phase": phase_id, "index": int(index), "key": key}, actor="timer")
             self._run_actions(tx, timer.actions, reason=key)
         self._settle(tx)
+
+    def _remind(self, tx, key, rest):
+        """A `remind:` timer: the step is still pending and nobody acknowledged it (either drops the timer)."""
+        step_id, index, _ = rest.rsplit(":", 2)
+        st = tx.state.steps[step_id]
+        spec = self.plan.step(step_id)
+        before = spec.remind[int(index)] if int(index) < len(spec.remind) else None
+        tx.emit("reminder", {"step": step_id, "key": key, "due_at": st.due_at, "before": before}, actor="timer")
+        if spec.role:
+            left = _span(clock.seconds_between(tx.cmd.at, st.due_at), self.plan.lang)
+            due = self._local(st.due_at)[11:16]
+            name = spec.title or spec.id
+            msg = (
+                f"提醒：{name}，还剩{left}（{due}前）"
+                if self.plan.lang == "zh"
+                else f"reminder: {name}, {left} left (by {due})"
+            )
+            self._notify(tx, (spec.role,), msg, reason=key, step=step_id)
+
+    def _escalate(self, tx, key, rest):
+        """An `overdue:` link with `after:`: the step is still not done that long past its deadline."""
+        step_id, index, _ = rest.rsplit(":", 2)
+        spec = self.plan.step(step_id)
+        link = spec.overdue[int(index)]
+        tx.emit("escalated", {"step": step_id, "key": key, "index": int(index), "after": link.after}, actor="timer")
+        self._run_actions(tx, self._with_default((link,), spec, link.after), reason=key, step=step_id)
+
+    def _with_default(self, actions, spec, after):
+        """A `notify:` link without `message:` says what is late, and by how long."""
+        out = []
+        for a in actions:
+            if a.kind == "notify" and not a.message:
+                name = spec.title or spec.id
+                if after:
+                    late = _span(after, self.plan.lang)
+                    msg = (
+                        f"逾期{late}仍未完成：{name}"
+                        if self.plan.lang == "zh"
+                        else f"still not done {late} past its deadline: {name}"
+                    )
+                else:
+                    msg = f"逾期: {name}" if self.plan.lang == "zh" else f"overdue: {name}"
+                a = dataclasses.replace(a, message=msg)
+            out.append(a)
+        return tuple(out)
 
     # -- mechanics --------------------------------------------------------
 
@@ -454,12 +519,33 @@ class Runner:
             )
         return st
 
-    def _relevel(self, tx):
-        if self.plan.level is None:
+    def _relevel(self, tx, because=None):
+        """Re-evaluate the level; a change names the facts that moved it (``because``) and, with
+        `level: {notify: [...]}`, is announced to those roles."""
+        rule = self.plan.level
+        if rule is None:
             return
-        new = evaluate_level(self.plan.level, tx.env)
-        if new != tx.state.level:
-            tx.emit("level_changed", {"from": tx.state.level, "to": new})
+        new = evaluate_level(rule, tx.env)
+        old = tx.state.level
+        if new == old:
+            return
+        data = {"from": old, "to": new}
+        if because:
+            data["because"] = dict(because)
+        tx.emit("level_changed", data)
+        if rule.notify:
+            facts = ", ".join(f"{k}={v}" for k, v in sorted((because or {}).items()))
+            zh = self.plan.lang == "zh"
+            if old is None:  # the incident's first level
+                text = f"响应级别：{new}" if zh else f"response level: {new}"
+            elif zh:
+                text = f"响应级别调整为 {new or '无'}（原 {old}）"
+            else:
+                text = f"response level now {new or 'none'} (was {old})"
+            if facts:
+                text += f"，依据：{facts}" if zh else f", because {facts}"
+            msg = f"{rule.message} {text}" if rule.message else text
+            self._notify(tx, rule.notify, msg, reason="level", level=new)
 
     def _enter(self, tx, phase_id, from_phase):
         if from_phase is not None:
@@ -566,6 +652,8 @@ class Runner:
             data["required"] = True
         if spec.repeat is not None:
             data["repeat"] = spec.repeat
+        if spec.remind:
+            data["remind"] = list(spec.remind)
         if spec.within is not None:
             anchor = self._anchor(tx, spec)
             if anchor is None:
@@ -656,6 +744,15 @@ class Runner:
                 self._notify(tx, data["roles"], data["message"], reason, step=step)
             else:
                 tx.emit("note", {"text": data["text"], "by": None}, actor=action.name)
+
+
+def _span(seconds, lang) -> str:
+    """7分钟 / 7m, 1小时30分钟 / 1h30m: how long, as a duty officer says it."""
+    seconds = max(0, int(seconds))
+    h, m = divmod(seconds // 60, 60)
+    if lang == "zh":
+        return (f"{h}小时" if h else "") + (f"{m}分钟" if m or not h else "")
+    return (f"{h}h" if h else "") + (f"{m}m" if m or not h else "")
 
 
 def _reads_steps(cond) -> bool:

@@ -44,6 +44,7 @@ class StepState:
         "prev",
         "reason",
         "defaulted",
+        "remind",
     )
 
     def __init__(
@@ -80,6 +81,7 @@ class StepState:
         self.prev = None
         self.reason = None  # why it was waived
         self.defaulted = False  # a decision recorded by the timer (`default:`)
+        self.remind = None  # `remind:` seconds before the deadline
 
     def __repr__(self):
         return f"StepState({self.id!r}, {self.status!r}, due_at={self.due_at!r}, done_at={self.done_at!r})"
@@ -171,7 +173,10 @@ def _fact_set(s, at, actor, d):
 
 def _level_changed(s, at, actor, d):
     s.level = d["to"]
-    s.level_history.append({"at": at, "from": d.get("from"), "to": d["to"]})
+    change = {"at": at, "from": d.get("from"), "to": d["to"]}
+    if d.get("because"):
+        change["because"] = d["because"]  # the facts that moved it
+    s.level_history.append(change)
 
 
 def _phase_entered(s, at, actor, d):
@@ -203,6 +208,7 @@ def _step_activated(s, at, actor, d):
     st.anchor_at = d.get("anchor_at", at if "waits_for" not in d else None)
     st.waits_for = d.get("waits_for")
     st.repeat = d.get("repeat")
+    st.remind = d.get("remind")  # seconds before the deadline: reminder timers, armed with the deadline
     rnd = d.get("round")
     if rnd:
         st.round = rnd
@@ -210,6 +216,7 @@ def _step_activated(s, at, actor, d):
     s.steps[st.id] = st
     if st.due_at and st.key:
         s.timers[st.key] = st.due_at
+        _arm_reminders(s, st, at)
     if st.muster:
         for c in s.checkins:
             if c["role"] == st.role and c["seq"] > s.phase_seq:  # made during this visit of the phase
@@ -223,6 +230,30 @@ def _step_due(s, at, actor, d):
     st.anchor_at = d["anchor_at"]
     st.due_at, st.limit_seconds, st.key = d["due_at"], d["limit_seconds"], d["key"]
     s.timers[st.key] = st.due_at
+    _arm_reminders(s, st, at)
+
+
+def _arm_reminders(s, st, at):
+    """`remind:` timers of a step whose deadline is now known: ``remind:STEP:I:SEQ`` at the
+    deadline minus each duration (none that would fall before ``at``)."""
+    if not st.remind:
+        return
+    from datetime import timedelta
+
+    from planengine.core.incident.clock import from_iso, to_iso
+
+    due = from_iso(st.due_at)
+    for i, before in enumerate(st.remind):
+        when = to_iso(due - timedelta(seconds=before))
+        if when > at:
+            s.timers[f"remind:{st.id}:{i}:{s.seq}"] = when
+
+
+def _disarm(s, step_id, *kinds):
+    """Drop a step's timers of these kinds (``remind``, ``esc``)."""
+    prefixes = tuple(f"{k}:{step_id}:" for k in kinds)
+    for key in [k for k in s.timers if k.startswith(prefixes)]:
+        del s.timers[key]
 
 
 def _step_done(s, at, actor, d):
@@ -234,6 +265,7 @@ def _step_done(s, at, actor, d):
     st.defaulted = bool(d.get("default"))
     if st.key:
         s.timers.pop(st.key, None)
+    _disarm(s, st.id, "remind", "esc")
 
 
 def _step_waived(s, at, actor, d):
@@ -244,6 +276,7 @@ def _step_waived(s, at, actor, d):
     st.reason = d.get("reason")
     if st.key:
         s.timers.pop(st.key, None)
+    _disarm(s, st.id, "remind", "esc")
 
 
 def _step_reopened(s, at, actor, d):
@@ -258,6 +291,7 @@ def _step_reopened(s, at, actor, d):
     st.defaulted = False
     if st.due_at and st.key and st.overdue_at is None:
         s.timers[st.key] = st.due_at
+        _arm_reminders(s, st, at)
 
 
 def _step_skipped(s, at, actor, d):
@@ -265,6 +299,7 @@ def _step_skipped(s, at, actor, d):
     st.status = "skipped"
     if st.key:
         s.timers.pop(st.key, None)
+    _disarm(s, st.id, "remind", "esc")
 
 
 def _checkin(s, at, actor, d):
@@ -293,6 +328,8 @@ def _step_overdue(s, at, actor, d):
     st = s.steps[d["step"]]
     st.overdue_at = at
     s.timers.pop(d.get("key"), None)
+    for t in d.get("escalations", ()):  # `overdue:` links with `after:`: until the step is done
+        s.timers[t["key"]] = t["due_at"]
 
 
 def _reminder(s, at, actor, d):
@@ -312,6 +349,7 @@ def _ack(s, at, actor, d):
     st = s.steps.get(d.get("step") or "")
     if st is not None:
         st.acks.append({"at": at, "by": d.get("by")})
+        _disarm(s, st.id, "remind")  # acknowledged: no more reminders (escalation goes on)
 
 
 def _decision(s, at, actor, d):
@@ -371,6 +409,7 @@ HANDLERS = {
     "checkin": _checkin,
     "step_overdue": _step_overdue,
     "reminder": _reminder,
+    "escalated": _reminder,  # an `overdue:` link fired: its timer is spent
     "ack": _ack,
     "action_failed": _action_failed,
     "timer_failed": _timer_failed,

@@ -222,12 +222,19 @@ class _Builder(Checker):
 
     # -- actions ----------------------------------------------------------
 
-    def actions(self, raw, path) -> tuple:
+    def actions(self, raw, path, links=False) -> tuple:
+        """Actions; ``links``: an `overdue:` chain, whose actions may carry `after:`."""
         if raw is None:
             return ()
-        if isinstance(raw, dict):
-            return (self.action(raw, path),)
-        return tuple(self.action(a, path + (i,)) for i, a in enumerate(raw))
+        items = [(raw, path)] if isinstance(raw, dict) else [(a, path + (i,)) for i, a in enumerate(raw)]
+        out = []
+        for a, p in items:
+            action = self.action({k: v for k, v in a.items() if k != "after"} if links else a, p)
+            if links and "after" in a:
+                after = self.duration(a["after"], p + ("after",))
+                action = dataclasses.replace(action, after=after)
+            out.append(action)
+        return tuple(out)
 
     def action(self, raw, path) -> Action:
         loc = self.loc(path)
@@ -378,10 +385,16 @@ class _Builder(Checker):
         path = ("level",)
         if not self.levels:
             self.err(path, "`level:` needs `levels:` (lowest first, e.g. [IV, III, II, I])", key=True)
+        notify = self._level_notify(raw, path)
         if "check" in raw:
             self.check_name(raw["check"], path + ("check",))
             check = Condition("check", name=raw["check"], args=_frozen_args(raw.get("args")), loc=self.loc(path))
-            return LevelRule(check=check, default=self._level_name(raw.get("default"), path + ("default",)))
+            return LevelRule(
+                check=check,
+                default=self._level_name(raw.get("default"), path + ("default",)),
+                notify=notify,
+                message=raw.get("message", ""),
+            )
         if "rules" not in raw:
             self.err(path, "`level:` needs either `check:` or `rules:`")
             return None
@@ -393,7 +406,21 @@ class _Builder(Checker):
                     self._level_name(rule["level"], path + ("rules", i, "level")),
                 )
             )
-        return LevelRule(rules=tuple(rules), default=self._level_name(raw.get("default"), path + ("default",)))
+        return LevelRule(
+            rules=tuple(rules),
+            default=self._level_name(raw.get("default"), path + ("default",)),
+            notify=notify,
+            message=raw.get("message", ""),
+        )
+
+    def _level_notify(self, raw, path) -> tuple:
+        roles = raw.get("notify") or ()
+        if isinstance(roles, str):
+            self.ref("role", roles, self.roles, path + ("notify",))
+            return (roles,)
+        for i, r in enumerate(roles):
+            self.ref("role", r, self.roles, path + ("notify", i))
+        return tuple(roles)
 
     def _level_name(self, value, path):
         if value is None:
@@ -530,7 +557,8 @@ class _Builder(Checker):
             if_=self.cond(raw["if"], path + ("if",)) if "if" in raw else None,
             check=check,
             muster=muster,
-            overdue=self.actions(raw.get("overdue"), path + ("overdue",)),
+            overdue=self.actions(raw.get("overdue"), path + ("overdue",), links=True),
+            remind=self._remind(raw, within, path),
             decision=decision,
             description=raw.get("description", ""),
             from_=from_,
@@ -539,6 +567,37 @@ class _Builder(Checker):
             default=default,
             loc=self.loc(path),
         )
+
+    def _remind(self, raw, within, path) -> tuple:
+        """`remind:` durations before the deadline, each shorter than it."""
+        if "remind" not in raw:
+            return ()
+        value = raw["remind"]
+        items = (
+            [(v, path + ("remind", i)) for i, v in enumerate(value)]
+            if isinstance(value, list)
+            else [(value, path + ("remind",))]
+        )
+        if within is None:
+            self.err(
+                path + ("remind",), f"step '{raw['id']}': `remind:` comes before a deadline: add `within:`", key=True
+            )
+            return ()
+        out = []
+        for v, p in items:
+            before = len(self.problems)
+            seconds = self.duration(v, p)
+            if len(self.problems) > before:
+                continue
+            if seconds <= 0:
+                self.err(p, f"step '{raw['id']}': a reminder must come some time before the deadline")
+            elif seconds >= min(within.day, within.night):
+                self.err(
+                    p, f"step '{raw['id']}': a reminder {v} before the deadline would come before its clock starts"
+                )
+            elif seconds not in out:
+                out.append(seconds)
+        return tuple(sorted(out, reverse=True))
 
     def _needs_cycles(self, phases):
         graph = {s.id: s.needs for p in phases.values() for s in p.steps}

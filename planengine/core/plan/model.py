@@ -45,6 +45,7 @@ class Action:
     message: str = ""
     name: str | None = None
     args: tuple = ()
+    after: int = 0  # an `overdue:` escalation link: seconds past the deadline it fires at
     loc: Loc = (0, 0)
 
 
@@ -109,6 +110,7 @@ class Step:
     required: bool = False  # a duty leaving the phase never drops; released only by `plan waive`
     repeat: int | None = None  # 续报 cadence: each round is due this long after the previous deadline
     default: str | None = None  # a decision's answer recorded at the deadline when nobody decided
+    remind: tuple = ()  # seconds before the deadline at which the role is reminded (unless done or acked)
     loc: Loc = (0, 0)
 
     def checks_used(self) -> set:
@@ -150,6 +152,8 @@ class LevelRule:
     check: Condition | None = None  # a check returning the level
     rules: tuple = ()  # ((Condition, level), ...) first match wins
     default: str | None = None
+    notify: tuple = ()  # roles told of every level change, with the facts that moved it
+    message: str = ""
 
 
 @dataclass(frozen=True)

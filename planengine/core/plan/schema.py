@@ -160,6 +160,26 @@ ACTIONS = {
     "anyOf": [ACTION, {"type": "array", "items": ACTION}],
 }
 
+OVERDUE_LINK = {
+    "type": "object",
+    "additionalProperties": False,
+    "description": "an action at the deadline, or with `after:` that long past it (an escalation link)",
+    "properties": {
+        **ACTION_PROPERTIES,
+        "after": {**DURATION, "description": "how long past the deadline this link fires, unless the step is done"},
+    },
+    "oneOf": [{"required": [k]} for k in ACTION_KINDS],
+}
+OVERDUE = {
+    "description": "action(s) at the deadline, or an escalation chain whose links have `after:`;"
+    " default: notify the step's role",
+    "anyOf": [OVERDUE_LINK, {"type": "array", "items": OVERDUE_LINK}],
+}
+REMIND = {
+    "description": "durations before the deadline at which the step's role is reminded, unless done or acknowledged",
+    "anyOf": [DURATION, {"type": "array", "items": DURATION, "minItems": 1}],
+}
+
 STEP = {
     "type": "object",
     "additionalProperties": False,
@@ -202,7 +222,8 @@ STEP = {
             ],
         },
         "muster": _d("completed by check-ins of its role (`plan checkin`)", type="boolean"),
-        "overdue": {**ACTIONS, "description": "action(s) at the deadline; default: notify the step's role"},
+        "overdue": OVERDUE,
+        "remind": REMIND,
         "decision": _d(
             "the allowed answers; the step is done by `plan decide`",
             type="array",
@@ -325,6 +346,8 @@ LEVEL = {
             },
         ),
         "default": _d("the level when no rule holds", type=["string", "integer"]),
+        "notify": _names("roles told of every level change, with the new level and the facts that moved it"),
+        "message": _d("text put before the level change in that notification", type="string"),
     },
     "oneOf": [{"required": ["check"]}, {"required": ["rules"]}],
 }
