@@ -138,7 +138,14 @@ def show(plan, fmt, lang, output, force, db, as_json, plans_dir, config_path):
 
 @click.command()
 @click.argument("plan")
-@click.option("--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["mermaid", "dot"]),
+    default="mermaid",
+    show_default=True,
+    help="Mermaid (Markdown, GitHub, Gitea) or Graphviz DOT (`dot -Tsvg`).",
+)
 @common
 def graph(plan, fmt, db, as_json, plans_dir, config_path):
     """Diagram of PLAN's phases and transitions."""

@@ -74,7 +74,9 @@ def _pdf_refusal(fn):
 
 @click.command()
 @click.argument("incident", required=False)
-@click.option("--format", "fmt", type=click.Choice(["md", "html", "pdf"]), default="md", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["md", "html", "pdf"]), default="md", show_default=True, help="Output format."
+)
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="Report language (default: the plan's).")
 @click.option("-o", "--output", "output", default=None, help="Write to FILE (with --all: a directory).")
 @click.option("--force", is_flag=True, help="Replace an existing output file.")
