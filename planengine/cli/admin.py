@@ -16,7 +16,13 @@ def user():
 
 @user.command("add")
 @click.argument("name")
-@click.option("--role", type=click.Choice(["officer", "viewer", "admin"]), default="officer", show_default=True)
+@click.option(
+    "--role",
+    type=click.Choice(["officer", "viewer", "admin"]),
+    default="officer",
+    show_default=True,
+    help="What the account may do in the browser.",
+)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input (first line).")
 @common
 def user_add(name, role, password_stdin, db, as_json, plans_dir, config_path):
@@ -57,7 +63,7 @@ def user_list(db, as_json, plans_dir, config_path):
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (other desks: see docs/web.md).")
-@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="TCP port to listen on.")
 @click.option("--secure-cookies", is_flag=True, help="Send the session cookie only over HTTPS (behind a TLS proxy).")
 @click.option("--poll", default=0.25, show_default=True, help="Seconds between checks for changes.")
 @common
