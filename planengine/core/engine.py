@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
@@ -21,6 +22,10 @@ from planengine.core.plan import library
 from planengine.core.plan.library import PlanNotFound
 from planengine.core.store import Store, StoreError, canonical, check_path, event_hash
 
+# A tick holds the write lock at most about TX_BUDGET_S per transaction, and yields it for YIELD_S
+# after every TX_BUDGET_S of work, so an officer's command waits about that long at worst.
+TX_BUDGET_S = 0.05
+YIELD_S = 0.003
 SNAPSHOT_EVERY = 16  # events: a command folds at most this many after loading the incident's snapshot
 INCIDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 SITE_ONLY_KEYS = ("notifiers", "routes", "people", "timezone")
@@ -522,7 +527,7 @@ class Engine:
         (inside ``instant()``), others each in their own transaction through command()."""
         return Batch(self, state, bulk)
 
-    def tick(self, now=None, max_rounds=100):
+    def tick(self, now=None):
         """Fire every due timer once; returns [(incident, key, due_at)] fired.
 
         A timer whose consequences fail (a plugin action raises, a check it
@@ -534,8 +539,9 @@ class Engine:
         store = self.store
         fired = []
         self.tick_errors = []
-        for _ in range(max_rounds):
-            due = store.due_timers(now_iso)
+        worked_since = time.monotonic()
+        while True:
+            due = store.due_timers(now_iso, limit=2000)
             if not due:
                 break
             by_incident: dict = {}
@@ -543,6 +549,9 @@ class Engine:
                 by_incident.setdefault(incident, []).append((due_at, key))
             for incident, items in by_incident.items():
                 fired.extend(self._fire(incident, sorted(items)))
+                if time.monotonic() - worked_since > TX_BUDGET_S:
+                    time.sleep(YIELD_S)  # let a waiting command take the write lock
+                    worked_since = time.monotonic()
         return fired
 
     def refuse_early_tick(self, now):
@@ -568,18 +577,23 @@ class Engine:
                 )
 
     def _fire(self, incident, items):
-        """Fire one incident's due timers, oldest first, in one transaction."""
+        """Fire one incident's due timers, oldest first, in one transaction of at most TX_BUDGET_S;
+        timers left over stay due and fire in the next one."""
         store = self.store
         out = []
+        row = store.incident_row(incident)
+        # the plan, its plugins and its Machine are loaded before the write lock is taken
+        runner = self.runner(self.plan_for(row["plan_sha"])) if row is not None else None
+        started = time.monotonic()
         with store.transaction():
-            row = store.incident_row(incident)
-            if row is None:
+            if runner is None:
                 for _, key in items:
                     store.drop_timer(incident, key)
                 return out
             state = self._fold(incident)
-            runner = self.runner(self.plan_for(row["plan_sha"]))
             for due_at, key in items:
+                if time.monotonic() - started > TX_BUDGET_S:
+                    break
                 if key not in state.timers:
                     store.drop_timer(incident, key)
                     continue

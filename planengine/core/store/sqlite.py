@@ -11,12 +11,18 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import time
 from contextlib import contextmanager
 
 from planengine.core.store.chain import canonical, event_hash, hashed_body, link
 from planengine.core.store.migrations import MIGRATIONS, SCHEMA_VERSION
 
 BUSY_TIMEOUT_MS = 30_000
+# A writer waits for another by polling every POLL_S: SQLite's own busy handler sleeps up to 100 ms
+# between tries, so a writer that commits and begins again at once (a tick firing a backlog in short
+# transactions) would starve it. Write connections let SQLite wait only WRITE_BUSY_MS themselves.
+POLL_S = 0.001
+WRITE_BUSY_MS = 2
 # PRAGMA application_id of a planengine database ("plan" in ASCII), set when it is created:
 # a SQLite file without it (and without our tables) belongs to someone else and is never touched.
 APPLICATION_ID = 0x706C616E
@@ -80,7 +86,9 @@ class Store:
         if mode != "create" and not os.path.exists(path):
             raise StoreError("no database at {db} (start an incident first, or pass --db)", db=path)
         try:
-            self.conn = self._open_read_only() if self.read_only else self._connect(path, uri=False)
+            self.conn = (
+                self._open_read_only() if self.read_only else self._connect(path, uri=False, busy_ms=WRITE_BUSY_MS)
+            )
             app_id, version, tables = self._identify()
             empty = app_id == 0 and version == 0 and not tables
             unmarked = app_id == 0 and 0 < version <= SCHEMA_VERSION and CORE_TABLES <= tables  # before the mark
@@ -100,9 +108,9 @@ class Store:
             raise StoreError(database_error(path, e)) from None
 
     @staticmethod
-    def _connect(target, uri):
-        conn = sqlite3.connect(target, uri=uri, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
-        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    def _connect(target, uri, busy_ms=BUSY_TIMEOUT_MS):
+        conn = sqlite3.connect(target, uri=uri, isolation_level=None, timeout=busy_ms / 1000)
+        conn.execute(f"PRAGMA busy_timeout={busy_ms}")
         return conn
 
     def _open_read_only(self):
@@ -148,7 +156,19 @@ class Store:
                 MIGRATIONS[v](db)
             self.conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
             self.conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-        self.conn.execute("PRAGMA journal_mode=WAL")  # our file only, once it is marked as ours
+        self._patiently(lambda: self.conn.execute("PRAGMA journal_mode=WAL"))  # our file only, once marked ours
+
+    def _patiently(self, fn):
+        """Run ``fn`` (a statement that needs the write lock), retrying every POLL_S while another
+        process holds it, for up to BUSY_TIMEOUT_MS."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                return fn()
+            except sqlite3.OperationalError as e:
+                if "locked" not in str(e) and "busy" not in str(e) or time.monotonic() > deadline:
+                    raise
+                time.sleep(POLL_S)
 
     def close(self):
         self.conn.close()
@@ -161,7 +181,7 @@ class Store:
             yield conn
             return
         try:
-            conn.execute("BEGIN IMMEDIATE")
+            self._patiently(lambda: conn.execute("BEGIN IMMEDIATE"))
             try:
                 yield conn
             except BaseException:
