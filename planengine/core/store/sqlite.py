@@ -20,7 +20,8 @@ from planengine.core.store.migrations import MIGRATIONS, SCHEMA_VERSION
 BUSY_TIMEOUT_MS = 30_000
 # A writer waits for another by polling every POLL_S: SQLite's own busy handler sleeps up to 100 ms
 # between tries, so a writer that commits and begins again at once (a tick firing a backlog in short
-# transactions) would starve it. Write connections let SQLite wait only WRITE_BUSY_MS themselves.
+# transactions) would starve it. While it asks for the lock, SQLite itself waits only WRITE_BUSY_MS;
+# every other statement keeps the long timeout (a reader may meet a WAL being recovered).
 POLL_S = 0.001
 WRITE_BUSY_MS = 2
 # PRAGMA application_id of a planengine database ("plan" in ASCII), set when it is created:
@@ -86,9 +87,7 @@ class Store:
         if mode != "create" and not os.path.exists(path):
             raise StoreError("no database at {db} (start an incident first, or pass --db)", db=path)
         try:
-            self.conn = (
-                self._open_read_only() if self.read_only else self._connect(path, uri=False, busy_ms=WRITE_BUSY_MS)
-            )
+            self.conn = self._open_read_only() if self.read_only else self._connect(path, uri=False)
             app_id, version, tables = self._identify()
             empty = app_id == 0 and version == 0 and not tables
             unmarked = app_id == 0 and 0 < version <= SCHEMA_VERSION and CORE_TABLES <= tables  # before the mark
@@ -108,9 +107,9 @@ class Store:
             raise StoreError(database_error(path, e)) from None
 
     @staticmethod
-    def _connect(target, uri, busy_ms=BUSY_TIMEOUT_MS):
-        conn = sqlite3.connect(target, uri=uri, isolation_level=None, timeout=busy_ms / 1000)
-        conn.execute(f"PRAGMA busy_timeout={busy_ms}")
+    def _connect(target, uri):
+        conn = sqlite3.connect(target, uri=uri, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         return conn
 
     def _open_read_only(self):
@@ -181,7 +180,11 @@ class Store:
             yield conn
             return
         try:
-            self._patiently(lambda: conn.execute("BEGIN IMMEDIATE"))
+            conn.execute(f"PRAGMA busy_timeout={WRITE_BUSY_MS}")
+            try:
+                self._patiently(lambda: conn.execute("BEGIN IMMEDIATE"))
+            finally:
+                conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             try:
                 yield conn
             except BaseException:
