@@ -30,19 +30,47 @@ def log(incident, db, as_json, plans_dir, config_path):
         click.echo(f"{ev['seq']:>5} {when} {ev['kind']:<15} {ev['actor'] or '':<10} {data}")
 
 
+def _head(ctx, param, value):
+    if value is None:
+        return None
+    from planengine.core.incident.audit import parse_head
+
+    try:
+        return parse_head(value)
+    except ValueError as e:
+        raise click.BadParameter(str(e).split(": ", 1)[-1]) from None
+
+
 @click.command()
 @click.argument("incident")
+@click.option(
+    "--head",
+    "head",
+    callback=_head,
+    metavar="SEQ:HASH",
+    help="A head printed by an earlier verify (or a report) and kept outside the database: the log must still hold it.",
+)
 @common
-def verify(incident, db, as_json, plans_dir, config_path):
-    """Check INCIDENT's hash chain; exit 1 if any event was altered."""
-    problems = engine(db, plans_dir, config_path, read_only=True).verify(incident)
+def verify(incident, head, db, as_json, plans_dir, config_path):
+    """Check INCIDENT's record; exit 1 if anything was altered.
+
+    Checks the hash chain (naming the first bad event), the commands against the
+    log, the stored plan against the sha256 in its `started` event, and the
+    incidents row and snapshot against the log; prints the head (SEQ:HASH) to keep
+    outside the database, and with --head checks the log against one kept earlier.
+    """
+    eng = engine(db, plans_dir, config_path, read_only=True)
+    problems = eng.verify(incident, head=head)
+    seq, h = eng.head(incident)
     if as_json:
-        emit_json({"incident": incident, "ok": not problems, "problems": problems})
-    elif problems:
+        emit_json({"incident": incident, "ok": not problems, "problems": problems, "head": {"seq": seq, "hash": h}})
+    else:
         for p in problems:
             click.echo(f"{incident}: {p}", err=True)
-    else:
-        click.echo(f"{incident}: hash chain intact")
+        if not problems:
+            checked = f", and holds the recorded head {head[0]}" if head else ""
+            click.echo(f"{incident}: hash chain intact, record consistent{checked}")
+        click.echo(f"{incident}: head {seq}:{h}")
     if problems:
         sys.exit(1)
 

@@ -278,10 +278,56 @@ class Engine:
         self.store.require_incident(incident_id)
         return self.store.commands(incident_id)
 
-    def verify(self, incident_id: str) -> list:
-        """Problems in the incident's hash chain: [] when intact."""
+    def verify(self, incident_id: str, head=None) -> list:
+        """Problems in the incident's record: [] when intact.
+
+        The hash chain first (the first bad event named first), then what a forger
+        who recomputed the chain leaves behind: the commands against the log, the
+        stored plan against the sha256 in the `started` event, the incidents row and
+        the snapshot against the fold of the log; and with ``head`` (seq, hash) as an
+        auditor recorded it outside the database, the log against that head.
+        """
+        import json
+
+        from planengine.core.incident import audit
+
+        store = self.store
+        row = store.require_incident(incident_id)
+        problems = store.verify(incident_id)
+        rows = store.event_rows(incident_id).fetchall()
+        last_seq = rows[-1][0] if rows else 0
+        if head is not None:
+            problems += audit.check_head(head, {r[0]: r[5] for r in rows}, last_seq)
+        problems += audit.check_commands(store.commands(incident_id), last_seq)
+        try:
+            state = fold(rows, incident_id)
+        except Exception as e:  # edited data the fold cannot read
+            return problems + [f"the log cannot be folded: {type(e).__name__}: {e}"]
+        started = next((r for r in rows if r[0] == 1 and r[2] == "started"), None)
+        started = json.loads(started[4]) if started is not None else None
+        plan_row = store.plan_row((started or {}).get("plan_sha", ""))
+        problems += audit.check_plan(started, row, plan_row, lambda: self._recompiled(plan_row))
+        problems += audit.check_row(row, state)
+        problems += audit.check_snapshot(incident_id, store.snapshot_row(incident_id), rows, last_seq)
+        return problems
+
+    def _recompiled(self, plan_row):
+        """The compiled form of a stored plan's source, or None when it cannot be rebuilt here."""
+        from planengine.core.plan import compiled
+        from planengine.core.plan.loader import load_plan
+
+        source, packed, fmt, path = plan_row[0], plan_row[1], plan_row[2], plan_row[3]
+        if packed is None or fmt != compiled.FORMAT:
+            return None
+        try:
+            return compiled.dumps(load_plan(path, self.registry, text=source, check_schema=False))
+        except Exception:  # a plugin it uses is not installed here: the sha256 check stands alone
+            return None
+
+    def head(self, incident_id: str):
+        """(seq, hash) of the last event in the incident's log: what an auditor records."""
         self.store.require_incident(incident_id)
-        return self.store.verify(incident_id)
+        return self.store.log_head(incident_id)
 
     def replay(self, incident_id: str) -> dict:
         from planengine.core.drill.replay import replay

@@ -241,6 +241,11 @@ class Store:
             raise StoreError(f"plan {sha[:12]} is not in the database")
         return row
 
+    def plan_row(self, sha):
+        """(source, compiled JSON or None, its format or None, path) of a stored plan, or None."""
+        cols = "compiled, compiled_format" if self.version >= 3 else "NULL, NULL"
+        return self.conn.execute(f"SELECT source, {cols}, path FROM plans WHERE sha256=?", (sha,)).fetchone()
+
     def save_compiled(self, sha, compiled, compiled_format):
         """Cache a plan's compiled form (a plan stored by an older version, or another format)."""
         with self.transaction():
@@ -298,6 +303,21 @@ class Store:
             " ON e.incident=s.incident AND e.seq=s.seq AND e.hash=s.hash WHERE s.incident=?",
             (incident_id,),
         ).fetchone()
+
+    def snapshot_row(self, incident_id):
+        """(seq, hash, format, state JSON) of the incident's stored snapshot, whether or not it matches."""
+        if self.version < 3:
+            return None
+        return self.conn.execute(
+            "SELECT seq, hash, format, state FROM snapshots WHERE incident=?", (incident_id,)
+        ).fetchone()
+
+    def log_head(self, incident_id):
+        """(seq, hash) of the incident's last event, or (0, "") for an empty log."""
+        row = self.conn.execute(
+            "SELECT seq, hash FROM events WHERE incident=? ORDER BY seq DESC LIMIT 1", (incident_id,)
+        ).fetchone()
+        return tuple(row) if row else (0, "")
 
     def snapshots_and_events(self, ids):
         """For many incidents at once (boards, `plan status`): {id: (snapshot row or None, [newer event rows])}."""

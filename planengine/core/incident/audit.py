@@ -1,0 +1,133 @@
+"""Does an incident's record hang together? The checks of `plan verify` beyond the hash chain.
+
+The chain (each event's hash and its link to the one before, no gap in seq)
+is checked by the store. A forger with write access can still recompute the
+whole chain, delete the last events with their command rows, edit the stored
+plan, the incident row the boards list, or a snapshot; these checks catch
+what they can without anything from outside the database, and a head
+(seq and hash) an auditor recorded outside it catches the rest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from planengine.core.incident.state import SNAPSHOT_FORMAT, fold, to_snapshot
+
+# incidents row column -> the folded state's attribute it must equal
+ROW_FIELDS = (
+    ("plan", "plan"),
+    ("plan_version", "plan_version"),
+    ("plan_sha", "plan_sha"),
+    ("kind", "kind"),
+    ("title", "title"),
+    ("opened_at", "opened_at"),
+    ("phase", "phase"),
+    ("level", "level"),
+    ("closed_at", "closed_at"),
+    ("last_seq", "seq"),
+    ("last_hash", "last_hash"),
+)
+
+
+def parse_head(text: str):
+    """``SEQ:HASH`` -> (seq, hash); ValueError with a message otherwise."""
+    seq, sep, h = str(text).strip().partition(":")
+    h = h.strip().lower()
+    if not sep or not seq.strip().isdigit() or len(h) != 64 or any(c not in "0123456789abcdef" for c in h):
+        raise ValueError(f"--head {text!r}: expected SEQ:HASH as `plan verify` prints it (e.g. 42:3f9a...)")
+    return int(seq), h
+
+
+def check_head(head, hashes: dict, last_seq: int) -> list:
+    """The recorded ``head`` (seq, hash) against the log's {seq: hash}."""
+    seq, h = head
+    if seq > last_seq:
+        return [f"recorded head is event {seq}, but the log ends at event {last_seq}: events were deleted"]
+    if hashes.get(seq) != h:
+        return [
+            f"event {seq}: hash {str(hashes.get(seq))[:12]} differs from the recorded head {h[:12]}:"
+            f" the log was rewritten up to event {seq}"
+        ]
+    return []
+
+
+def check_commands(commands: list, last_seq: int) -> list:
+    """The commands must cover the log's events exactly, in order: 1..last_seq."""
+    problems = []
+    expected = 1
+    for i, c in enumerate(commands, start=1):
+        if c["n"] != i:
+            problems.append(f"command {i} is missing (next is command {c['n']})")
+        if c["first_seq"] != expected:
+            problems.append(
+                f"command {c['n']} ({c['name']}) starts at event {c['first_seq']}, expected event {expected}"
+            )
+        expected = c["last_seq"] + 1
+    if expected - 1 > last_seq:
+        problems.append(
+            f"the commands recorded events up to event {expected - 1}, but the log ends at event {last_seq}:"
+            " the last events were deleted"
+        )
+    elif expected - 1 < last_seq:
+        problems.append(f"events {expected}-{last_seq} belong to no recorded command")
+    return problems
+
+
+def check_plan(started: dict | None, row: dict, plan_row, recompile=None) -> list:
+    """The stored plan must be the one the `started` event names (its sha256), and so must
+    the incidents row's; ``plan_row`` is (source, compiled form or None, ...) or None."""
+    problems = []
+    sha = (started or {}).get("plan_sha")
+    if sha is None:
+        return ["event 1 is not a `started` event naming the plan"]
+    if plan_row is None:
+        return [f"the plan {sha[:12]} the incident started with is not stored"]
+    source, packed = plan_row[0], plan_row[1]
+    actual = hashlib.sha256((source or "").encode("utf-8")).hexdigest()
+    if actual != sha:
+        problems.append(
+            f"stored plan: its source has sha256 {actual[:12]}, the `started` event names {sha[:12]}:"
+            " the stored plan was edited"
+        )
+    elif packed is not None and recompile is not None:
+        fresh = recompile()
+        if fresh is not None and fresh != packed:
+            problems.append("stored plan: its compiled form differs from its source: the stored plan was edited")
+    return problems
+
+
+def check_row(row: dict, state) -> list:
+    """The incidents row (what boards list and filter on) must equal the fold of the log."""
+    problems = []
+    for column, attr in ROW_FIELDS:
+        stored, folded = row.get(column), getattr(state, attr)
+        if column == "last_hash" and folded == "":
+            folded = None
+        if stored != folded and not (stored in (None, "") and folded in (None, "")):
+            problems.append(f"incidents row: {column} is {stored!r}, the log says {folded!r}")
+    return problems
+
+
+def check_snapshot(incident_id, snap, rows: list, last_seq: int) -> list:
+    """A stored snapshot must be the fold of the log up to its event (boards start from it)."""
+    if snap is None:
+        return []
+    seq, h, fmt, text = snap
+    if seq > last_seq:
+        return [f"a snapshot of event {seq} is stored, but the log ends at event {last_seq}: events were deleted"]
+    at_seq = [r for r in rows if r[0] == seq]
+    if not at_seq or at_seq[0][5] != h or fmt != SNAPSHOT_FORMAT:
+        return []  # not used: the engine ignores a snapshot that does not match the log
+    expected = json.loads(json.dumps(to_snapshot(fold([r for r in rows if r[0] <= seq], incident_id))))
+    try:
+        stored = json.loads(text)
+    except ValueError:
+        stored = None
+    if isinstance(stored, dict):
+        stored.pop("last_hash", None)  # written before its own event's hash was known
+    expected.pop("last_hash", None)
+    if stored != expected:
+        return [f"the snapshot of event {seq} differs from the fold of the log (boards would show it)"]
+    return []
