@@ -89,7 +89,7 @@ def score(state, plan=None) -> dict:
     tz = zone(state.timezone)  # times print in the plan's timezone, as `plan status` does
     ordered = sorted(state.steps.values(), key=lambda s: (s.activation_seq, s.id))
     not_exercised = set((state.drill or {}).get("not_exercised") or ())
-    ended = state.closed_at or state.last_at
+    ended = state.closed_at or state.last_at  # an open incident: rounds not yet due are not scored
     for current in ordered:
         if current.muster:
             musters.append(_muster(state, current, tz))
@@ -97,7 +97,7 @@ def score(state, plan=None) -> dict:
             limit = st.limit_seconds
             if limit is None or st.activated_at is None:
                 continue
-            if st.round > 1 and st.status != "done" and (st.due_at is None or st.due_at > ended):
+            if st.round > 1 and st.status != "done" and (st.due_at is None or st.due_at > (st.skipped_at or ended)):
                 continue  # a 续报 round whose deadline never came: the cadence ended first
             row = _row(st, limit, tz)
             excluded = _excluded(st, not_exercised)

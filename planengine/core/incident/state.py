@@ -45,6 +45,7 @@ class StepState:
         "reason",
         "defaulted",
         "remind",
+        "skipped_at",
     )
 
     def __init__(
@@ -82,6 +83,7 @@ class StepState:
         self.reason = None  # why it was waived
         self.defaulted = False  # a decision recorded by the timer (`default:`)
         self.remind = None  # `remind:` seconds before the deadline
+        self.skipped_at = None  # when a phase change or a close left it undone
 
     def __repr__(self):
         return f"StepState({self.id!r}, {self.status!r}, due_at={self.due_at!r}, done_at={self.done_at!r})"
@@ -297,6 +299,7 @@ def _step_reopened(s, at, actor, d):
 def _step_skipped(s, at, actor, d):
     st = s.steps[d["step"]]
     st.status = "skipped"
+    st.skipped_at = at
     if st.key:
         s.timers.pop(st.key, None)
     _disarm(s, st.id, "remind", "esc")

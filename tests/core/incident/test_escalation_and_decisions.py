@@ -114,6 +114,10 @@ def test_step_cannot_be_done_before_it_was_activated(ws):
 
 def test_sudden_event_by_night_from_report_to_aftermath(ws):
     plans = str(REPO_PLANS)
+
+    def cmd(*args, at):
+        return ws.json(*args, "--plans", plans, "--at", ws.t(at))
+
     s = ws.json(
         "start", "sudden_event", "--plans", plans, "--id", "SE-1", "--set", "place=Dongmen", "--at", ws.t("21:00")
     )
@@ -124,29 +128,47 @@ def test_sudden_event_by_night_from_report_to_aftermath(ws):
     refused = ws.run("done", "SE-1", "report_up", "--plans", plans, "--at", ws.t("21:04"))
     assert refused.exit_code == 1 and "core.facts_present" in refused.stderr
 
-    ws.json("set", "SE-1", "people=40", "cause=dispute", "beyond_town=true", "--plans", plans, "--at", ws.t("21:03"))
-    s = ws.json("done", "SE-1", "report_up", "--by", "Wang", "--plans", plans, "--at", ws.t("21:04"))
+    cmd("set", "SE-1", "people=40", "cause=dispute", "beyond_town=true", at="21:03")
+    s = cmd("done", "SE-1", "report_up", "--by", "Wang", at="21:04")
     assert ws.dt(ws.step(s, "convene")["due_at"]) == ws.dt(ws.t("21:34"))
     assert ws.dt(ws.step(s, "dispatch")["due_at"]) == ws.dt(ws.t("21:09"))
 
-    s = ws.json("event", "SE-1", "dispatched", "--plans", plans, "--at", ws.t("21:06"))
+    # dispatch moves to responding; the leading group's convening is required: it stays active
+    s = cmd("done", "SE-1", "dispatch", at="21:06")
     assert s["phase"] == "responding"
-    assert ws.step(s, "convene")["status"] == "skipped"
+    convene = ws.step(s, "convene")
+    assert convene["status"] == "pending" and convene["required"] is True
     muster = ws.step(s, "muster")
-    assert ws.dt(muster["due_at"]) == ws.dt(ws.t("21:31")), "night: 25 minutes"
+    assert ws.dt(muster["due_at"]) == ws.dt(ws.t("21:31")), "night: 25 minutes from dispatch"
     assert "arrive" not in ws.step_ids(s), "beyond_town: the in-town arrival step does not apply"
+    assert ws.dt(ws.step(s, "command_team")["due_at"]) == ws.dt(ws.t("22:06")), "an ordinary event: the team leader"
+    assert ws.dt(ws.step(s, "written_feedback")["due_at"]) == ws.dt(ws.t("21:00", day="2090-03-06"))
 
-    s = ws.json("checkin", "SE-1", "team", "--count", "20", "--plans", plans, "--at", ws.t("21:25"))
+    s = cmd("checkin", "SE-1", "team", "--count", "20", at="21:25")
     assert ws.step(s, "muster")["status"] == "done"
     assert "arrive_beyond" in ws.step_ids(s)
 
-    s = ws.json("set", "SE-1", "deaths=3", "--plans", plans, "--at", ws.t("21:40"))
+    # deaths do not grade an event that is not a production accident
+    s = cmd("set", "SE-1", "deaths=3", at="21:40")
+    assert s["level"] == "IV"
+    s = cmd("set", "SE-1", "production_accident=true", at="21:41")
     assert s["level"] == "III"
-    assert ws.dt(ws.step(s, "report_up_level")["due_at"]) == ws.dt(ws.t("23:40"))
+    assert ws.dt(ws.step(s, "report_up_accident")["due_at"]) == ws.dt(ws.t("23:41"))
+    assert ws.dt(ws.step(s, "progress_report")["due_at"]) == ws.dt(ws.t("22:41"))
+    assert "report_up_level" not in ws.step_ids(s)
 
-    s = ws.json("decide", "SE-1", "finish_feedback", "resolved", "--by", "Li", "--plans", plans, "--at", ws.t("23:00"))
+    s = cmd("decide", "SE-1", "finish_feedback", "resolved", "--by", "Li", at="23:00")
     assert s["phase"] == "aftermath"
-    assert ws.dt(ws.step(s, "written_feedback")["due_at"]) == ws.dt(ws.t("23:00", day="2090-03-06"))
+    assert ws.step(s, "progress_report")["status"] == "skipped", "续报 ends with the phase"
+    cmd("done", "SE-1", "final_report", at="23:10")
+    s = cmd("done", "SE-1", "archive", at="23:20")
+    assert s["phase"] == "closed" and s["closed_at"] is None, "waits for convene and the written feedback"
+    refused = ws.run("done", "SE-1", "written_feedback", "--plans", plans, "--at", ws.t("23:30"))
+    assert refused.exit_code == 1 and "follow_up_person" in refused.stderr
+    cmd("set", "SE-1", "follow_up_person=Zhang", at="23:30")
+    cmd("done", "SE-1", "written_feedback", at="23:31")
+    s = cmd("waive", "SE-1", "convene", "--by", "Li", "--reason", "the county convened instead", at="23:32")
+    assert ws.dt(s["closed_at"]) == ws.dt(ws.t("23:32"))
     ws.ok("verify", "SE-1")
 
 
