@@ -1,0 +1,129 @@
+"""`plan watch` as the service it is: real processes, a real receiver. Exactly once per (key,
+channel) with two watchers side by side and across a SIGKILLed one; SIGTERM ends it with status 0."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+from planengine.core.engine import Engine
+
+WAIT = 60  # seconds a process gets to do what the test waits for (a bound, not a pause)
+
+
+def queue_incidents(ws, n):
+    plan = ws.plan()
+    eng = Engine(db=ws.db)
+    for i in range(n):
+        eng.start(plan, incident_id=f"INC-{i:03d}", at=ws.t("10:00"))
+        eng.command(f"INC-{i:03d}", "event", {"name": "activate"}, at=ws.t("10:05"))
+    return [f"INC-{i:03d}:" for i in range(n)]
+
+
+def spawn(ws, *args):
+    env = dict(os.environ, PLANENGINE_LOAD_PLUGINS="")
+    return subprocess.Popen(
+        [sys.executable, "-m", "planengine", *args, "--db", ws.db],
+        cwd=ws.root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def until(predicate, what):
+    deadline = time.monotonic() + WAIT
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def delivered_events(ws):
+    conn = sqlite3.connect(ws.db)
+    try:
+        rows = conn.execute(
+            "SELECT json_extract(data, '$.key'), json_extract(data, '$.channel') FROM events"
+            " WHERE kind='notify_delivered'"
+        ).fetchall()
+    finally:
+        conn.close()
+    return rows
+
+
+def test_two_watchers_side_by_side_send_each_message_once(ws, site, receiver):
+    site({"leader": ["hook"], "team": ["hook"]})
+    queue_incidents(ws, 40)
+    procs = [spawn(ws, "watch", "--interval", "0.1") for _ in range(2)]
+    try:
+        until(lambda: len(receiver.received["/hook"]) >= 40, "40 messages")
+        until(lambda: len(delivered_events(ws)) >= 40, "40 outcomes recorded")
+    finally:
+        for p in procs:
+            p.send_signal(signal.SIGTERM)
+        codes = [p.wait(WAIT) for p in procs]
+    keys = receiver.keys("/hook")
+    assert len(keys) == 40 and len(set(keys)) == 40, "each (key, channel) exactly once"
+    assert codes == [0, 0]
+    events = delivered_events(ws)
+    assert len(events) == 40 and len(set(events)) == 40
+
+
+def test_a_watcher_killed_mid_send_leaves_only_the_message_in_hand_to_its_successor(ws, site, receiver):
+    import threading
+
+    site({"leader": ["hook"], "team": ["hook"]})
+    queue_incidents(ws, 30)
+    receiver.script["/hook"] = []
+    gate = receiver.gate["/hook"] = threading.Event()
+    first = spawn(ws, "watch", "--interval", "0.1")
+    until(lambda: len(receiver.received["/hook"]) == 1, "the first message to arrive")
+    first.send_signal(signal.SIGKILL)  # dies with that message in hand and a batch claimed
+    first.wait(WAIT)
+    in_hand = receiver.keys("/hook")[0]
+    del receiver.gate["/hook"]
+    gate.set()
+    conn = sqlite3.connect(ws.db)
+    with conn:
+        claimed = conn.execute("SELECT COUNT(*) FROM deliveries WHERE status='sending'").fetchone()[0]
+        assert claimed >= 1
+        conn.execute("UPDATE deliveries SET claimed_wall = claimed_wall - 3600")  # its lease ran out (wall clock)
+    conn.close()
+    second = spawn(ws, "watch", "--once")
+    assert second.wait(WAIT) == 0, second.stderr.read()
+    keys = receiver.keys("/hook")
+    assert set(keys) == {k for k in keys} and len(set(keys)) == 30, "every message arrives"
+    assert all(keys.count(k) == 1 for k in set(keys) if k != in_hand), "none but the one in hand twice"
+    events = delivered_events(ws)
+    assert len(events) == 30 and len(set(events)) == 30, "one outcome per (key, channel) in the log"
+
+
+def test_sigterm_ends_watch_with_status_0_after_the_message_in_hand(ws, site, receiver):
+    import threading
+
+    site({"leader": ["hook"], "team": ["hook"]})
+    queue_incidents(ws, 5)
+    gate = receiver.gate["/hook"] = threading.Event()
+    proc = spawn(ws, "watch", "--interval", "0.1")
+    until(lambda: len(receiver.received["/hook"]) == 1, "the first message to arrive")
+    proc.send_signal(signal.SIGTERM)
+    gate.set()
+    assert proc.wait(WAIT) == 0
+    events = delivered_events(ws)
+    assert len(events) == 1, "the message in hand was finished and recorded; nothing else was started"
+    conn = sqlite3.connect(ws.db)
+    try:
+        statuses = sorted(r[0] for r in conn.execute("SELECT status FROM deliveries"))
+    finally:
+        conn.close()
+    assert statuses == ["delivered"] + ["queued"] * 4, "the unsent claims were given back"
+
+
+def test_watch_refuses_to_start_where_there_is_no_database(ws):
+    result = ws.run("watch", "--once", db=False)
+    assert result.exit_code == 1 and "no database at planengine.db" in result.stderr
+    assert not (ws.root / "planengine.db").exists()
