@@ -274,6 +274,17 @@ def watch(interval, once, drills, db, as_json, plans_dir, config_path):
     from planengine.notifiers.delivery import Deliverer
     from planengine.notifiers.site import load_site
 
+    stop = threading.Event()
+    if not once:
+
+        def stopping(signum, _frame):
+            if not stop.is_set():
+                name = signal.Signals(signum).name
+                os.write(2, f"plan watch: {name}: stopping after the message in hand\n".encode())
+            stop.set()
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, stopping)
     if not os.path.exists(db):
         raise Refusal(f"no database at {db}: start an incident first (plan start PLAN), or pass --db")
     eng = engine(db, plans_dir, config_path, create=False)
@@ -281,10 +292,6 @@ def watch(interval, once, drills, db, as_json, plans_dir, config_path):
     lang = os.environ.get("PLANENGINE_LANG") or str(eng.config.get("lang") or "zh")
     board = Board(eng, drills=drills, lang=lang if lang in WORDS else "zh")
     board.site_people = site.people
-    stop = threading.Event()
-    if not once:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: stop.set())
     screen = Screen(sys.stdout.isatty() and not as_json and not once)
     tz = eng.timezone()
     every = WORDS[lang if lang in WORDS else "zh"]["every"].format(n=f"{interval:g}")

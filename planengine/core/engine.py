@@ -718,14 +718,19 @@ class Engine:
         import json
 
         now_iso = clocks.to_iso(now or self.clock.now())
-        rows = self.store.unrecorded_deliveries()
-        by_incident: dict = {}
-        for inc, key, ch, roles, status, attempts, error, _done_at, queued_at in rows:
-            by_incident.setdefault(inc, []).append((key, ch, json.loads(roles), status, attempts, error, queued_at))
+        incidents = sorted({r[0] for r in self.store.unrecorded_deliveries()})
         n = 0
-        for inc, items in by_incident.items():
+        for inc in incidents:
             store = self.store
             with store.transaction():
+                items = [
+                    (key, ch, json.loads(roles), status, attempts, error, queued_at)
+                    for _i, key, ch, roles, status, attempts, error, _done, queued_at in store.unrecorded_deliveries(
+                        incident=inc
+                    )
+                ]
+                if not items:
+                    continue  # another sender recorded them first
                 row = store.incident_row(inc)
                 if row is None:
                     store.mark_recorded([(k, ch) for k, ch, *_ in items])

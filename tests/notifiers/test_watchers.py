@@ -25,15 +25,25 @@ def queue_incidents(ws, n):
 
 
 def spawn(ws, *args):
+    """`plan ARGS` in its own process; its board goes to a file (``proc.board``) that shows it is up."""
     env = dict(os.environ, PLANENGINE_LOAD_PLUGINS="")
-    return subprocess.Popen(
-        [sys.executable, "-m", "planengine", *args, "--db", ws.db],
-        cwd=ws.root,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    board = ws.root / f"board-{time.monotonic_ns()}.txt"
+    with open(board, "w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "planengine", *args, "--db", ws.db],
+            cwd=ws.root,
+            env=env,
+            stdout=out,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    proc.board = board
+    return proc
+
+
+def up(proc):
+    """The watcher has drawn its first board (its signal handlers are in place before that)."""
+    return proc.board.stat().st_size > 0
 
 
 def until(predicate, what):
@@ -62,6 +72,7 @@ def test_two_watchers_side_by_side_send_each_message_once(ws, site, receiver):
     try:
         until(lambda: len(receiver.received["/hook"]) >= 40, "40 messages")
         until(lambda: len(delivered_events(ws)) >= 40, "40 outcomes recorded")
+        until(lambda: all(up(p) for p in procs), "both watchers up")
     finally:
         for p in procs:
             p.send_signal(signal.SIGTERM)
@@ -111,6 +122,11 @@ def test_sigterm_ends_watch_with_status_0_after_the_message_in_hand(ws, site, re
     proc = spawn(ws, "watch", "--interval", "0.1")
     until(lambda: len(receiver.received["/hook"]) == 1, "the first message to arrive")
     proc.send_signal(signal.SIGTERM)
+    said = []
+    reader = threading.Thread(target=lambda: said.append(proc.stderr.readline()), daemon=True)
+    reader.start()
+    reader.join(WAIT)
+    assert said and "SIGTERM: stopping after the message in hand" in said[0]
     gate.set()
     assert proc.wait(WAIT) == 0
     events = delivered_events(ws)

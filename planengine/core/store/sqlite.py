@@ -574,13 +574,16 @@ class Store:
                 [(k, ch, token) for k, ch in pairs],
             )
 
-    def unrecorded_deliveries(self, limit=5000):
+    def unrecorded_deliveries(self, limit=5000, incident=None):
         """Settled deliveries whose outcome is not yet an event: (incident, key, channel, roles, status,
-        attempts, last_error, done_at, queued_at), by incident."""
+        attempts, last_error, done_at, queued_at), by incident (only ``incident``'s when given: read it
+        inside the transaction that records them, so two senders never record one twice)."""
         return self.conn.execute(
             "SELECT incident, key, channel, roles, status, attempts, last_error, done_at, queued_at FROM deliveries"
-            " WHERE recorded = 0 AND status IN ('delivered', 'failed') ORDER BY incident, done_at, key LIMIT ?",
-            (limit,),
+            " WHERE recorded = 0 AND status IN ('delivered', 'failed')"
+            + (" AND incident = ?" if incident is not None else "")
+            + " ORDER BY incident, done_at, key LIMIT ?",
+            (incident, limit) if incident is not None else (limit,),
         ).fetchall()
 
     def mark_recorded(self, pairs):
