@@ -216,11 +216,14 @@ def score_cmd(incident, rule_plan, db, as_json, plans_dir, config_path):
 @click.argument("incident")
 @click.option("-o", "--output", "output", default="-", show_default=True, help="Drill file to write ('-': stdout).")
 @click.option("--name", "drill_id", help="Drill id (default: from the incident id).")
+@click.option("--force", is_flag=True, help="Replace an existing output file (never a database).")
 @common
-def extract_cmd(incident, output, drill_id, db, as_json, plans_dir, config_path):
+def extract_cmd(incident, output, drill_id, force, db, as_json, plans_dir, config_path):
     """Turn a recorded INCIDENT into a drill script that re-enacts it."""
-    from planengine.cli import emit_json, engine
+    from planengine.cli import Refusal, emit_json, engine
 
+    if output != "-":
+        _check_output(output, force, Refusal)
     eng = engine(db, plans_dir, config_path, read_only=True)
     text = eng.extract(incident, drill_id=drill_id, output=output)
     # it must load as a drill against the exact plan the incident ran
@@ -228,9 +231,28 @@ def extract_cmd(incident, output, drill_id, db, as_json, plans_dir, config_path)
     if output == "-":
         click.echo(text, nl=False)
     else:
-        with open(output, "w", encoding="utf-8") as fh:
+        with open(output, "w" if force else "x", encoding="utf-8") as fh:
             fh.write(text)
     if as_json and output != "-":
         emit_json({"incident": incident, "output": output, "drill": d.id, "injects": len(d.injects)})
     elif output != "-":
         click.echo(f"{output}: {len(d.injects)} injects from {incident}", err=True)
+
+
+def _check_output(output, force, Refusal):
+    """Refuse to replace a file unless --force, and a SQLite database (an incident log) ever."""
+    import os
+
+    if os.path.isdir(output):
+        raise Refusal(f"{output} is a directory: give a file name for the drill")
+    if not os.path.exists(output):
+        return
+    try:
+        with open(output, "rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        head = b""
+    if head == b"SQLite format 3\x00":
+        raise Refusal(f"{output} is a SQLite database: plan drill extract never writes over one")
+    if not force:
+        raise Refusal(f"{output} exists: choose another file, or add --force to replace it")

@@ -246,6 +246,9 @@ def tick(now, db, as_json, plans_dir, config_path):
     when = clock.parse_user_time(now, eng.timezone()) if now else None
     if when is not None:
         eng.refuse_early_tick(when)  # --now ahead of the clock would fire live deadlines early
+        if not as_json and clock.is_naive(now):
+            zone_name = getattr(eng.timezone(), "key", "the site timezone")
+            click.echo(f"note: --now {now} read in {zone_name} (the site timezone); add an offset to say so", err=True)
     fired = eng.tick(when)
     failures: list = []
     delivered = deliver(eng, when, failures, site=site)
@@ -266,7 +269,8 @@ def tick(now, db, as_json, plans_dir, config_path):
     tz = eng.timezone()
     for i, k, d in fired:
         click.echo(f"{i}: {board.describe_timer(k)} (due {clock.from_iso(d).astimezone(tz):%Y-%m-%d %H:%M})")
-    click.echo(f"{len(fired)} timer(s) fired, {delivered} notification(s) delivered")
+    zone_name = getattr(tz, "key", str(tz))
+    click.echo(f"{len(fired)} timer(s) fired, {delivered} notification(s) delivered (times in {zone_name})")
     if eng.tick_errors:
         sys.exit(1)
 

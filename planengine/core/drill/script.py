@@ -89,7 +89,7 @@ class Drill:
 def _resolve_plan(ref, drill_path, engine):
     """A path relative to the drill file, a plan id on the plan path, or a plan file next to the drill."""
     here = os.path.join(os.path.dirname(os.path.abspath(drill_path)), ref)
-    if (os.sep in ref or ref.endswith((".yaml", ".yml"))) and os.path.isfile(here):
+    if ref.endswith((".yaml", ".yml")) and os.path.isfile(here):  # only YAML files are read as plans
         return here
     try:
         return engine.resolve_plan(ref)
@@ -145,6 +145,8 @@ class _DrillBuilder(Checker):
         start = None
         try:
             start = clocks.to_iso(clocks.parse_user_time(d["start"], tz))
+        except clocks.TimeError as e:
+            self.err(("start",), str(e))
         except (ValueError, TypeError):
             self.err(("start",), f"start {d['start']!r} is not an ISO 8601 time (e.g. 2026-03-05T21:00:00+08:00)")
         facts = self.facts(d.get("facts") or {}, ("facts",))

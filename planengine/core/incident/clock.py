@@ -63,9 +63,45 @@ def parse_user_time(value, tz=None, now=None) -> datetime:
             f"bad time {value!r}: write ISO 8601, e.g. 2026-03-05T21:04 or 2026-03-05T21:04+08:00,"
             " or 21:04 (today) or -6m (six minutes ago)"
         ) from None
+    if not MIN_YEAR <= dt.year <= MAX_YEAR:
+        raise TimeError(f"time {_short(value)}: the year must be between {MIN_YEAR} and {MAX_YEAR}")
     if dt.tzinfo is None:
+        if tz is not None:
+            _check_local(dt, tz, value)
         dt = dt.replace(tzinfo=tz) if tz is not None else dt.astimezone()
     return dt.astimezone(UTC).replace(microsecond=0)
+
+
+def is_naive(value) -> bool:
+    """A typed ISO time without a UTC offset (read in a timezone chosen for it)."""
+    try:
+        return from_iso(str(value).strip()).tzinfo is None
+    except ValueError:
+        return False
+
+
+def _check_local(dt: datetime, tz, value) -> None:
+    """Refuse a local time that a daylight-saving change skips or repeats in ``tz``."""
+    early, late = dt.replace(tzinfo=tz, fold=0), dt.replace(tzinfo=tz, fold=1)
+    if early.utcoffset() == late.utcoffset():
+        return
+    name = getattr(tz, "key", str(tz))
+    if early.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != dt:
+        raise TimeError(f"time {_short(value)} does not exist in {name} (the clocks skip it): give the UTC offset")
+    raise TimeError(
+        f"time {_short(value)} happens twice in {name} (the clocks go back): add the offset,"
+        f" e.g. {early.isoformat()} or {late.isoformat()}"
+    )
+
+
+# An incident log's times: none before computers kept one, none so far ahead that
+# adding the longest duration (3660 days) could leave the calendar (year 9999).
+MIN_YEAR, MAX_YEAR = 1970, 2999
+
+
+def _short(value) -> str:
+    text = str(value)
+    return repr(text if len(text) <= 40 else text[:36] + "...")
 
 
 def seconds_between(a: str, b: str) -> int:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 
 _TRUE = {"true", "yes", "y", "1", "是", "on"}
 _FALSE = {"false", "no", "n", "0", "否", "off"}
@@ -10,6 +12,27 @@ _FALSE = {"false", "no", "n", "0", "否", "off"}
 
 class FactError(ValueError):
     pass
+
+
+# What a duty officer types for a number: ASCII digits after NFKC, so the full-width
+# digits of a Chinese input method (１５, －３, ２．５) are the numbers they show.
+# `1_000` (Python's separator) and `1,000` are refused: write 1000.
+_INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
+
+
+def _digits(name, value, pattern) -> str:
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    if len(text) > 40 or not pattern.fullmatch(text):
+        if "_" in text or "," in text:
+            raise FactError(f"fact '{name}': {_short(value)}: write the digits alone, e.g. 1000")
+        raise ValueError
+    return text
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:76] + "...'"
 
 
 def coerce_value(name, ftype, value, enum=None, strict=True, lo=None, hi=None):
@@ -23,13 +46,17 @@ def coerce_value(name, ftype, value, enum=None, strict=True, lo=None, hi=None):
                 raise ValueError
             if isinstance(value, float) and value.is_integer():
                 value = int(value)
-            out = value if isinstance(value, int) else int(str(value).strip())
+            out = value if isinstance(value, int) else int(_digits(name, value, _INTEGER))
+            if abs(out) > 2**63 - 1:  # an SQLite INTEGER, and exact in every JSON reader that matters
+                raise FactError(f"fact '{name}': {_short(value)} is too large")
         elif ftype == "number":
             if isinstance(value, bool):
                 raise ValueError
-            out = value if isinstance(value, (int, float)) else float(str(value).strip())
+            out = value if isinstance(value, (int, float)) else float(_digits(name, value, _NUMBER))
             if isinstance(out, float) and not math.isfinite(out):  # inf, nan, 1e400: not JSON
                 raise ValueError
+            if out == 0:
+                out = 0 * out if isinstance(out, int) else 0.0  # -0 and -0.0 are 0
         elif ftype == "boolean":
             if isinstance(value, bool):
                 out = value
@@ -43,11 +70,13 @@ def coerce_value(name, ftype, value, enum=None, strict=True, lo=None, hi=None):
                     raise ValueError
         else:
             out = value if isinstance(value, str) else str(value)
+    except FactError:
+        raise
     except (TypeError, ValueError):
         article = "an" if ftype[0] in "aeiou" else "a"
-        raise FactError(f"fact '{name}': {value!r} is not {article} {ftype}") from None
+        raise FactError(f"fact '{name}': {_short(value)} is not {article} {ftype}") from None
     if enum and out not in enum:
-        raise FactError(f"fact '{name}': {out!r} is not one of {', '.join(map(str, enum))}")
+        raise FactError(f"fact '{name}': {_short(out)} is not one of {', '.join(map(str, enum))}")
     if lo is not None or hi is not None:
         # bounds apply to integer and number facts only (the loader refuses them on
         # others); never let a bad plan turn into a TypeError at `plan set` time

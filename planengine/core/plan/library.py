@@ -52,10 +52,13 @@ def _stem(path) -> str:
 
 def resolve_plan(ref: str, dirs, registered) -> str:
     """The file a PLAN argument names: a path, or a plan id on the plan path, then among plugin plans."""
-    if os.path.sep in ref or ref.endswith((".yaml", ".yml")) or os.path.isfile(ref):
+    if ref.endswith((".yaml", ".yml")):
         if not os.path.isfile(ref):
-            raise PlanNotFound(f"no plan file {ref}")
+            raise PlanNotFound(f"no plan file {_short(ref)}")
         return ref
+    if os.path.sep in ref or os.path.isfile(ref) or not ref:
+        # only YAML files are ever read as plans: `plan: /etc/passwd` is not opened
+        raise PlanNotFound(f"{_short(ref)} is not a plan: name a plan id on the plan path or a .yaml/.yml file")
     for d in dirs:
         for ext in (".yaml", ".yml"):
             path = os.path.join(d, ref + ext)
@@ -67,4 +70,10 @@ def resolve_plan(ref: str, dirs, registered) -> str:
     from planengine.core.plan.source import did_you_mean
 
     known = [os.path.splitext(os.path.basename(p))[0] for p, _ in plan_files(dirs, registered)]
-    raise PlanNotFound(f"no plan '{ref}' on the plan path ({', '.join(dirs)}){did_you_mean(ref, known)}")
+    raise PlanNotFound(f"no plan {_short(ref)} on the plan path ({', '.join(dirs)}){did_you_mean(ref, known)}")
+
+
+def _short(text) -> str:
+    from planengine.core.plan.source import short
+
+    return short(text)

@@ -63,7 +63,8 @@ def lint_plan(plan):
             out.append((f"step '{s.id}': its `if` can never hold given the facts' min/max/enum", s.loc))
     # phase timers that fire before a needs chain can finish on time
     for ph in phases.values():
-        chains = {s.id: _chain(s, plan, {}) for s in ph.steps}
+        memo: dict = {}
+        chains = {s.id: _chain(s, plan, memo) for s in ph.steps}
         for t in ph.after:
             for total, path in chains.values():
                 if len(path) > 1 and total > t.after:
@@ -81,18 +82,33 @@ def lint_plan(plan):
 
 
 def _chain(step, plan, memo):
-    """Longest (seconds, path) of `within` limits along a step's needs chain."""
-    if step.id in memo:
-        return memo[step.id]
-    memo[step.id] = (0, [step.id])
-    own = max(step.within.day, step.within.night) if step.within else 0
-    best = (0, [])
-    for n in step.needs:
-        dep = plan.step(n)
-        if dep is not None:
-            best = max(best, _chain(dep, plan, memo), key=lambda x: x[0])
-    memo[step.id] = (best[0] + own, best[1] + [step.id])
-    return memo[step.id]
+    """Longest (seconds, path) of `within` limits along a step's needs chain.
+
+    Iterative with one memo per phase, so a chain of thousands of steps costs
+    neither Python's recursion limit nor quadratic time.
+    """
+    best: dict = memo.setdefault("_best", {})  # step id -> (seconds, previous step id or None)
+    stack = [(step, False)]
+    on_stack: set = set()
+    while stack:
+        node, expanded = stack.pop()
+        if node.id in best:
+            continue
+        deps = [d for d in (plan.step(n) for n in node.needs) if d is not None]
+        if not expanded:
+            on_stack.add(node.id)
+            stack.append((node, True))
+            stack.extend((d, False) for d in deps if d.id not in best and d.id not in on_stack)
+            continue
+        own = max(node.within.day, node.within.night) if node.within else 0
+        prev = max((d for d in deps if d.id in best), key=lambda d: best[d.id][0], default=None)
+        best[node.id] = ((best[prev.id][0] if prev else 0) + own, prev.id if prev else None)
+        on_stack.discard(node.id)
+    path, cur = [], step.id
+    while cur is not None and cur not in path:
+        path.append(cur)
+        cur = best[cur][1]
+    return best[step.id][0], path[::-1]
 
 
 def _never(cond, plan) -> bool:

@@ -600,23 +600,30 @@ class _Builder(Checker):
         return tuple(sorted(out, reverse=True))
 
     def _needs_cycles(self, phases):
+        """Report each `needs` cycle; iterative, so chains of thousands of steps are fine."""
         graph = {s.id: s.needs for p in phases.values() for s in p.steps}
         state: dict = {}
-
-        def visit(node, trail):
-            state[node] = 1
-            for nxt in graph.get(node, ()):
+        for root in graph:
+            if state.get(root):
+                continue
+            trail = [root]
+            state[root] = 1
+            stack = [iter(graph.get(root, ()))]
+            while stack:
+                nxt = next(stack[-1], None)
+                if nxt is None:
+                    state[trail.pop()] = 2
+                    stack.pop()
+                    continue
+                node = trail[-1]
                 if state.get(nxt) == 1:
-                    cycle = trail[trail.index(nxt) :] + [nxt] if nxt in trail else [node, nxt]
+                    cycle = trail[trail.index(nxt) :] + [nxt]
                     pid, i = self.step_ids[node]
                     self.err(("phases", pid, "steps", i, "needs"), f"`needs` cycle: {' -> '.join(cycle)}")
                 elif nxt in graph and not state.get(nxt):
-                    visit(nxt, trail + [nxt])
-            state[node] = 2
-
-        for node in graph:
-            if not state.get(node):
-                visit(node, [node])
+                    state[nxt] = 1
+                    trail.append(nxt)
+                    stack.append(iter(graph.get(nxt, ())))
 
     def _daytime(self, text):
         m = _DAYTIME.match(str(text))

@@ -280,10 +280,10 @@ class Store:
         return [r[0] for r in self.conn.execute(sql)]
 
     def next_incident_id(self, prefix: str) -> str:
-        row = self.conn.execute(
-            "SELECT id FROM incidents WHERE id >= ? AND id < ? ORDER BY id DESC LIMIT 1", (prefix, prefix + "~")
-        ).fetchone()
-        n = int(row[0][len(prefix) :]) + 1 if row and row[0][len(prefix) :].isdigit() else 1
+        # only numbered ids count: a manual INC-20260311-zz sorts after every number and is not one
+        rows = self.conn.execute("SELECT id FROM incidents WHERE id >= ? AND id < ?", (prefix, prefix + "~")).fetchall()
+        numbers = [r[0][len(prefix) :] for r in rows]
+        n = max((int(x) for x in numbers if x.isascii() and x.isdigit() and len(x) < 18), default=0) + 1
         return f"{prefix}{n:04d}"
 
     def event_rows(self, incident_id, after=0):
