@@ -381,6 +381,7 @@ EVENT_NAMES = {
         "step_reopened": "步骤重开",
         "checkin": "队伍报到",
         "step_overdue": "步骤逾期",
+        "escalated": "逐级督办",
         "reminder": "提醒",
         "ack": "确认收到",
         "decision": "决策",

@@ -397,13 +397,14 @@ def _notifications(events, state, plan, role_title, c, L):
                 ph = plan.phases.get(d.get("phase"))
                 what = (ph.title or ph.id) if ph else d.get("phase", "")
             reminders.append({"at": c.short(ev["at"]), "what": what, "key": d.get("key"), "messages": []})
-        elif k == "step_overdue":
+        elif k in ("step_overdue", "escalated"):  # the deadline, then each `overdue:` link with `after:`
             step = d.get("step")
+            link = f" (+{dur(d['after'])})" if k == "escalated" and d.get("after") else ""
             escalations.append(
                 {
                     "at": c.short(ev["at"]),
                     "step": step,
-                    "what": step_title.get(step, step),
+                    "what": step_title.get(step, step) + link,
                     "role": role_title.get(state.steps[step].role, "") if step in state.steps else "",
                     "key": d.get("key"),
                     "messages": [],
@@ -442,7 +443,7 @@ def _detail(ev, plan, role_title, phase_title, lang) -> str:
     if k == "step_activated":
         who = role_title.get(d.get("role"), d.get("role") or "")
         return f"{st}（{who}）" if zh and who else (f"{st} ({who})" if who else st)
-    if k in ("step_done", "step_overdue", "step_reopened"):
+    if k in ("step_done", "step_overdue", "step_reopened", "escalated"):
         extra = d.get("note") or d.get("reason") or ""
         return f"{st}: {extra}" if extra else st
     if k == "step_skipped":
@@ -595,7 +596,7 @@ def _drill(engine, state, plan, events, steps, score, notif, role_title, c, L):
         "notes": len(notif["list"]),
         "ok": notif["counts"]["delivered"],
         "failed": notif["counts"]["failed"],
-        "overdue": len(notif["escalations"]),
+        "overdue": sum(1 for e in events if e["kind"] == "step_overdue"),
     }
     r = score["ratings"]
     grade = score["grade"] if L is labels("zh") else score.get("grade_en")

@@ -176,3 +176,19 @@ def test_a_step_released_with_plan_waive_is_reported(ws, fire):
     assert "经批准免除" in row
     plan_rows = md.split("整改措施清单", 1)[1].split("##", 1)[0]
     assert "免除：已并入县级总结" in plan_rows
+
+
+def test_escalation_chain_links_are_listed(ws, fire):
+    text = fire.PLAN.replace(
+        "- {id: report_up, title: 向镇长报告火情, role: duty, within: 10m}",
+        "- {id: report_up, title: 向镇长报告火情, role: duty, within: 10m, remind: [5m],"
+        " overdue: [{notify: [duty]}, {after: 10m, notify: [leader], message: 值班室仍未报告}]}",
+    )
+    plan = ws.plan(text, name="town_fire.yaml")
+    ws.ok("start", plan, "--id", "INC-E", "--at", ws.t("10:00"))
+    ws.ok("tick", "--now", ws.t("10:25"))
+    md = ws.ok("report", "INC-E", "--at", ws.t("10:25")).stdout
+    reminders = md.split("### 提醒", 1)[1].split("###", 1)[0]
+    assert "向镇长报告火情" in reminders  # 5 minutes before the deadline
+    esc = md.split("### 逾期督办", 1)[1].split("###", 1)[0]
+    assert "| 向镇长报告火情 |" in esc and "向镇长报告火情 (+10m)" in esc and "值班室仍未报告" in esc
