@@ -3,6 +3,7 @@
   "use strict";
   var skew = 0;            // server time - browser time, in ms
   var lastHeard = Date.now();
+  var lost = false;        // the event stream failed: what is shown may be old
   var STALE_MS = 30000;    // three missed 10 s heartbeats
 
   function readNow() {
@@ -17,7 +18,8 @@
 
   function fmt(ms) {
     var s = Math.floor(Math.abs(ms) / 1000);
-    var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+    var d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+    if (d) { return d + "d " + pad(h) + ":" + pad(m); }  // days for dispute cases, seconds for musters
     return (h ? h + ":" + pad(m) : m) + ":" + pad(sec);
   }
 
@@ -44,7 +46,7 @@
     }
     var stale = document.getElementById("stale");
     if (stale && document.querySelector("[sse-connect]")) {
-      var isStale = Date.now() - lastHeard > STALE_MS;
+      var isStale = lost || Date.now() - lastHeard > STALE_MS;
       stale.hidden = !isStale;
       document.body.classList.toggle("is-stale", isStale);
     }
@@ -52,12 +54,14 @@
 
   function heard() {
     lastHeard = Date.now();
+    lost = false;
     var t = document.getElementById("stale-time");
     if (t) { t.textContent = new Date(lastHeard).toLocaleTimeString(); }
   }
 
   document.addEventListener("htmx:sseMessage", heard);
   document.addEventListener("htmx:sseOpen", heard);
+  document.addEventListener("htmx:sseError", function () { lost = true; tick(); });
   document.addEventListener("htmx:afterSwap", function () { readNow(); heard(); tick(); });
   document.addEventListener("DOMContentLoaded", function () { readNow(); heard(); tick(); setInterval(tick, 1000); });
 })();
