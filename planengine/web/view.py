@@ -12,6 +12,7 @@ from planengine.core.incident.status import ordered_steps, status_dict
 # Warning colours of the levels: 国家突发公共事件总体应急预案 (2006) 3.1 — Ⅰ red, Ⅱ orange, Ⅲ yellow, Ⅳ blue.
 LEVEL_CLASS = {"I": "lv-red", "II": "lv-orange", "III": "lv-yellow", "IV": "lv-blue"}
 MAX_STEPS_SHOWN = 6  # per incident on the wall board: what is due next; the console shows all
+MAX_CARDS = 40  # full cards on the wall; the rest (a county rarely has more) are listed one line each
 
 
 def known(e) -> bool:
@@ -146,6 +147,18 @@ def incident_card(eng, state, now_iso, failures, lang):
     }
 
 
+def _urgency(state, now_iso):
+    """Overdue first, then the nearest deadline, then the oldest."""
+    next_due, overdue = "9999", False
+    for st in state.steps.values():
+        if st.status == "pending" and st.due_at:
+            if st.due_at < now_iso or st.overdue_at:
+                overdue = True
+            if st.due_at < next_due:
+                next_due = st.due_at
+    return (not overdue, next_due, state.opened_at or "")
+
+
 def _facts(plan, state, lang):
     out = []
     for k, v in state.facts.items():
@@ -181,13 +194,26 @@ def board(eng, cache, lang):
                 failures.setdefault(incident, []).append({"key": key, "channel": channel, "error": error or ""})
     except Exception:  # an older database without delivery rows
         failures = {}
-    cards = sorted((incident_card(eng, s, now, failures, lang) for s in states), key=lambda c: c["urgency"])
+    ranked = sorted(states, key=lambda s: _urgency(s, now))
+    cards = [incident_card(eng, s, now, failures, lang) for s in ranked[:MAX_CARDS]]
+    rest = [
+        {
+            "id": s.id,
+            "title": s.title or s.plan,
+            "level_title": i18n.level_title(s.level, lang) if s.level else "",
+            "level_class": LEVEL_CLASS.get(s.level or "", "lv-none"),
+            "drill": s.kind == "drill",
+        }
+        for s in ranked[MAX_CARDS:]
+    ]
     tz = clock.zone(states[0].timezone) if states else eng.timezone()
     recent = [describe_event(e, lang) for e in eng.recent_events(12)]
     for r in recent:
         r["local"] = _local(r["at"], tz, "%H:%M:%S")
     return {
         "cards": cards,
+        "rest": rest,
+        "open_count": len(states),
         "recent": recent,
         "now": now,
         "now_local": _local(now, tz, "%Y-%m-%d %H:%M:%S"),
