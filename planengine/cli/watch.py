@@ -295,6 +295,7 @@ def watch(interval, once, drills, db, as_json, plans_dir, config_path):
     screen = Screen(sys.stdout.isatty() and not as_json and not once)
     tz = eng.timezone()
     every = WORDS[lang if lang in WORDS else "zh"]["every"].format(n=f"{interval:g}")
+    last_minute = None
     while True:
         fired = eng.tick()
         failures: list = []
@@ -323,8 +324,12 @@ def watch(interval, once, drills, db, as_json, plans_dir, config_path):
             shown = clock.from_iso(now).astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
             w = board.w
             header = f"{w['title']}  {shown}  {w['open']}: {len(board.order)}  ({every})"
-            rows = size.lines if screen.tty else 10_000
-            screen.draw(board.frame(now, size.columns if screen.tty else 10_000, rows, header))
+            minute = now[:16]
+            if changed or screen.tty or minute != last_minute or not screen.last:
+                # countdowns move by the minute: with nothing changed, a pipe gets a frame a minute at most
+                rows = size.lines if screen.tty else 10_000
+                screen.draw(board.frame(now, size.columns if screen.tty else 10_000, rows, header))
+                last_minute = minute
         if once or stop.wait(interval):
             break
     sys.exit(0)
