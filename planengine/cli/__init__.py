@@ -205,6 +205,10 @@ COMMANDS = {
     "use": "planengine.cli.officer:use",
     "user": "planengine.cli.admin:user",
     "serve": "planengine.cli.admin:serve",
+    "schedule": "planengine.cli.routine:schedule",
+    "roster": "planengine.cli.routine:roster",
+    "assign": "planengine.cli.routine:assign",
+    "transfer": "planengine.cli.routine:transfer",
 }
 
 

@@ -46,6 +46,14 @@ def board_lines(state, now_iso, show_all=True, notifications=None, plan=None):
     if state.closed_at:
         head += f"  {t('board.closed')} {_hm(state.closed_at, tz)}" + (f" ({state.outcome})" if state.outcome else "")
     lines = [head]
+    if state.owner:
+        lines.append(f"  owner (包案): {state.owner}")
+    for m in state.missed:
+        shown = ", ".join(_hm(o, tz) for o in m.get("occurrences", ())[-3:])
+        more = f" (latest: {shown})" if shown else ""
+        lines.append(f"  schedule {m['schedule']}: {m['count']} earlier occurrence(s) missed while nobody ticked{more}")
+    for tr in state.transfers:
+        lines.append(f"  transferred to {tr['to']} at {_hm(tr['at'], tz)} by {tr.get('by') or '-'}")
     missing = missing_facts(state)
     if missing:
         lines.append("  " + t("board.missing", facts=", ".join(fact_title(plan, f) for f in missing)))

@@ -239,7 +239,7 @@ def tick(now, db, as_json, plans_dir, config_path):
     from planengine.notifiers.site import load_site
 
     eng = engine(db, plans_dir, config_path)
-    if not eng.database_exists():  # a tick before the first incident creates nothing
+    if not eng.database_exists() and not eng.routine.schedules:  # nothing to do, nothing created
         emit_json({"fired": [], "delivered": 0}) if as_json else click.echo("no database yet: nothing to do")
         return
     site = load_site(eng)  # a bad configuration is refused before anything fires or is claimed
@@ -253,6 +253,9 @@ def tick(now, db, as_json, plans_dir, config_path):
     failures: list = []
     delivered = deliver(eng, when, failures, site=site)
     for e in eng.tick_errors:  # recorded in the log (and on `plan status`); the other timers fired
+        if e.get("schedule"):  # a schedule that could not open (its plan is missing or broken)
+            click.echo(f"error: schedule {e['schedule']}: {e['error']}", err=True)
+            continue
         click.echo(f"error: {e['incident']}: {board.describe_timer(e['key'])}: {e['error']}", err=True)
     for f in failures:
         retry = (
@@ -264,15 +267,32 @@ def tick(now, db, as_json, plans_dir, config_path):
         click.echo(f"warning: {f['incident']}: {what} not delivered ({retry}): {f['error']}", err=True)
     if as_json:
         fired_json = [{"incident": i, "key": k, "due_at": d} for i, k, d in fired]
-        emit_json({"fired": fired_json, "delivered": delivered, "failed": failures, "errors": eng.tick_errors})
+        emit_json(
+            {
+                "opened": eng.opened,
+                "fired": fired_json,
+                "delivered": delivered,
+                "failed": failures,
+                "errors": eng.tick_errors,
+            }
+        )
         sys.exit(1 if eng.tick_errors else 0)
     tz = eng.timezone()
+    for o in eng.opened:
+        missed = f" ({len(o['missed'])} earlier occurrence(s) missed)" if o["missed"] else ""
+        click.echo(f"opened {o['incident']} (schedule {o['schedule']}){missed}")
     for i, k, d in fired:
         click.echo(f"{i}: {board.describe_timer(k)} (due {clock.from_iso(d).astimezone(tz):%Y-%m-%d %H:%M})")
     zone_name = getattr(tz, "key", str(tz))
     click.echo(f"{len(fired)} timer(s) fired, {delivered} notification(s) delivered (times in {zone_name})")
     if eng.tick_errors:
         sys.exit(1)
+
+
+def duty_line(eng, at=None) -> str:
+    """「on duty: duty 王焰, leader 陈英」 from the roster, or '' without one."""
+    names = [(role, eng.who_is_on(role, at)) for role in eng.routine.rotations]
+    return "on duty: " + ", ".join(f"{role} {name or '-'}" for role, name in names) if names else ""
 
 
 @click.command()
@@ -292,6 +312,8 @@ def status(incident, show_all, drills, db, as_json, plans_dir, config_path):
         return
     now = _now_iso()
     states = eng.incidents(open_only=not show_all, drills=show_all or drills)
+    if not as_json and duty_line(eng):
+        click.echo(duty_line(eng))
     if as_json:
         from planengine.core.incident.status import status_dict
 

@@ -28,7 +28,9 @@ TX_BUDGET_S = 0.05
 YIELD_S = 0.003
 SNAPSHOT_EVERY = 16  # events: a command folds at most this many after loading the incident's snapshot
 INCIDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
-SITE_ONLY_KEYS = ("notifiers", "routes", "people", "timezone")
+SITE_ONLY_KEYS = ("notifiers", "routes", "people", "timezone", "schedules", "roster", "calendar")
+ROSTER_STREAM = "@roster"  # roster swaps: a hash-chained stream of their own (see docs/routine.md)
+SCHEDULE_STREAM = "@schedules"  # when each schedule was first seen by a ticker
 
 
 def read_config(path=None, explicit=None):
@@ -78,6 +80,7 @@ class Engine:
         self._registry = registry
         self._config = None
         self._config_src = False
+        self._routine = None
         self._store = None
         self._mode = "read" if read_only else "create" if create else "write"
         self._plans: dict = {}  # sha -> Plan
@@ -86,6 +89,7 @@ class Engine:
         self._snap_seq: dict = {}  # incident -> seq of its stored snapshot, as far as this engine knows
         self.tick_errors: list = []
         self.last_events: list = []
+        self.opened: list = []  # schedule occurrences opened by the last tick()
 
     # -- lazily built pieces ----------------------------------------------
 
@@ -377,7 +381,18 @@ class Engine:
             self._snap_seq[state.id] = state.seq
         return h
 
-    def start(self, plan_ref, facts=None, at=None, incident_id=None, kind="live", actor=None, plan=None, drill=None):
+    def start(
+        self,
+        plan_ref,
+        facts=None,
+        at=None,
+        incident_id=None,
+        kind="live",
+        actor=None,
+        plan=None,
+        drill=None,
+        routine=None,
+    ):
         plan = plan or self.load_plan(plan_ref)
         runner = self.runner(plan)
         at_iso = self.at(at, plan.timezone)
@@ -395,6 +410,8 @@ class Engine:
             if drill:  # drill id/title, and the pace of a live-paced run (see core/drill/run.py)
                 args["drill"] = drill
             args["settings"] = self.settings(plan)  # checks read these; kept so replay is exact
+            if routine:
+                args["routine"] = routine
             cmd = Command("start", at_iso, actor, args)
             events = runner.execute(state, cmd)
             from planengine.core.plan import compiled
@@ -573,8 +590,9 @@ class Engine:
         (inside ``instant()``), others each in their own transaction through command()."""
         return Batch(self, state, bulk)
 
-    def tick(self, now=None):
-        """Fire every due timer once; returns [(incident, key, due_at)] fired.
+    def tick(self, now=None, schedules=True):
+        """Open due schedule occurrences (``self.opened``), then fire every due timer once;
+        returns [(incident, key, due_at)] fired.
 
         A timer whose consequences fail (a plugin action raises, a check it
         leads to fails) still fires: the failure is recorded in the log
@@ -585,6 +603,7 @@ class Engine:
         store = self.store
         fired = []
         self.tick_errors = []
+        self.opened = self.open_schedules(clocks.from_iso(now_iso)) if schedules else []
         worked_since = time.monotonic()
         while True:
             due = store.due_timers(now_iso, limit=2000)
@@ -656,6 +675,232 @@ class Engine:
                 for ev in events:
                     if ev["kind"] in ("action_failed", "timer_failed"):
                         self.tick_errors.append({"incident": incident, "key": key, "error": _failure(ev["data"])})
+        return out
+
+    # -- routine work (core/schedule) ------------------------------------------
+
+    @property
+    def routine(self):
+        """Schedules, rotations and the calendar of the site configuration (SourceError with line:col)."""
+        if self._routine is None:
+            from planengine.core.schedule import site
+
+            src = self.config_source
+            if src is not None and any(k in self.config for k in ("schedules", "roster", "calendar")):
+                self._routine = site.parse(src, self.timezone())
+            else:
+                self._routine = site.Routine(timezone=self.timezone())
+        return self._routine
+
+    def open_schedules(self, now=None) -> list:
+        """Open the due occurrences of every schedule, each exactly once however many processes tick.
+
+        Per schedule, in one transaction: occurrences since the later of the last one
+        opened and the moment a ticker first saw the schedule, up to ``now``; the latest
+        is opened as a `routine` incident at its own time, older ones (downtime) are
+        recorded on it as a `schedule_missed` event. The incident id is the
+        occurrence key, so a second ticker finds it taken. Errors go to tick_errors.
+        """
+        from planengine.core.schedule.schedules import occurrences
+
+        routine = self.routine
+        now_dt = now if now is not None else self.clock.now()
+        now_iso = clocks.to_iso(now_dt)
+        store = self.store
+        opened = []
+        for name, sched in routine.schedules.items():
+            try:
+                plan = self.load_plan(sched.plan)
+            except Exception as e:  # a schedule naming a missing or broken plan does not stop the others
+                self.tick_errors.append(_schedule_error(name, str(e).splitlines()[0]))
+                continue
+            tz = routine.timezone
+            try:
+                with store.transaction():
+                    seen = self._schedule_seen(name, now_iso)
+                    if now_iso < seen:
+                        continue
+                    last_id = store.last_incident_id(f"{name}-")
+                    last = _occurrence_time(name, last_id, tz)
+                    since, inclusive = clocks.from_iso(seen), True
+                    if last is not None and last >= since:
+                        since, inclusive = last, False
+                    due = occurrences(sched, routine.calendar, since, now_dt, inclusive=inclusive)
+                    if not due:
+                        continue
+                    latest = due[-1]
+                    incident_id = sched.occurrence_id(latest)
+                    if store.incident_row(incident_id) is not None:
+                        continue
+                    info = {
+                        "schedule": name,
+                        "occurrence": clocks.to_iso(latest),
+                        "missed": [clocks.to_iso(t) for t in due[:-1]],
+                    }
+                    self.start(
+                        sched.plan,
+                        facts=sched.facts,
+                        at=clocks.to_iso(latest),
+                        incident_id=incident_id,
+                        kind="routine",
+                        actor="schedule",
+                        plan=plan,
+                        routine=info,
+                    )
+                    opened.append({"incident": incident_id, **info})
+            except Refused as e:
+                self.tick_errors.append(_schedule_error(name, str(e)))
+        return opened
+
+    def _schedule_seen(self, name, now_iso) -> str:
+        """When a ticker first evaluated schedule ``name``: occurrences before it were never due
+        to this centre (installing a schedule does not open last month's meetings)."""
+        for ev in self.store.stream_events(SCHEDULE_STREAM):
+            if ev["kind"] == "schedule_seen" and ev["data"].get("schedule") == name:
+                return ev["at"]
+        self.store.append_stream(SCHEDULE_STREAM, now_iso, "schedule_seen", "schedule", {"schedule": name})
+        return now_iso
+
+    def schedule_list(self, now=None, count=3) -> list:
+        """Each schedule with its next ``count`` occurrences (local ISO times)."""
+        from planengine.core.schedule.schedules import upcoming
+
+        routine = self.routine
+        now_dt = now if now is not None else self.clock.now()
+        out = []
+        for name, sched in routine.schedules.items():
+            nxt = upcoming(sched, routine.calendar, now_dt, count)
+            out.append(
+                {
+                    "schedule": name,
+                    "plan": sched.plan,
+                    "rrule": sched.rrule,
+                    "workdays_only": sched.workdays_only,
+                    "next": [t.isoformat() for t in nxt],
+                    "next_ids": [sched.occurrence_id(t) for t in nxt],
+                }
+            )
+        return out
+
+    # -- rosters ---------------------------------------------------------------
+
+    def roster(self):
+        """The site's rotations with every swap recorded so far."""
+        from planengine.core.schedule.roster import Swap
+
+        swaps = []
+        if os.path.exists(self.db_path) or self._store is not None:
+            for ev in self.store.stream_events(ROSTER_STREAM):
+                if ev["kind"] == "roster_swap":
+                    d = ev["data"]
+                    swaps.append(
+                        Swap(
+                            d["role"],
+                            clocks.from_iso(d["from"]),
+                            clocks.from_iso(d["to"]),
+                            d["name"],
+                            d.get("by") or "",
+                            ev["at"],
+                        )
+                    )
+        return self.routine.roster(swaps)
+
+    def who_is_on(self, role: str, at=None):
+        """The person filling ``role`` at ``at`` (default now) by the roster, or None."""
+        from planengine.core.schedule.roster import who_is_on
+
+        when = at if at is not None else self.clock.now()
+        if isinstance(when, str):
+            when = clocks.from_iso(when)
+        if role not in self.routine.rotations:
+            return None
+        return who_is_on(self.roster(), role, when)
+
+    def person(self, name: str) -> dict:
+        """Addresses of ``name`` from the site configuration's `people:` ({} when unknown)."""
+        people = self.config.get("people") or {}
+        entry = people.get(name) if isinstance(people, dict) else None
+        return dict(entry) if isinstance(entry, dict) else {}
+
+    def roster_swap(self, role: str, when, name: str, by: str, at=None) -> dict:
+        """Put ``name`` on duty for ``role`` in the slot of ``when`` (a date or datetime), as an event."""
+        from datetime import date as _date
+        from datetime import datetime as _datetime
+
+        from planengine.core.schedule.roster import swap_slot
+
+        rotation = self.routine.rotations.get(role)
+        if rotation is None:
+            known = ", ".join(self.routine.rotations) or "none configured"
+            raise Refused(f"no roster for role '{role}' in planengine.yaml (rosters: {known})")
+        name = (name or "").strip()
+        if not name:
+            raise Refused("roster swap: name the person going on duty")
+        if not by:
+            raise Refused("roster swap: say who records it with --by NAME")
+        if isinstance(when, str):
+            text = when.strip()
+            try:
+                when = _date.fromisoformat(text) if len(text) == 10 else clocks.parse_user_time(text, self.timezone())
+            except ValueError:
+                raise Refused(f"bad date {text!r}: write 2026-10-01 or 2026-10-01T20:00") from None
+        if not isinstance(when, (_date, _datetime)):
+            raise Refused(f"bad date {when!r}")
+        begin, end = swap_slot(rotation, when)
+        replaced = self.who_is_on(role, begin)
+        data = {
+            "role": role,
+            "from": clocks.to_iso(begin),
+            "to": clocks.to_iso(end),
+            "name": name,
+            "replaces": replaced,
+            "by": by,
+        }
+        at_iso = self.at(at, str(self.config.get("timezone") or "Asia/Shanghai"))
+        with self.store.transaction():
+            ev = self.store.append_stream(ROSTER_STREAM, at_iso, "roster_swap", by, data)
+        return ev
+
+    def roster_events(self) -> list:
+        return self.store.stream_events(ROSTER_STREAM) if os.path.exists(self.db_path) else []
+
+    def roster_day(self, day) -> list:
+        """Who holds each rostered role over one local day: [{role, name, from, to, swapped}]."""
+        from datetime import datetime as _datetime
+        from datetime import time as _time
+        from datetime import timedelta
+
+        routine = self.routine
+        tz = routine.timezone
+        roster = self.roster()
+        begin = _datetime.combine(day, _time(0, 0)).replace(tzinfo=tz)
+        end = begin + timedelta(days=1)
+        out = []
+        for role, rotation in routine.rotations.items():
+            # the moments the holder may change that day: hand-overs and swap edges
+            cuts = {begin}
+            n = rotation.index_at(begin)
+            n = 0 if n is None else n
+            while True:
+                b, _e = rotation.shift_bounds(n)
+                if b >= end:
+                    break
+                if b > begin:
+                    cuts.add(b)
+                n += 1
+            for sw in roster.swaps:
+                if sw.role == role:
+                    cuts.update(t for t in (sw.begin, sw.end) if begin < t < end)
+            points = sorted(cuts) + [end]
+            for a, b in zip(points, points[1:]):
+                from planengine.core.schedule.roster import who_is_on
+
+                name = who_is_on(roster, role, a)
+                swapped = name is not None and name != rotation.rostered(a)
+                if out and out[-1]["role"] == role and out[-1]["name"] == name and out[-1]["to"] == a.isoformat():
+                    out[-1]["to"] = b.isoformat()
+                    continue
+                out.append({"role": role, "name": name, "from": a.isoformat(), "to": b.isoformat(), "swapped": swapped})
         return out
 
     # -- the outbox -----------------------------------------------------------
@@ -799,6 +1044,22 @@ def _failure(data) -> str:
     if data.get("action"):
         return f"action '{data['action']}' failed: {data['error']}"
     return data["error"]
+
+
+def _schedule_error(name, message) -> dict:
+    return {"incident": None, "schedule": name, "key": f"schedule:{name}", "error": message}
+
+
+def _occurrence_time(name, incident_id, tz):
+    """The local time in an occurrence id (``daily_summary-20261001T1700``), or None."""
+    from datetime import datetime as _datetime
+
+    if not incident_id:
+        return None
+    try:
+        return _datetime.strptime(incident_id[len(name) + 1 :], "%Y%m%dT%H%M").replace(tzinfo=tz)
+    except ValueError:
+        return None
 
 
 class Batch:

@@ -19,6 +19,7 @@ from planengine.core.incident.state import IncidentState, apply, step_status
 from planengine.core.plan.facts import FactError, coerce_fact
 
 MAX_SETTLE = 100
+MAX_MISSED_LISTED = 100  # missed occurrences named in one schedule_missed event (the count is exact)
 
 
 class Refused(Exception):
@@ -142,7 +143,7 @@ class Runner:
 
     # -- commands ---------------------------------------------------------
 
-    def _cmd_start(self, tx, facts=None, kind="live", drill=None, settings=None):
+    def _cmd_start(self, tx, facts=None, kind="live", drill=None, settings=None, routine=None):
         p = self.plan
         typed = self._coerce(facts or {})
         data = {
@@ -158,10 +159,20 @@ class Runner:
             data["drill"] = drill
         if settings is not None:
             data["settings"] = settings
+        if routine:  # an occurrence of a schedule (core/schedule): {schedule, occurrence}
+            data["routine"] = {k: routine[k] for k in ("schedule", "occurrence")}
         required = [f.id for f in p.facts.values() if f.required]
         if required:
             data["required_facts"] = required
         tx.emit("started", data)
+        if routine and routine.get("missed"):
+            # older occurrences that fell due while nobody ticked: recorded, not opened
+            missed = list(routine["missed"])
+            tx.emit(
+                "schedule_missed",
+                {"schedule": routine["schedule"], "count": len(missed), "occurrences": missed[-MAX_MISSED_LISTED:]},
+                actor="schedule",
+            )
         initial = {f.id: f.default for f in p.facts.values() if f.default is not None}
         initial.update(typed)
         if initial:
@@ -336,6 +347,34 @@ class Runner:
                 data[k] = v
         tx.emit("note", data)
         self._settle(tx)  # `when` conditions are evaluated after every event (time has passed)
+
+    def _cmd_assign(self, tx, to, by=None):
+        """包案: one named person answers for the case from now on."""
+        name = str(to or "").strip()
+        if not name:
+            raise Refused("assign: name the owner with --to NAME")
+        if name == tx.state.owner:
+            raise Refused(f"{tx.state.id} is already assigned to {name}")
+        tx.emit("assigned", {"owner": name, "previous": tx.state.owner, "by": by})
+        self._settle(tx)
+
+    def _cmd_transfer(self, tx, to, by=None, reason=None):
+        """移送: hand the case up a level. Records the receiving centre and the facts as they stand,
+        then fires the plan's `transfer` event when the current phase takes one."""
+        centre = str(to or "").strip()
+        if not centre:
+            raise Refused("transfer: name the receiving centre with --to")
+        data = {"to": centre, "by": by, "facts": dict(tx.state.facts), "owner": tx.state.owner}
+        if reason:
+            data["reason"] = reason
+        tx.emit("transferred", data)
+        phase = tx.state.phase
+        if "transfer" in self.machine.events.get(phase, []):
+            target = self.machine.fire(phase, "transfer", tx.env)
+            if target is not None:
+                tx.emit("event", {"name": "transfer"})
+                self._enter(tx, target, phase)
+        self._settle(tx)
 
     def _missing_facts(self, state):
         return [f.id for f in self.plan.facts.values() if f.required and state.facts.get(f.id) is None]

@@ -122,6 +122,11 @@ class IncidentState:
         "seq",
         "last_hash",
         "last_at",
+        "routine",
+        "missed",
+        "owner",
+        "owners",
+        "transfers",
     )
 
     def __init__(self, id=""):
@@ -149,6 +154,11 @@ class IncidentState:
         self.seq = 0
         self.last_hash = ""
         self.last_at = None
+        self.routine = None  # {schedule, occurrence} when opened by a schedule
+        self.missed = []  # schedule_missed events: {schedule, count, occurrences, at}
+        self.owner = None  # 包案: the person answering for the case
+        self.owners = []  # every assignment: {at, owner, by}
+        self.transfers = []  # 移送: {at, to, by, facts, reason}
 
 
 def _started(s, at, actor, d):
@@ -163,6 +173,20 @@ def _started(s, at, actor, d):
     s.timezone = d.get("timezone", "UTC")
     s.levels = d.get("levels", [])
     s.opened_at = at
+    s.routine = d.get("routine")
+
+
+def _schedule_missed(s, at, actor, d):
+    s.missed.append({"at": at, **d})
+
+
+def _assigned(s, at, actor, d):
+    s.owner = d["owner"]
+    s.owners.append({"at": at, "owner": d["owner"], "by": d.get("by")})
+
+
+def _transferred(s, at, actor, d):
+    s.transfers.append({"at": at, **d})
 
 
 def _fact_set(s, at, actor, d):
@@ -421,6 +445,9 @@ HANDLERS = {
     "notify_delivered": _notify_delivered,
     "notify_failed": _notify_failed,
     "closed": _closed,
+    "schedule_missed": _schedule_missed,
+    "assigned": _assigned,
+    "transferred": _transferred,
     "note": _nothing,
     "event": _nothing,
 }

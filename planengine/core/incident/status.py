@@ -132,5 +132,12 @@ def status_dict(state, now_iso, notifications=None):
         "level_history": [dict(h, at=local(h["at"], tz)) for h in state.level_history],
         "errors": [dict(e, at=local(e["at"], tz)) for e in state.errors],
         "notifications": notes,
+        "owner": state.owner,
+        "schedule": (state.routine or {}).get("schedule"),
+        "missed": [
+            dict(m, at=local(m["at"], tz), occurrences=[local(o, tz) for o in m.get("occurrences", ())])
+            for m in state.missed
+        ],
+        "transfers": [dict(t, at=local(t["at"], tz)) for t in state.transfers],
         "seq": state.seq,
     }

@@ -286,6 +286,36 @@ class Store:
         n = max((int(x) for x in numbers if x.isascii() and x.isdigit() and len(x) < 18), default=0) + 1
         return f"{prefix}{n:04d}"
 
+    def last_incident_id(self, prefix: str):
+        """The greatest incident id starting with ``prefix`` (schedules: the latest occurrence opened)."""
+        row = self.conn.execute(
+            "SELECT id FROM incidents WHERE id > ? AND id < ? ORDER BY id DESC LIMIT 1", (prefix, prefix + "~")
+        ).fetchone()
+        return row[0] if row else None
+
+    # -- streams: hash-chained logs that belong to no incident ---------------
+    # Stored in the events table under a name starting with "@" (never an incident id),
+    # so `verify` and the chain code apply to them unchanged; they have no incident row,
+    # so incident lists and period summaries never see them.
+
+    def stream_events(self, name: str):
+        return self.events(name)
+
+    def append_stream(self, name: str, at: str, kind: str, actor, data) -> dict:
+        """Append one event to stream ``name``; call inside transaction()."""
+        assert name.startswith("@")
+        row = self.conn.execute(
+            "SELECT seq, hash FROM events WHERE incident=? ORDER BY seq DESC LIMIT 1", (name,)
+        ).fetchone()
+        seq, prev = (row[0] + 1, row[1]) if row else (1, "")
+        ev = {"incident": name, "seq": seq, "at": at, "kind": kind, "actor": actor, "data": data}
+        ev["prev_hash"], ev["hash"] = prev, event_hash(prev, ev)
+        self.conn.execute(
+            "INSERT INTO events VALUES (?,?,?,?,?,?,?,?)",
+            (name, seq, at, kind, actor, canonical(data), prev, ev["hash"]),
+        )
+        return ev
+
     def event_rows(self, incident_id, after=0):
         """A cursor of (seq, at, kind, actor, data JSON text, hash) after seq ``after``, in order, for fold."""
         return self.conn.execute(
