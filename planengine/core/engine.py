@@ -816,6 +816,21 @@ class Engine:
             return None
         return who_is_on(self.roster(), role, when)
 
+    def on_duty(self, incident_id: str, roles, at=None) -> list:
+        """Whom a notification of ``incident_id`` to ``roles`` reaches at ``at`` (default now): the
+        rostered person of each role with a rotation, then the case's owner; each
+        {name, role, phone, email} ("owner" as the owner's role). For delivery, at send time."""
+        from planengine.core.schedule.roster import on_duty
+
+        when = at if at is not None else self.clock.now()
+        if isinstance(when, str):
+            when = clocks.from_iso(when)
+        owner = self.state(incident_id).owner if incident_id else None
+        rostered = [r for r in roles if r in self.routine.rotations]
+        if not rostered and not owner:
+            return []
+        return on_duty(self.roster(), rostered, when, self.config.get("people") or {}, owner)
+
     def person(self, name: str) -> dict:
         """Addresses of ``name`` from the site configuration's `people:` ({} when unknown)."""
         people = self.config.get("people") or {}

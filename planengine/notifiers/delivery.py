@@ -94,7 +94,9 @@ class Deliverer:
         plan = self._plans.get(row["incident"])
         if plan is None:
             plan = self._plans[row["incident"]] = self.engine.incident_plan(row["incident"])
-        return compose(plan, row, self.site.people)
+        # the roster decides at send time who fills a role; the case's owner (包案人) is told too
+        on_duty = self.engine.on_duty(row["incident"], list(row["roles"]), self.now or self.engine.clock.now())
+        return compose(plan, row, self.site.people, on_duty)
 
     def run(self) -> int:
         engine, site = self.engine, self.site

@@ -58,7 +58,7 @@ def _local(iso, tz):
     return datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(tz)
 
 
-def compose(plan, row, people_cfg) -> dict:
+def compose(plan, row, people_cfg, on_duty=()) -> dict:
     """The message handed to a channel's ``send`` for one outbox delivery row."""
     lang = plan.lang if plan.lang in TEXT else "zh"
     t = TEXT[lang]
@@ -67,6 +67,9 @@ def compose(plan, row, people_cfg) -> dict:
     meta = row.get("meta") or {}
     roles = list(row["roles"])
     to = recipients(plan, roles, people_cfg)
+    if on_duty:  # the roster's person at send time replaces a role's listed people; the owner is added
+        rostered = {p["role"] for p in on_duty}
+        to = [p for p in to if p["role"] not in rostered] + [dict(p) for p in on_duty]
     lines = [
         f"{t['incident']}{sep}{row['incident']}",
         f"{t['plan']}{sep}{plan.title}（{plan.id}）" if lang == "zh" else f"{t['plan']}{sep}{plan.title} ({plan.id})",
@@ -95,6 +98,10 @@ def compose(plan, row, people_cfg) -> dict:
             if who
             else f"{t['call']}{sep}{label} {t['nobody']}"
         )
+    for p in to:
+        if p["role"] == "owner":
+            label = "包案人" if lang == "zh" else "Case owner"
+            lines.append(f"{t['call']}{sep}{label} {p['name']} {p['phone'] or ''}".rstrip())
     headline = summary or (step.title if step is not None else plan.title)
     subject = f"{t['subject']}{row['incident']} {headline}"
     return {

@@ -658,8 +658,24 @@ class Runner:
     def _deadline(self, spec, anchor_iso):
         """(limit, due_at): `{day, night}` chosen by the anchor's time."""
         anchor = clock.from_iso(anchor_iso)
+        if spec.within.days is not None:
+            return self._calendar_deadline(spec.within, anchor)
         limit = spec.within.day if not spec.within.split or self.is_day(anchor) else spec.within.night
         return limit, clock.to_iso(anchor + timedelta(seconds=limit))
+
+    def _calendar_deadline(self, within, anchor):
+        """`{days: N, by: HH:MM}`: the anchor's local date plus N days, at HH:MM local (24:00 = the
+        end of that day). A same-day deadline already past (a case registered after closing
+        time) falls on the next day at that time."""
+        from datetime import datetime as _datetime
+        from datetime import time as _time
+
+        local = anchor.astimezone(self.tz)
+        day = local.date() + timedelta(days=within.days)
+        due = _datetime.combine(day, _time(0, 0)).replace(tzinfo=self.tz) + timedelta(minutes=within.by)
+        if due <= local:
+            due += timedelta(days=1)
+        return int((due - anchor).total_seconds()), clock.to_iso(due)
 
     def _start_clocks(self, tx):
         """Steps counted `from:` a step start their clock the moment that step is done."""

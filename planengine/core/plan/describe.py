@@ -15,6 +15,8 @@ from planengine.core.plan.durations import format as fmt
 def within_text(w):
     if w is None:
         return ""
+    if w.days is not None:
+        return ("same day" if w.days == 0 else f"{w.days} calendar day(s)") + f" by {w.by // 60:02d}:{w.by % 60:02d}"
     if w.split:
         return f"day {fmt(w.day)} / night {fmt(w.night)}"
     return fmt(w.day)
@@ -120,7 +122,13 @@ def plan_dict(plan) -> dict:
                         "id": s.id,
                         "title": s.title,
                         "role": s.role,
-                        "within": ({"day": s.within.day, "night": s.within.night} if s.within else None),
+                        "within": (
+                            {"days": s.within.days, "by": f"{s.within.by // 60:02d}:{s.within.by % 60:02d}"}
+                            if s.within and s.within.days is not None
+                            else {"day": s.within.day, "night": s.within.night}
+                            if s.within
+                            else None
+                        ),
                         "needs": list(s.needs),
                         "if": cond_text(s.if_) or None,
                         "muster": s.muster,

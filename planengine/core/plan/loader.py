@@ -479,7 +479,13 @@ class _Builder(Checker):
         within = None
         if "within" in raw:
             w = raw["within"]
-            if isinstance(w, dict):
+            if isinstance(w, dict) and "days" in w:
+                days = w["days"] if isinstance(w["days"], int) and not isinstance(w["days"], bool) else 0
+                hh, _, mm = str(w.get("by", "24:00")).partition(":")
+                by = int(hh) * 60 + int(mm) if hh.isdigit() and mm.isdigit() else 1440
+                span = days * 86400 + by * 60  # the longest it can be (lint, plan show)
+                within = Within(span, span, days=days, by=by)
+            elif isinstance(w, dict):
                 within = Within(
                     self.duration(w["day"], path + ("within", "day")),
                     self.duration(w["night"], path + ("within", "night")),

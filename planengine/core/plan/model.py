@@ -53,6 +53,8 @@ class Action:
 class Within:
     day: int
     night: int
+    days: int | None = None  # calendar days: due on the anchor's local date + days ...
+    by: int | None = None  # ... at this local minute of the day (1440: the end of the day)
 
     @property
     def split(self) -> bool:

@@ -204,6 +204,22 @@ STEP = {
                         "night": {**DURATION, "description": "the limit when activated outside `daytime`"},
                     },
                 },
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["days"],
+                    "description": "{days: N, by: 'HH:MM'}: by calendar day, N days after the anchor's date at HH:MM",
+                    "properties": {
+                        "days": _d(
+                            "calendar days after the anchor's date (0: the same day)", type="integer", minimum=0
+                        ),
+                        "by": _d(
+                            "local time of day the deadline falls at (default 24:00, the end of the day)",
+                            type="string",
+                            pattern=r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$",
+                        ),
+                    },
+                },
             ],
         },
         "needs": _d("steps that must be done first (cycles are errors)", type="array", items={"type": "string"}),

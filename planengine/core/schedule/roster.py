@@ -89,3 +89,24 @@ def swap_slot(rotation: Rotation, when) -> tuple:
             b, _e = rotation.shift_bounds(n)
             begin = b if b >= begin else rotation.shift_bounds(n + 1)[0]
     return begin, begin + length
+
+
+def on_duty(roster: Roster, roles, at: datetime, people=None, owner=None) -> list:
+    """Whom a notification to ``roles`` reaches at ``at``: for each rostered role the person on
+    duty then, and the case's owner (包案人), with addresses from the site's ``people:``.
+    Roles without a rotation are left out: their plan's people apply."""
+    people = people or {}
+    out = []
+    for role in roles:
+        name = who_is_on(roster, role, at)
+        if name is not None:
+            out.append(_person(name, role, people))
+    if owner:
+        out.append(_person(owner, "owner", people))
+    return out
+
+
+def _person(name, role, people):
+    entry = people.get(name) if isinstance(people, dict) else None
+    entry = entry if isinstance(entry, dict) else {}
+    return {"name": name, "role": role, "phone": entry.get("phone"), "email": entry.get("email")}
