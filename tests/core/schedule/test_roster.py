@@ -77,11 +77,12 @@ def site(ws):
     return ws
 
 
-def delivered_to(ws, incident):
+def calls(output, incident):
+    """The 联系 (call) lines of the messages about ``incident`` the console channel printed."""
     out = []
-    for ev in ws.events(incident):
-        if ev["kind"] in ("notify_delivered", "notify_failed"):
-            out += [(r["role"], r.get("person")) for r in ev["data"]["results"]]
+    for chunk in output.split("[notify ")[1:]:
+        if chunk.split("]", 1)[1].strip().startswith(incident + ":"):
+            out += [line.split("：", 1)[1] for line in chunk.splitlines() if line.startswith("联系：")]
     return out
 
 
@@ -90,18 +91,18 @@ def test_a_notification_at_the_shift_boundary_reaches_the_swapped_in_officer(sit
     swap = site.json("roster", "swap", "duty", "2026-10-02", "赵六", "--by", "陈英", "--at", "2026-09-30T10:00")
     assert swap["data"]["replaces"] == "李明" and swap["data"]["by"] == "陈英"
     site.ok("start", "duty_check", "--id", "A", "--at", "2026-10-02T07:00")
-    site.ok("tick", "--now", "2026-10-02T07:59")  # overdue at 07:30, sent at 07:59: still 王焰's shift
-    assert ("duty", "王焰") in delivered_to(site, "A")
+    out = site.ok("tick", "--now", "2026-10-02T07:59").output  # overdue at 07:30, sent at 07:59: 王焰's shift
+    assert "值班员 王焰 13900000001" in calls(out, "A")
     site.ok("start", "duty_check", "--id", "B", "--at", "2026-10-02T07:31")
-    result = site.ok("tick", "--now", "2026-10-02T08:01")  # overdue at 08:01, sent after the hand-over
-    assert ("duty", "赵六") in delivered_to(site, "B")
-    assert "值班：赵六 13900000006" in result.output
-    # an unrostered role keeps its plan's people: no person named
-    assert ("office", None) in delivered_to(site, "B")
+    out = site.ok("tick", "--now", "2026-10-02T08:01").output  # overdue at 08:01, sent after the hand-over
+    assert "值班员 赵六 13900000006" in calls(out, "B")
+    assert not [c for c in calls(out, "B") if "李明" in c]
+    # an unrostered role keeps its plan's people (none listed here)
+    assert any(c.startswith("办公室") and "赵六" not in c for c in calls(out, "B"))
     # the next day the rotation goes on as if nothing happened
     site.ok("start", "duty_check", "--id", "C", "--at", "2026-10-03T08:00")
-    site.ok("tick", "--now", "2026-10-03T08:31")
-    assert ("duty", "张强") in delivered_to(site, "C")
+    out = site.ok("tick", "--now", "2026-10-03T08:31").output
+    assert "值班员 张强" in calls(out, "C")
 
 
 def test_roster_show_lists_the_day_with_hand_overs_and_swaps(site):
