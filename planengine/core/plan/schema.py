@@ -191,36 +191,39 @@ STEP = {
         "description": _d("for people", type="string"),
         "role": _d("who does it; their routes are notified when it is overdue", type="string"),
         "within": {
-            "description": "the deadline from activation: a duration or {day: DURATION, night: DURATION}",
-            "anyOf": [
-                DURATION,
-                {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": ["day", "night"],
-                    "description": "{day: DURATION, night: DURATION}, chosen by the activation time against `daytime`",
-                    "properties": {
-                        "day": {**DURATION, "description": "the limit when activated in `daytime`"},
-                        "night": {**DURATION, "description": "the limit when activated outside `daytime`"},
-                    },
+            "description": "the deadline: a duration, {day: DURATION, night: DURATION} or {days: N, by: 'HH:MM'}",
+            # calendar-day limits are told apart by their `days` key, so a {day, night} typo
+            # is still explained against the {day, night} shape
+            "if": {"type": "object", "required": ["days"]},
+            "then": {
+                "type": "object",
+                "additionalProperties": False,
+                "description": "{days: N, by: 'HH:MM'}: by calendar day, N days after the anchor's date at HH:MM",
+                "properties": {
+                    "days": _d("calendar days after the anchor's date (0: the same day)", type="integer", minimum=0),
+                    "by": _d(
+                        "local time of day the deadline falls at (default 24:00, the end of the day)",
+                        type="string",
+                        pattern=r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$",
+                    ),
                 },
-                {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": ["days"],
-                    "description": "{days: N, by: 'HH:MM'}: by calendar day, N days after the anchor's date at HH:MM",
-                    "properties": {
-                        "days": _d(
-                            "calendar days after the anchor's date (0: the same day)", type="integer", minimum=0
-                        ),
-                        "by": _d(
-                            "local time of day the deadline falls at (default 24:00, the end of the day)",
-                            type="string",
-                            pattern=r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$",
-                        ),
+            },
+            "else": {
+                "description": "a duration or {day: DURATION, night: DURATION} (or {days: N, by: 'HH:MM'})",
+                "anyOf": [
+                    DURATION,
+                    {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["day", "night"],
+                        "description": "{day: DURATION, night: DURATION}, chosen by the anchor time against `daytime`",
+                        "properties": {
+                            "day": {**DURATION, "description": "the limit when activated in `daytime`"},
+                            "night": {**DURATION, "description": "the limit when activated outside `daytime`"},
+                        },
                     },
-                },
-            ],
+                ],
+            },
         },
         "needs": _d("steps that must be done first (cycles are errors)", type="array", items={"type": "string"}),
         "if": {**COND_REF, "description": "the step is activated when this holds, at phase entry or later"},
