@@ -135,6 +135,27 @@ def idle_cpu(proc, port, token, seconds=20):
     return share
 
 
+def figures(quick, tmp):
+    """For bench/run.py: the same figures, in its one-line-per-figure form."""
+    from common import figure
+
+    path = os.path.join(tmp, "bench.db")
+    token = make_db(path, 1000)
+    cold, warm = board_render(path)
+    port = free_port()
+    proc = serve(path, port)
+    try:
+        latency = change_latency(path, port, token)
+        cpu = idle_cpu(proc, port, token, seconds=10 if quick else 20)
+    finally:
+        proc.terminate()
+        proc.wait()
+    yield figure("board with 1,000 open incidents, server-side render, warm", warm, "s", "< 0.2")
+    yield figure("board with 1,000 open incidents, server-side render, cold", cold, "s", None)
+    yield figure("a CLI change reaches an open page (worst of 5)", latency, "s", "< 2")
+    yield figure("plan serve idle with 10 pages open, share of one core", cpu, "share", "< 0.02")
+
+
 def main():
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "bench.db")
