@@ -29,17 +29,21 @@ from common import progress  # noqa: E402
 
 
 def modules(only=None):
+    """The benchmark modules, imported one at a time as the run reaches them."""
     for name in sorted(os.listdir(HERE)):
         if not (name.startswith("bench_") and name.endswith(".py")):
             continue
         short = name[len("bench_") : -3]
         if only and short not in only:
             continue
-        spec = importlib.util.spec_from_file_location(f"bench_{short}", os.path.join(HERE, name))
-        mod = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
-        if hasattr(mod, "figures"):
-            yield short, mod
+        yield short, os.path.join(HERE, name)
+
+
+def load(short, path):
+    spec = importlib.util.spec_from_file_location(f"bench_{short}", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
 
 
 def main(argv=None):
@@ -47,7 +51,6 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true", help="smaller sizes (a minute or two)")
     ap.add_argument("--only", help="comma-separated benchmark names (core, drill, ...)")
     args = ap.parse_args(argv)
-    os.environ.setdefault("PLANENGINE_LOAD_PLUGINS", "")
     only = set(args.only.split(",")) if args.only else None
     machine = {
         "machine": f"{platform.machine()} {os.cpu_count()} cores",
@@ -59,7 +62,13 @@ def main(argv=None):
     print(json.dumps({"run": machine}, ensure_ascii=False), flush=True)
     missed = 0
     t0 = time.perf_counter()
-    for short, mod in modules(only):
+    saved = dict(os.environ)
+    for short, path in modules(only):
+        os.environ.clear()
+        os.environ.update(saved)  # a benchmark's settings (PLANENGINE_LOAD_PLUGINS...) stay its own
+        mod = load(short, path)
+        if not hasattr(mod, "figures"):
+            continue
         progress(f"bench {short} ...")
         with tempfile.TemporaryDirectory() as tmp:
             for fig in mod.figures(args.quick, tmp):
