@@ -105,6 +105,7 @@ def summary(engine, since: str, until: str | None, lang: str = "zh") -> dict:
     roles: dict = {}
     musters = []
     incidents = []
+    owners: dict = {}
     for s in in_period:
         row = plan_row(s.plan, s.title)
         row[s.kind if s.kind in ("live", "drill", "routine") else "live"] += 1
@@ -147,6 +148,13 @@ def summary(engine, since: str, until: str | None, lang: str = "zh") -> dict:
                     "strength": m["strength"],
                 }
             )
+        if s.owner:
+            # 包案: one named person answers for a case; "closed on time" = closed with no late or missed step
+            o = owners.setdefault(s.owner, {"owner": s.owner, "n": 0, "open": 0, "closed": 0, "met": 0})
+            o["n"] += 1
+            o["open"] += s.closed_at is None
+            o["closed"] += s.closed_at is not None
+            o["met"] += s.closed_at is not None and all(st["met"] for st in sc["steps"])
         incidents.append(
             {
                 "id": s.id,
@@ -159,6 +167,8 @@ def summary(engine, since: str, until: str | None, lang: str = "zh") -> dict:
                 "late": sum(1 for st in sc["steps"] if not st["met"]),
             }
         )
+    for o in owners.values():
+        o["rate"] = _rate(o["met"], o["closed"])
     for r in list(steps.values()) + list(roles.values()):
         r["rate"] = _rate(r["met"], r["n"])
     musters.sort(key=lambda m: (m["took_seconds"] is not None, -(m["took_seconds"] or 0), m["incident"]))
@@ -203,6 +213,7 @@ def summary(engine, since: str, until: str | None, lang: str = "zh") -> dict:
         "per_plan": [plans[p] for p in sorted(plans) if plans[p]["total"]],
         "steps": sorted(steps.values(), key=lambda r: (r["plan"], r["rate"] != "" and r["met"] / r["n"], r["step"])),
         "roles": sorted(roles.values(), key=lambda r: (r["plan"], r["role"])),
+        "owners": sorted(owners.values(), key=lambda o: (-o["n"], o["owner"])),
         "musters": musters[:10],
         "drills": drills,
         "incidents": incidents,

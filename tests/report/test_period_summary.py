@@ -44,3 +44,37 @@ def test_period_summary_refuses_existing_files_without_force(drill_ws, tmp_path)
     r = drill_ws.run(*args)
     assert r.exit_code == 1 and "exists" in r.stderr
     drill_ws.ok(*args, "--force")
+
+
+CASE_PLAN = """\
+id: case
+title: 纠纷案件
+version: 1
+timezone: Asia/Shanghai
+roles:
+  mediator: {title: 调解员}
+initial: mediation
+phases:
+  mediation:
+    steps:
+      - {id: mediate, title: 调处, role: mediator, within: 1h}
+    on:
+      - {when: all_done, to: closed}
+  closed: {final: true}
+"""
+
+
+def test_period_summary_counts_cases_per_owner_and_those_closed_on_time(env, tmp_path):
+    env.write("plans/case.yaml", CASE_PLAN)
+    for case, owner, done_at in (("C1", "刘调解", "10:30"), ("C2", "刘调解", "11:30"), ("C3", "王芳", None)):
+        env.ok("start", "case", "--id", case, "--at", "2026-04-10T10:00:00+08:00")
+        env.ok("assign", case, "--to", owner, "--by", "主任", "--at", "2026-04-10T10:05:00+08:00")
+        if done_at:  # C1 within its hour, C2 half an hour late, C3 still open
+            env.ok("done", case, "mediate", "--at", f"2026-04-10T{done_at}:00+08:00")
+    out = tmp_path / "april"
+    env.ok("report", "--all", "--since", "2026-04-01", "--until", "2026-04-30", "-o", out)
+    md = (out / "summary-2026-04-01-2026-04-30.md").read_text(encoding="utf-8")
+    owners = md.split("包案人办理情况", 1)[1].split("##", 1)[0]
+    assert "| 刘调解 | 2 | 0 | 2 | 1 | 50% |" in owners
+    assert "| 王芳 | 1 | 1 | 0 | 0 |  |" in owners
+    assert owners.index("刘调解") < owners.index("王芳")  # most cases first
