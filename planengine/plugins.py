@@ -2,44 +2,82 @@
 
 Each installed plugin is loaded on its own, so one broken plugin costs a
 warning, not the CLI.
+
+What is installed is read from the distributions' metadata once and kept in a
+small cache file (see :func:`_installed`), so a command does not walk every
+distribution on ``sys.path`` to find three entry points. A command that runs an
+incident loads only the plugins its plan names in ``uses:``
+(:func:`registry_for`); `plan validate`, `plan plugins` and the rest load every
+installed plugin (:func:`get_registry`). Checks and actions are collected as the
+plugins load; notifiers and shipped plans when first asked for, so a command
+that never notifies never imports the notifiers.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import sys
-from dataclasses import dataclass, field
 
 import pluggy
 
 from planengine import hookspecs
 
 HOOKS = ("register_checks", "register_actions", "register_notifiers", "register_plans")
+_TABLES = {"checks": "register_checks", "actions": "register_actions", "notifiers": "register_notifiers"}
 
 
-@dataclass(frozen=True)
 class Registered:
-    name: str
-    fn: object
-    description: str
-    plugin: str
+    __slots__ = ("name", "fn", "description", "plugin")
+
+    def __init__(self, name, fn, description, plugin):
+        self.name, self.fn, self.description, self.plugin = name, fn, description, plugin
+
+    def __repr__(self):
+        return f"Registered({self.name!r}, plugin={self.plugin!r})"
 
 
-@dataclass
 class Registry:
-    pm: pluggy.PluginManager
-    checks: dict = field(default_factory=dict)
-    actions: dict = field(default_factory=dict)
-    notifiers: dict = field(default_factory=dict)
-    plans: list = field(default_factory=list)
-    plugins: dict = field(default_factory=dict)  # name -> distribution version (or "builtin")
-    skipped: set = field(default_factory=set)  # installed but left out by PLANENGINE_LOAD_PLUGINS
-    warnings: list = field(default_factory=list)
+    """The loaded plugins and what they register (``checks``, ``actions``, ``notifiers``, ``plans``),
+    each table collected from its hook when first read."""
+
+    def __init__(self, pm: pluggy.PluginManager):
+        self.pm = pm
+        self.plugins: dict = {}  # name -> distribution version (or "builtin")
+        self.skipped: set = set()  # installed but left out by PLANENGINE_LOAD_PLUGINS
+        self.warnings: list = []
+        self._tables: dict = {}
 
     def warn(self, message):
         message = "; ".join(line.strip() for line in str(message).splitlines() if line.strip())  # one line
         self.warnings.append(message)
         print(f"warning: {message}", file=sys.stderr)
+
+    def _table(self, hook):
+        table = self._tables.get(hook)
+        if table is None:
+            table = self._tables[hook] = [] if hook == "register_plans" else {}
+            with contextlib.redirect_stdout(sys.stderr):  # what plugins print stays off stdout
+                for impl in getattr(self.pm.hook, hook).get_hookimpls():
+                    _collect(self, hook, impl, table)
+        return table
+
+    @property
+    def checks(self) -> dict:
+        return self._table("register_checks")
+
+    @property
+    def actions(self) -> dict:
+        return self._table("register_actions")
+
+    @property
+    def notifiers(self) -> dict:
+        return self._table("register_notifiers")
+
+    @property
+    def plans(self) -> list:
+        return self._table("register_plans")
 
 
 def _wanted():
@@ -50,11 +88,14 @@ def _wanted():
 
 
 BUILTIN = "core"  # the built-in plugin's name: no installed plugin may take it
+CACHE_VERSION = 2
+CACHE_ENTRIES = 8  # keys kept in the cache file (interpreters and sys.path variants of one environment)
 
 
-def _installed():
-    """(name, load, version, where) of every entry point in group ``planengine``, one per
-    plugin name; two different plugins with one name are reported, and the first kept.
+def _scan():
+    """Every entry point in group ``planengine``, one per plugin name, from the distributions'
+    metadata: ``{"found": [[name, value, version, where]], "clashes": [[name, where, where]]}``;
+    two different plugins with one name are reported, and the first kept.
 
     Distributions are walked without importlib's de-duplication by name, so a second copy of
     a distribution (another version elsewhere on sys.path) is seen and reported too.
@@ -75,9 +116,11 @@ def _installed():
                 continue
             same = first[0].value == ep.value and _dist_name(first[1]) == _dist_name(dist)
             if not (same and first[1].version == dist.version):  # the same copy, seen twice on sys.path
-                clashes.append((ep.name, first, (ep, dist)))
-    out = [(name, ep.load, dist.version, _where(ep, dist)) for name, (ep, dist) in found.items()]
-    return out, clashes
+                clashes.append([ep.name, _where(*first), _where(ep, dist)])
+    return {
+        "found": [[name, ep.value, dist.version, _where(ep, dist)] for name, (ep, dist) in found.items()],
+        "clashes": clashes,
+    }
 
 
 def _dist_name(dist) -> str:
@@ -88,8 +131,105 @@ def _where(ep, dist) -> str:
     return f"{dist.metadata['Name'] or '?'} {dist.version} ({ep.value})"
 
 
-def build_registry(extra=()) -> Registry:
-    """Load plugins and collect what they register. ``extra`` are plugin objects (tests).
+def _path_key() -> list:
+    """What the scan reads: for every ``sys.path`` entry, its distributions' metadata directories
+    and the modification time and size of each one's entry_points.txt (for a zip or file, its own).
+
+    Installing, upgrading or removing a distribution adds, renames or removes a
+    ``*.dist-info``/``*.egg-info`` directory (and rewrites its entry_points.txt), so
+    any change the scan could see changes this key.
+    """
+    key = []
+    for entry in sys.path:
+        path = entry or "."
+        try:
+            with os.scandir(path) as it:
+                metas = []
+                for child in it:
+                    if child.name.endswith((".dist-info", ".egg-info")):
+                        try:
+                            st = os.stat(os.path.join(child.path, "entry_points.txt"))
+                            stamp = [st.st_mtime_ns, st.st_size]
+                        except OSError:
+                            stamp = None
+                        metas.append([child.name, stamp])
+        except NotADirectoryError:
+            try:
+                st = os.stat(path)
+                key.append([entry, "file", st.st_mtime_ns, st.st_size])
+            except OSError:
+                key.append([entry, None])
+            continue
+        except OSError:
+            key.append([entry, None])
+            continue
+        key.append([entry, sorted(metas)])
+    return key
+
+
+def _cache_file() -> str | None:
+    """The entry-point cache of this Python environment (PLANENGINE_PLUGIN_CACHE=off: none)."""
+    setting = os.environ.get("PLANENGINE_PLUGIN_CACHE")
+    if setting is not None and setting.strip().lower() in ("", "0", "off", "no", "false"):
+        return None
+    if setting and setting.strip().lower() not in ("1", "on", "yes", "true"):
+        return setting  # an explicit file
+    import zlib
+
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "planengine", f"entry-points-{zlib.crc32(sys.prefix.encode()):08x}.json")
+
+
+def _installed():
+    """The scan's answer for the current ``sys.path``: from the cache file when one of its entries
+    was made for what is on disk now (:func:`_path_key`), else scanned afresh and added to it.
+
+    The file keeps the last few keys, so `plan` and `python -m planengine` (whose first
+    ``sys.path`` entries differ) do not push each other out.
+    """
+    path = _cache_file()
+    key = _path_key() if path else None
+    entries = []
+    if path:
+        try:
+            with open(path, encoding="utf-8") as fh:
+                cached = json.load(fh)
+            if cached.get("version") == CACHE_VERSION:
+                entries = [e for e in cached["entries"] if isinstance(e, dict)]
+            for e in entries:
+                if e.get("key") == key:
+                    return e["found"], e["clashes"]
+        except (OSError, ValueError, AttributeError, KeyError, TypeError):
+            entries = []  # missing, unreadable or not ours: scan
+    scanned = _scan()
+    if path:
+        entries = [{"key": key, **scanned}] + entries[: CACHE_ENTRIES - 1]
+        try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            tmp = f"{path}.{os.getpid()}.tmp"
+            with open(tmp, "w", encoding="utf-8") as fh:
+                json.dump({"version": CACHE_VERSION, "entries": entries}, fh)
+            os.replace(tmp, path)
+        except OSError:
+            pass  # a read-only home: the cache is only a cache
+    return scanned["found"], scanned["clashes"]
+
+
+def _load_entry_point(value: str):
+    """The object an entry point ``module[:attr]`` names (what importlib's EntryPoint.load does)."""
+    import importlib
+
+    target = value.split("[", 1)[0]  # extras are install-time only
+    module, _, attr = target.partition(":")
+    obj = importlib.import_module(module.strip())
+    for part in filter(None, attr.strip().split(".")):
+        obj = getattr(obj, part)
+    return obj
+
+
+def build_registry(extra=(), only=None) -> Registry:
+    """Load plugins and collect what they register. ``extra`` are plugin objects (tests);
+    ``only``, when given, names the installed plugins to load (the others are not imported).
 
     The built-in plugin is registered first under the reserved name ``core``.
     Each installed plugin is then imported and registered on its own: one that
@@ -97,8 +237,6 @@ def build_registry(extra=()) -> Registry:
     another costs a warning naming it, never the command. Whatever plugins print
     while they load goes to stderr, so `--json` output stays JSON.
     """
-    import contextlib
-
     from planengine.default_plugins import core as builtin
 
     pm = pluggy.PluginManager(hookspecs.PROJECT)
@@ -108,22 +246,26 @@ def build_registry(extra=()) -> Registry:
         _register(reg, BUILTIN, builtin, "builtin")
         wanted = _wanted()
         installed, clashes = _installed()
+        concerned = (lambda name: True) if only is None else (lambda name: name in only)
         for name, first, other in clashes:
-            reg.warn(
-                f"two plugins are named '{name}': {_where(*first)} and {_where(*other)}; only the first is loaded"
-                " (uninstall one)"
-            )
+            if concerned(name):
+                reg.warn(
+                    f"two plugins are named '{name}': {first} and {other}; only the first is loaded (uninstall one)"
+                )
         candidates = []
-        for name, load, version, where in installed:
+        for name, value, version, where in installed:
             if wanted is not None and name not in wanted:
                 reg.skipped.add(name)
+                continue
+            if not concerned(name):
                 continue
             if name == BUILTIN:
                 reg.warn(f"plugin '{BUILTIN}' from {where} not loaded: '{BUILTIN}' is the built-in plugin's name")
                 continue
-            candidates.append((name, load, version))
+            candidates.append((name, lambda v=value: _load_entry_point(v), version))
         for name in sorted((wanted or set()) - {i[0] for i in installed} - {BUILTIN}):
-            reg.warn(f"PLANENGINE_LOAD_PLUGINS names '{name}', which is not installed")
+            if concerned(name):
+                reg.warn(f"PLANENGINE_LOAD_PLUGINS names '{name}', which is not installed")
         for obj in extra:
             name = getattr(obj, "__name__", type(obj).__name__).rsplit(".", 1)[-1]
             candidates.append((name, lambda o=obj: o, "test"))
@@ -137,10 +279,7 @@ def build_registry(extra=()) -> Registry:
                 reg.warn(f"plugin '{name}' failed to load: {type(e).__name__}: {e}")
                 continue
             _register(reg, name, module, version)
-        for hook in HOOKS:
-            caller = getattr(pm.hook, hook)
-            for impl in caller.get_hookimpls():
-                _collect(reg, hook, impl)
+    reg.checks, reg.actions  # noqa: B018 - collected now, so their warnings come as the plugins load
     return reg
 
 
@@ -158,17 +297,12 @@ def _register(reg, name, module, version):
     reg.plugins[name] = version
 
 
-def _collect(reg, hook, impl):
+def _collect(reg, hook, impl, table):
     plugin = impl.plugin_name
-    table = {
-        "register_checks": reg.checks,
-        "register_actions": reg.actions,
-        "register_notifiers": reg.notifiers,
-    }.get(hook)
 
     def register(name, fn=None, description=""):
-        if table is None:  # register_plans
-            reg.plans.append((plugin, str(name)))
+        if hook == "register_plans":
+            table.append((plugin, str(name)))
             return
         if hook != "register_notifiers" and not str(name).startswith(plugin + "."):
             reg.warn(f"plugin '{plugin}' registered '{name}': names must start with '{plugin}.'")
@@ -186,7 +320,7 @@ def _collect(reg, hook, impl):
         reg.warn(f"plugin '{plugin}' failed in {hook}: {type(e).__name__}: {e}")
 
 
-_cached: Registry | None = None
+_cached: Registry | None = None  # every installed plugin (tests may set it to a registry of their own)
 
 
 def get_registry() -> Registry:
@@ -194,6 +328,18 @@ def get_registry() -> Registry:
     if _cached is None:
         _cached = build_registry()
     return _cached
+
+
+def registry_for(uses) -> Registry:
+    """The core plugin and the installed plugins named in ``uses`` (a plan's ``uses:``), nothing else.
+
+    What an incident's commands need: its plan's checks and actions (the engine
+    keeps it with the plan's runner). When the full registry is already built (or
+    set by a test), that one is used.
+    """
+    if _cached is not None:
+        return _cached
+    return build_registry(only=frozenset(uses))
 
 
 def lint_warnings(reg: Registry, plan):

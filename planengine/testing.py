@@ -67,6 +67,10 @@ def isolate(monkeypatch, root, *, load_plugins: str = "", lang: str = "en") -> N
         monkeypatch.delenv(var)
     monkeypatch.setenv("PLANENGINE_LOAD_PLUGINS", load_plugins)
     monkeypatch.setenv("PLANENGINE_LANG", lang)
+    # the entry-point cache of the test session, beside the test's directory (never in it)
+    monkeypatch.setenv(
+        "PLANENGINE_PLUGIN_CACHE", os.path.join(os.path.dirname(os.path.abspath(root)), "plugin-cache.json")
+    )
     monkeypatch.setattr(plugins, "_cached", None)
 
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import textwrap
 import types
 
@@ -401,3 +404,117 @@ def test_a_plugin_that_prints_while_it_loads_does_not_corrupt_json_output(ws, mo
     assert "chatty plugin says hello" in result.stderr and "registering chatty checks" in result.stderr
     plugins_out = ws.run("plugins", "--json")
     assert "chatty" in [p["name"] for p in json.loads(plugins_out.stdout)]
+
+
+# -- the entry-point cache: never a stale answer ---------------------------------------
+
+
+def _site(ws, monkeypatch, name="site-cache"):
+    """An empty site directory already on sys.path (installs below happen after a cache was written)."""
+    site = ws.root / name
+    site.mkdir()
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.delenv("PLANENGINE_LOAD_PLUGINS", raising=False)
+    return site
+
+
+def _dist(site, dist, module, source, entry=None, version="0.1"):
+    info = site / f"{dist}-{version}.dist-info"
+    info.mkdir()
+    (site / f"{module}.py").write_text(textwrap.dedent(source), encoding="utf-8")
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n", encoding="utf-8")
+    (info / "entry_points.txt").write_text(f"[planengine]\n{entry or dist} = {module}\n", encoding="utf-8")
+    return info
+
+
+def _fresh():
+    plugins._cached = None  # what a new process starts with (monkeypatch restores it after the test)
+    return plugins.get_registry()
+
+
+def test_a_plugin_installed_after_the_cache_was_written_is_loaded(ws, monkeypatch):
+    site = _site(ws, monkeypatch)
+    assert "latecomer" not in _fresh().plugins
+    _dist(site, "latecomer", "latecomer_mod", CHECKS_SOURCE.format(check="latecomer.ok"))
+    reg = _fresh()
+    assert "latecomer" in reg.plugins and "latecomer.ok" in reg.checks
+
+
+def test_a_plugin_removed_after_the_cache_was_written_is_neither_loaded_nor_tried(ws, monkeypatch):
+    import shutil
+
+    site = _site(ws, monkeypatch)
+    info = _dist(site, "goner", "goner_mod", CHECKS_SOURCE.format(check="goner.ok"))
+    assert "goner" in _fresh().plugins
+    shutil.rmtree(info)
+    (site / "goner_mod.py").unlink()
+    reg = _fresh()
+    assert "goner" not in reg.plugins
+    assert not [w for w in reg.warnings if "goner" in w], "no attempt to load what is no longer installed"
+
+
+def test_an_entry_point_moved_by_a_reinstall_is_followed(ws, monkeypatch):
+    site = _site(ws, monkeypatch)
+    info = _dist(site, "mover", "mover_old", CHECKS_SOURCE.format(check="mover.old"))
+    assert "mover.old" in _fresh().checks
+    (site / "mover_new.py").write_text(CHECKS_SOURCE.format(check="mover.new"), encoding="utf-8")
+    (info / "entry_points.txt").write_text("[planengine]\nmover = mover_new\n", encoding="utf-8")
+    reg = _fresh()
+    assert "mover.new" in reg.checks and "mover.old" not in reg.checks
+
+
+def test_load_plugins_leaves_a_cached_plugin_out(ws, monkeypatch):
+    site = _site(ws, monkeypatch)
+    _dist(site, "optional", "optional_mod", CHECKS_SOURCE.format(check="optional.ok"))
+    assert "optional" in _fresh().plugins
+    monkeypatch.setenv("PLANENGINE_LOAD_PLUGINS", "")
+    reg = _fresh()
+    assert "optional" not in reg.plugins and "optional" in reg.skipped
+
+
+def test_a_damaged_cache_file_is_scanned_anew(ws, monkeypatch):
+    site = _site(ws, monkeypatch)
+    _dist(site, "sturdy", "sturdy_mod", CHECKS_SOURCE.format(check="sturdy.ok"))
+    assert "sturdy" in _fresh().plugins
+    cache = os.environ["PLANENGINE_PLUGIN_CACHE"]
+    for junk in ("{not json", '{"version": 2, "entries": [{"key": 1}]}', "[]", ""):
+        with open(cache, "w", encoding="utf-8") as fh:
+            fh.write(junk)
+        assert "sturdy" in _fresh().plugins
+
+
+def test_the_cache_and_a_full_scan_agree(ws, monkeypatch):
+    site = _site(ws, monkeypatch)
+    _dist(site, "agree", "agree_mod", CHECKS_SOURCE.format(check="agree.ok"))
+    _fresh()  # writes the cache
+    cached = plugins._installed()
+    monkeypatch.setenv("PLANENGINE_PLUGIN_CACHE", "off")
+    assert plugins._installed() == cached
+
+
+def test_a_command_on_an_incident_imports_only_the_plugins_its_plan_uses(ws, monkeypatch):
+    site = _site(ws, monkeypatch)
+    marker = ws.root / "imported.txt"
+    noisy = CHECKS_SOURCE.format(check="bystander.ok") + f"\nopen({str(marker)!r}, 'a').write('x')\n"
+    _dist(site, "bystander", "bystander_mod", noisy)
+    ws.start()
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(site), *sys.path]))
+
+    def plan(*args):  # a real `plan` process: what it imports is what this test is about
+        argv = [sys.executable, "-m", "planengine", *args, "--db", ws.db]
+        done = subprocess.run(argv, cwd=ws.root, env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+
+    marker.unlink(missing_ok=True)
+    plan("done", "INC-1", "report_up", "--at", ws.t("10:05"))
+    assert not marker.exists(), "plan done imported a plugin its plan does not use"
+    plan("plugins")
+    assert marker.exists(), "plan plugins loads every installed plugin"
+
+
+def test_a_broken_plugin_a_plan_uses_is_named_in_a_warning_when_the_plan_is_checked(ws, monkeypatch):
+    site = _site(ws, monkeypatch)
+    _dist(site, "shaky", "shaky_mod", "raise RuntimeError('half-installed')\n")
+    plan = ws.plan(ws.PLAN.replace("daytime:", "uses: [shaky]\ndaytime:", 1), "shaky.yaml")
+    result = ws.run("validate", plan)
+    assert "warning: plugin 'shaky' failed to load" in result.stderr

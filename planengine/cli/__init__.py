@@ -145,14 +145,15 @@ def _now_iso():
 def print_state(state, as_json, now_iso=None, eng=None):
     """The status object (--json) or the text board; with ``eng``, delivery state from the outbox
     and phases and facts by their titles."""
-    from planengine.cli.board import board_lines
-    from planengine.core.incident.status import status_dict
-
     now_iso = now_iso or _now_iso()
     rows = eng.notifications(state.id) if eng is not None and state.kind != "drill" else None
     if as_json:
+        from planengine.core.incident.status import status_dict
+
         emit_json(status_dict(state, now_iso, rows))
     else:
+        from planengine.cli.board import board_lines
+
         plan = None
         if eng is not None:
             try:

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
 from planengine.core.incident import clock as clocks
-from planengine.core.incident.runner import Command, Refused, Runner
+from planengine.core.incident.commands import Command, Refused
 from planengine.core.incident.state import SNAPSHOT_FORMAT, apply, fold, from_snapshot, to_snapshot
 from planengine.core.plan import library
 from planengine.core.plan.library import PlanNotFound
@@ -39,14 +39,14 @@ def read_config(path=None, explicit=None):
     ``path`` (``--config``) or PLANENGINE_CONFIG name a file that must exist;
     ./planengine.yaml is optional. Its top level must be a mapping.
     """
-    from planengine.core.plan.source import Problem, SourceError, read
-
     given = path or os.environ.get("PLANENGINE_CONFIG")
     path = given or "planengine.yaml"
     if not os.path.exists(path):
         if given:
             raise Refused(f"site configuration {path}: no such file (--config / PLANENGINE_CONFIG)")
         return None
+    from planengine.core.plan.source import Problem, SourceError, read  # the YAML reader, only for a file
+
     src = read(path)
     if not isinstance(src.data, dict):
         what = "empty" if src.data is None else f"a {type(src.data).__name__}"
@@ -153,11 +153,13 @@ class Engine:
     def resolve_plan(self, ref: str) -> str:
         return library.resolve_plan(ref, self.plan_dirs(), self.registry.plans)
 
-    def load_plan(self, ref: str, text=None):
+    def load_plan(self, ref: str, text=None, src=None):
+        """The plan ``ref`` names (an id or a path), or the file ``ref`` whose ``text`` (or parsed
+        ``src``) is given."""
         from planengine.core.plan.loader import load_plan
 
-        path = ref if text is not None else self.resolve_plan(ref)
-        plan = load_plan(path, self.registry, text=text)
+        path = ref if text is not None or src is not None else self.resolve_plan(ref)
+        plan = load_plan(path, self.registry, text=text, src=src)
         self._plans.setdefault(plan.sha256, plan)
         return plan
 
@@ -207,7 +209,7 @@ class Engine:
             if isinstance(src.data, dict) and "drill" in src.data:
                 self.load_drill(path, text=src.text)
                 return []
-            plan = self.load_plan(path, text=src.text)
+            plan = self.load_plan(path, src=src)
         except SourceError as e:
             return e.problems
         if not lint:
@@ -222,10 +224,21 @@ class Engine:
         out.sort(key=lambda p: (p.line, p.col))
         return out
 
-    def runner(self, plan) -> Runner:
+    def plugins_for(self, plan):
+        """The plugins ``plan`` runs with: the core and those its ``uses:`` names (only these are
+        imported), or the engine's own registry when it was given one."""
+        if self._registry is not None:
+            return self._registry
+        from planengine.plugins import registry_for
+
+        return registry_for(plan.uses)
+
+    def runner(self, plan):
         r = self._runners.get(plan.sha256)
         if r is None:
-            r = self._runners[plan.sha256] = Runner(plan, self.registry)
+            from planengine.core.incident.runner import Runner
+
+            r = self._runners[plan.sha256] = Runner(plan, self.plugins_for(plan))
         return r
 
     # -- time -------------------------------------------------------------

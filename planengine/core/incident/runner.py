@@ -8,11 +8,11 @@ it goes, and returns them. It does no I/O; the store persists what it returns.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from planengine.core.incident import clock
+from planengine.core.incident.commands import Command, Refused
 from planengine.core.incident.conditions import CheckError, Env, evaluate, evaluate_level
 from planengine.core.incident.machine import WHEN, machine_for
 from planengine.core.incident.state import IncidentState, apply, step_status
@@ -20,27 +20,6 @@ from planengine.core.plan.facts import FactError, coerce_fact
 
 MAX_SETTLE = 100
 MAX_MISSED_LISTED = 100  # missed occurrences named in one schedule_missed event (the count is exact)
-
-
-class Refused(Exception):
-    """The command breaks a rule; nothing is recorded.
-
-    Raised with an English template and its parameters (``Refused("step '{step}' ...", step=s)``)
-    so an edge can say it in the user's language (planengine/i18n holds the translations);
-    ``str()`` is the English text.
-    """
-
-    def __init__(self, message, **params):
-        self.template, self.params = message, params
-        super().__init__(message.format(**params) if params else message)
-
-
-@dataclass
-class Command:
-    name: str
-    at: str  # UTC ISO, whole seconds
-    actor: str | None = None
-    args: dict = field(default_factory=dict)
 
 
 class _Tx:

@@ -57,13 +57,17 @@ def not_loaded(plugin: str, registry) -> str:
     return f"plugin '{plugin}' is not installed ({install_hint(plugin)})"
 
 
-def load_plan(path: str, registry=None, text: str | None = None, check_schema: bool = True) -> Plan:
+def load_plan(path: str, registry=None, text: str | None = None, check_schema: bool = True, src=None) -> Plan:
     """Read and check a plan file; raises SourceError listing every problem.
 
     ``check_schema=False`` is for plan sources stored with an incident, which
     passed the schema when it started (it saves importing jsonschema per command).
+    ``src`` is the file already read (:func:`planengine.core.plan.source.read`), so it is parsed once.
     """
-    src = read(path, text)
+    if src is None:
+        src = read(path, text)
+    else:
+        text = src.text
     problems = schema_problems(src, PLAN_SCHEMA) if check_schema else []
     if problems:
         raise SourceError(merge_problems(problems, lambda: _Builder(src, registry).build()[1]))

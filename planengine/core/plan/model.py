@@ -1,7 +1,5 @@
 """The plan as immutable data: what the loader builds and everything else reads."""
 
-from __future__ import annotations
-
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +49,8 @@ class Action:
 
 @dataclass(frozen=True)
 class Within:
+    """A step's deadline: seconds by day and by night, or calendar days and a local time of day."""
+
     day: int
     night: int
     days: int | None = None  # calendar days: due on the anchor's local date + days ...
@@ -63,6 +63,8 @@ class Within:
 
 @dataclass(frozen=True)
 class Fact:
+    """A typed fact the duty officer records (`facts:`)."""
+
     id: str
     type: str = "string"
     title: str = ""
@@ -77,6 +79,8 @@ class Fact:
 
 @dataclass(frozen=True)
 class Person:
+    """A person of a role, with the addresses the plan gives."""
+
     name: str
     phone: str = ""
     email: str = ""
@@ -84,6 +88,8 @@ class Person:
 
 @dataclass(frozen=True)
 class Role:
+    """Who does steps and who is notified (`roles:`)."""
+
     id: str
     title: str = ""
     people: tuple = ()
@@ -95,6 +101,8 @@ class Role:
 
 @dataclass(frozen=True)
 class Step:
+    """A step of a phase's checklist."""
+
     id: str
     phase: str
     title: str = ""
@@ -122,6 +130,8 @@ class Step:
 
 @dataclass(frozen=True)
 class Transition:
+    """A way out of a phase: on an event or when a condition holds."""
+
     to: str
     event: str | None = None
     when: Condition | None = None
@@ -131,6 +141,8 @@ class Transition:
 
 @dataclass(frozen=True)
 class PhaseTimer:
+    """Actions run a fixed time after a phase is entered (`after:`)."""
+
     after: int
     actions: tuple = ()
     loc: Loc = (0, 0)
@@ -138,6 +150,8 @@ class PhaseTimer:
 
 @dataclass(frozen=True)
 class Phase:
+    """A phase: its checklist, its timers and its ways out."""
+
     id: str
     title: str = ""
     final: bool = False
@@ -151,6 +165,8 @@ class Phase:
 
 @dataclass(frozen=True)
 class LevelRule:
+    """How the response level is computed (`level:`)."""
+
     check: Condition | None = None  # a check returning the level
     rules: tuple = ()  # ((Condition, level), ...) first match wins
     default: str | None = None
@@ -160,6 +176,8 @@ class LevelRule:
 
 @dataclass(frozen=True)
 class Plan:
+    """A loaded plan: what the loader builds from the YAML and every command reads."""
+
     id: str
     title: str
     version: int

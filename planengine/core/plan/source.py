@@ -335,7 +335,16 @@ def schema_problems(src: Located, schema: dict) -> list:
 
     One problem per position: an unknown key explains its object, so the
     object's other complaints (no branch of a condition fits) are left out.
+    A file that fits (told by :mod:`planengine.core.plan.structure`, without
+    importing jsonschema) has no problems; only one that does not is explained.
     """
+    from planengine.core.plan.structure import Unsupported, fits
+
+    try:
+        if fits(schema, src.data):
+            return []
+    except Unsupported:  # a keyword only jsonschema evaluates
+        pass
     from jsonschema import Draft202012Validator
 
     validator = _validator(id(schema), schema, Draft202012Validator)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 
@@ -44,9 +43,17 @@ def hashed_body(incident_json: str, seq: int, at_json: str, kind_json: str, acto
     )
 
 
+def _sha256(data: bytes):
+    """hashlib.sha256, imported on first use (loading OpenSSL costs a read command for nothing)."""
+    global _sha256
+    from hashlib import sha256 as _sha256
+
+    return _sha256(data)
+
+
 def link(prev_hash: str, body: str) -> str:
     """The hash of an event: sha256(prev_hash + canonical body)."""
-    return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
+    return _sha256((prev_hash + body).encode("utf-8")).hexdigest()
 
 
 def event_hash(prev_hash: str, ev: dict) -> str:
