@@ -1,13 +1,78 @@
-"""The plan as immutable data: what the loader builds and everything else reads."""
+"""The plan as immutable data: what the loader builds and everything else reads.
 
-from dataclasses import dataclass, field
+Every class is a dataclass (``fields()``, ``replace()``, ``__match_args__``) whose
+instances behave as ``@dataclass(frozen=True)`` ones do: assigning or deleting a
+field raises FrozenInstanceError, equality and hashing go by the fields in order,
+the repr names them. That behaviour comes from one base class, :class:`_Record`,
+instead of six methods generated per class: a frozen dataclass compiles those
+with ``exec`` at import, about 1 ms a class, which was most of the start-up cost
+of a command that loads a plan (tests/core/plan/test_model_records.py pins the
+behaviour against real frozen dataclasses).
+"""
+
+from dataclasses import MISSING, FrozenInstanceError, dataclass, field
 from typing import Any
 
 Loc = tuple  # (line, col), 1-based; (0, 0) when unknown
 
 
-@dataclass(frozen=True)
-class Condition:
+class _Record:
+    """What ``@dataclass(frozen=True)`` would generate, once for every model class."""
+
+    __slots__ = ()
+
+    def __init__(self, *args, **kwargs):
+        cls = type(self)
+        names = cls.__match_args__
+        if len(args) > len(names):
+            raise TypeError(f"{cls.__name__}() takes {len(names)} positional arguments but {len(args)} were given")
+        setter = object.__setattr__
+        for name, value in zip(names, args):
+            if name in kwargs:
+                raise TypeError(f"{cls.__name__}() got multiple values for argument {name!r}")
+            setter(self, name, value)
+        spec = cls.__dataclass_fields__
+        for name in names[len(args) :]:
+            if name in kwargs:
+                setter(self, name, kwargs.pop(name))
+                continue
+            f = spec[name]
+            if f.default is not MISSING:
+                setter(self, name, f.default)
+            elif f.default_factory is not MISSING:
+                setter(self, name, f.default_factory())
+            else:
+                raise TypeError(f"{cls.__name__}() missing 1 required positional argument: {name!r}")
+        if kwargs:
+            raise TypeError(f"{cls.__name__}() got an unexpected keyword argument {next(iter(kwargs))!r}")
+
+    def _values(self) -> tuple:
+        return tuple([getattr(self, name) for name in type(self).__match_args__])
+
+    def __eq__(self, other):
+        if other.__class__ is self.__class__:
+            return self._values() == other._values()
+        return NotImplemented
+
+    def __hash__(self):
+        return hash(self._values())
+
+    def __repr__(self):
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in type(self).__match_args__)
+        return f"{type(self).__qualname__}({fields})"
+
+    def __setattr__(self, name, value):
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name):
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+
+record = dataclass(init=False, repr=False, eq=False)  # fields and replace(); the rest from _Record
+
+
+@record
+class Condition(_Record):
     """A declarative condition tree node.
 
     ``op`` is one of: check, all_done, any_overdue, fact, level_at_least,
@@ -34,8 +99,8 @@ def _checks(*conds) -> set:
     return set().union(*(c.check_names() for c in conds if c is not None))
 
 
-@dataclass(frozen=True)
-class Action:
+@record
+class Action(_Record):
     """notify roles, call a plugin action, or write a note."""
 
     kind: str  # notify | action | note
@@ -47,8 +112,8 @@ class Action:
     loc: Loc = (0, 0)
 
 
-@dataclass(frozen=True)
-class Within:
+@record
+class Within(_Record):
     """A step's deadline: seconds by day and by night, or calendar days and a local time of day."""
 
     day: int
@@ -61,8 +126,8 @@ class Within:
         return self.day != self.night
 
 
-@dataclass(frozen=True)
-class Fact:
+@record
+class Fact(_Record):
     """A typed fact the duty officer records (`facts:`)."""
 
     id: str
@@ -77,8 +142,8 @@ class Fact:
     loc: Loc = (0, 0)
 
 
-@dataclass(frozen=True)
-class Person:
+@record
+class Person(_Record):
     """A person of a role, with the addresses the plan gives."""
 
     name: str
@@ -86,8 +151,8 @@ class Person:
     email: str = ""
 
 
-@dataclass(frozen=True)
-class Role:
+@record
+class Role(_Record):
     """Who does steps and who is notified (`roles:`)."""
 
     id: str
@@ -99,8 +164,8 @@ class Role:
     loc: Loc = (0, 0)
 
 
-@dataclass(frozen=True)
-class Step:
+@record
+class Step(_Record):
     """A step of a phase's checklist."""
 
     id: str
@@ -128,8 +193,8 @@ class Step:
         return _checks(self.if_, self.check)
 
 
-@dataclass(frozen=True)
-class Transition:
+@record
+class Transition(_Record):
     """A way out of a phase: on an event or when a condition holds."""
 
     to: str
@@ -139,8 +204,8 @@ class Transition:
     loc: Loc = (0, 0)
 
 
-@dataclass(frozen=True)
-class PhaseTimer:
+@record
+class PhaseTimer(_Record):
     """Actions run a fixed time after a phase is entered (`after:`)."""
 
     after: int
@@ -148,8 +213,8 @@ class PhaseTimer:
     loc: Loc = (0, 0)
 
 
-@dataclass(frozen=True)
-class Phase:
+@record
+class Phase(_Record):
     """A phase: its checklist, its timers and its ways out."""
 
     id: str
@@ -163,8 +228,8 @@ class Phase:
     loc: Loc = (0, 0)
 
 
-@dataclass(frozen=True)
-class LevelRule:
+@record
+class LevelRule(_Record):
     """How the response level is computed (`level:`)."""
 
     check: Condition | None = None  # a check returning the level
@@ -174,8 +239,8 @@ class LevelRule:
     message: str = ""
 
 
-@dataclass(frozen=True)
-class Plan:
+@record
+class Plan(_Record):
     """A loaded plan: what the loader builds from the YAML and every command reads."""
 
     id: str

@@ -122,58 +122,53 @@ def _mark(node):
     return (node.start_mark.line + 1, node.start_mark.column + 1)
 
 
-def _expanded_size(root) -> int:
-    """Nodes the document would have with every alias expanded (memoised, so bombs are cheap)."""
-    memo = {}
-
-    def size(node):
-        key = id(node)
-        if key in memo:
-            return memo[key]
-        memo[key] = 1  # cycles count once
-        if isinstance(node, yaml.MappingNode):
-            n = 1 + sum(size(k) + size(v) for k, v in node.value)
-        elif isinstance(node, yaml.SequenceNode):
-            n = 1 + sum(size(v) for v in node.value)
-        else:
-            n = 1
-        memo[key] = n
-        return n
-
-    return size(root)
-
-
 def _shape_problem(root):
-    """(node, message) for a recursive alias or nesting deeper than MAX_DEPTH, else None.
+    """(node, message) for a recursive alias, nesting deeper than MAX_DEPTH, or a document that
+    expands to more than MAX_NODES nodes with every alias expanded (an alias bomb), else None.
 
-    Iterative, so no document can exhaust Python's recursion limit here.
+    One iterative pass, so no document can exhaust Python's recursion limit here;
+    heights and expanded sizes are memoised per node, so bombs are cheap. Each
+    collection's children are listed once; scalars (most nodes) are never pushed.
     """
+    mapping, sequence, scalar = yaml.MappingNode, yaml.SequenceNode, yaml.ScalarNode
 
     def children(node):
-        if isinstance(node, yaml.MappingNode):
+        if isinstance(node, mapping):
             return [x for kv in node.value for x in kv]
-        if isinstance(node, yaml.SequenceNode):
-            return list(node.value)
-        return []
+        if isinstance(node, sequence):
+            return node.value
+        return ()
 
     height: dict = {}
+    size: dict = {}
     on_path = {id(root)}
-    stack = [(root, iter(children(root)))]
+    kids = children(root)
+    stack = [(root, kids, iter(kids))]
+    limit = MAX_DEPTH + 1
     while stack:
-        node, it = stack[-1]
+        node, kids, it = stack[-1]
         for child in it:
-            if id(child) in on_path:
+            cid = id(child)
+            if cid in on_path:
                 return child, "recursive alias: an anchored value contains itself"
-            if id(child) not in height:
-                on_path.add(id(child))
-                stack.append((child, iter(children(child))))
+            if cid not in height:
+                if isinstance(child, scalar):
+                    height[cid] = size[cid] = 1
+                    continue
+                grand = children(child)
+                on_path.add(cid)
+                stack.append((child, grand, iter(grand)))
                 break
         else:
             stack.pop()
-            on_path.discard(id(node))
-            height[id(node)] = h = 1 + max((height[id(c)] for c in children(node)), default=0)
-            if h > MAX_DEPTH + 1:
+            nid = id(node)
+            on_path.discard(nid)
+            height[nid] = h = 1 + max((height[id(c)] for c in kids), default=0)
+            if h > limit:
                 return node, f"nesting deeper than {MAX_DEPTH} levels"
+            size[nid] = 1 + sum(size[id(c)] for c in kids)
+    if size[id(root)] > MAX_NODES:
+        return root, f"document expands to more than {MAX_NODES} nodes (alias bomb?)"
     return None
 
 
@@ -265,10 +260,6 @@ def read(file: str, text: str | None = None) -> Located:
     bad = _shape_problem(root)
     if bad is not None:
         raise SourceError([Problem(file, *_mark(bad[0]), bad[1])])
-    if _expanded_size(root) > MAX_NODES:
-        raise SourceError(
-            [Problem(file, *_mark(root), f"document expands to more than {MAX_NODES} nodes (alias bomb?)")]
-        )
     positions: dict = {}
     problems: list = []
 

@@ -8,7 +8,8 @@ types as jsonschema's type checker has them (1.0 is an integer, booleans are
 not numbers), ``const``/``enum`` with its bool-aware equality, ``pattern`` with
 ``re.search``. A file that fits needs nothing more; one that does not goes to
 jsonschema, which stays the validator of record and says every problem with
-its position (:func:`planengine.core.plan.source.schema_problems`).
+its position (:func:`planengine.core.plan.source.schema_problems`). Each
+schema is compiled once per process into nested checks.
 
 A keyword this module does not know raises :class:`Unsupported`, which the
 caller treats as "ask jsonschema". tests/core/plan/test_structure.py checks
@@ -28,9 +29,65 @@ class Unsupported(Exception):
     """The schema uses a keyword this module does not evaluate."""
 
 
-def fits(schema, data, root=None) -> bool:
-    """True when ``data`` is valid against ``schema`` (a JSON Schema of our subset), else False."""
-    return _fits(schema, data, schema if root is None else root)
+def fits(schema, data) -> bool:
+    """True when ``data`` is valid against ``schema`` (a JSON Schema of our subset), else False.
+
+    The schema is compiled once per process into nested checks (:func:`compile_schema`).
+    """
+    check = _compiled.get(id(schema))
+    if check is None or check[0] is not schema:
+        check = _compiled[id(schema)] = (schema, compile_schema(schema))
+    return check[1](data)
+
+
+_compiled: dict = {}  # id(schema) -> (schema, check)
+
+
+def compile_schema(schema):
+    """A function data -> bool for ``schema``; raises Unsupported for a keyword it does not know."""
+    cache: dict = {}
+    return _compile(schema, schema, cache)
+
+
+def _compile(node, root, cache):
+    if node is True:
+        return _always
+    if node is False:
+        return _never
+    key = id(node)
+    done = cache.get(key)
+    if done is not None:
+        return done
+    box = []
+    cache[key] = lambda data: box[0](data)  # a $ref back to this node, while it is being compiled
+    checks = []
+    for word, value in node.items():
+        if word in _IGNORED or word in ("then", "else"):  # then/else: read with "if"
+            continue
+        make = _MAKERS.get(word)
+        if make is None:
+            raise Unsupported(word)
+        checks.append(make(value, node, root, cache))
+    checks = tuple(checks)
+
+    def check(data):
+        for c in checks:
+            if not c(data):
+                return False
+        return True
+
+    fn = checks[0] if len(checks) == 1 else (_always if not checks else check)
+    box.append(fn)
+    cache[key] = fn
+    return fn
+
+
+def _always(data):
+    return True
+
+
+def _never(data):
+    return False
 
 
 def _is_type(data, name) -> bool:
@@ -77,103 +134,144 @@ def _ref(root, ref):
     return node
 
 
-def _fits(schema, data, root) -> bool:
-    if schema is True:
+def _m_ref(value, node, root, cache):
+    return _compile(_ref(root, value), root, cache)
+
+
+def _m_type(value, node, root, cache):
+    names = tuple(value) if isinstance(value, list) else (value,)
+    for name in names:
+        _is_type(None, name)  # Unsupported now, not at the first document
+    if len(names) == 1:
+        (name,) = names
+        return lambda data: _is_type(data, name)
+    return lambda data: any(_is_type(data, n) for n in names)
+
+
+def _m_enum(value, node, root, cache):
+    return lambda data: any(_equal(data, v) for v in value)
+
+
+def _m_const(value, node, root, cache):
+    return lambda data: _equal(data, value)
+
+
+def _m_required(value, node, root, cache):
+    keys = tuple(value)
+    return lambda data: not isinstance(data, dict) or all(k in data for k in keys)
+
+
+def _m_dependent_required(value, node, root, cache):
+    pairs = tuple((k, tuple(deps)) for k, deps in value.items())
+    return lambda data: not isinstance(data, dict) or all(d in data for k, deps in pairs if k in data for d in deps)
+
+
+def _m_properties(value, node, root, cache):
+    subs = tuple((k, _compile(sub, root, cache)) for k, sub in value.items())
+
+    def check(data):
+        if not isinstance(data, dict):
+            return True
+        for k, sub in subs:
+            if k in data and not sub(data[k]):
+                return False
         return True
-    if schema is False:
-        return False
-    for key, value in schema.items():
-        if key in _IGNORED:
-            continue
-        check = _KEYWORDS.get(key)
-        if check is None:
-            if key in ("then", "else"):  # read with "if"
-                continue
-            raise Unsupported(key)
-        if not check(value, data, schema, root):
-            return False
-    return True
+
+    return check
 
 
-def _type(value, data, schema, root):
-    names = value if isinstance(value, list) else [value]
-    return any(_is_type(data, n) for n in names)
-
-
-def _properties(value, data, schema, root):
-    if not isinstance(data, dict):
-        return True
-    return all(_fits(sub, data[k], root) for k, sub in value.items() if k in data)
-
-
-def _additional(value, data, schema, root):
-    if not isinstance(data, dict):
-        return True
-    if "patternProperties" in schema:
+def _m_additional(value, node, root, cache):
+    if "patternProperties" in node:
         raise Unsupported("patternProperties")
-    known = schema.get("properties", {})
-    extras = [k for k in data if k not in known]
-    if value is False:
-        return not extras
+    known = frozenset(node.get("properties", {}))
     if value is True:
-        return True
-    return all(_fits(value, data[k], root) for k in extras)
+        return _always
+    if value is False:
+        return lambda data: not isinstance(data, dict) or all(k in known for k in data)
+    sub = _compile(value, root, cache)
+    return lambda data: not isinstance(data, dict) or all(sub(v) for k, v in data.items() if k not in known)
 
 
-def _if(value, data, schema, root):
-    branch = schema.get("then") if _fits(value, data, root) else schema.get("else")
-    return True if branch is None else _fits(branch, data, root)
+def _m_property_names(value, node, root, cache):
+    sub = _compile(value, root, cache)
+    return lambda data: not isinstance(data, dict) or all(sub(k) for k in data)
 
 
-def _one_of(value, data, schema, root):
-    return sum(1 for sub in value if _fits(sub, data, root)) == 1
+def _m_items(value, node, root, cache):
+    if not isinstance(value, (dict, bool)):
+        raise Unsupported("items as a list")
+    sub = _compile(value, root, cache)
+    return lambda data: not isinstance(data, list) or all(sub(x) for x in data)
 
 
-def _pattern(value, data, schema, root):
-    return not isinstance(data, str) or re.search(value, data) is not None
+def _m_size(kind, test):
+    def make(value, node, root, cache):
+        return lambda data: not isinstance(data, kind) or test(len(data), value)
+
+    return make
 
 
-def _number(test):
-    def check(value, data, schema, root):
-        return not _is_type(data, "number") or test(data, value)
-
-    return check
+def _m_pattern(value, node, root, cache):
+    search = re.compile(value).search
+    return lambda data: not isinstance(data, str) or search(data) is not None
 
 
-def _size(kind, test):
-    def check(value, data, schema, root):
-        return not isinstance(data, kind) or test(len(data), value)
-
-    return check
+def _m_minimum(value, node, root, cache):
+    return lambda data: not _is_type(data, "number") or not data < value
 
 
-_KEYWORDS = {
-    "$ref": lambda value, data, schema, root: _fits(_ref(root, value), data, root),
-    "type": _type,
-    "enum": lambda value, data, schema, root: any(_equal(data, v) for v in value),
-    "const": lambda value, data, schema, root: _equal(data, value),
-    "required": lambda value, data, schema, root: not isinstance(data, dict) or all(k in data for k in value),
-    "dependentRequired": lambda value, data, schema, root: (
-        not isinstance(data, dict) or all(d in data for k, deps in value.items() if k in data for d in deps)
-    ),
-    "properties": _properties,
-    "additionalProperties": _additional,
-    "propertyNames": lambda value, data, schema, root: (
-        not isinstance(data, dict) or all(_fits(value, k, root) for k in data)
-    ),
-    "minProperties": _size(dict, lambda n, bound: n >= bound),
-    "maxProperties": _size(dict, lambda n, bound: n <= bound),
-    "items": lambda value, data, schema, root: (
-        not isinstance(data, list) or all(_fits(value, item, root) for item in data)
-    ),
-    "minItems": _size(list, lambda n, bound: n >= bound),
-    "maxItems": _size(list, lambda n, bound: n <= bound),
-    "pattern": _pattern,
-    "minimum": _number(lambda x, bound: not x < bound),
-    "maximum": _number(lambda x, bound: not x > bound),
-    "anyOf": lambda value, data, schema, root: any(_fits(sub, data, root) for sub in value),
-    "allOf": lambda value, data, schema, root: all(_fits(sub, data, root) for sub in value),
-    "oneOf": _one_of,
-    "not": lambda value, data, schema, root: not _fits(value, data, root),
-    "if": _if,
+def _m_maximum(value, node, root, cache):
+    return lambda data: not _is_type(data, "number") or not data > value
+
+
+def _m_any_of(value, node, root, cache):
+    subs = tuple(_compile(sub, root, cache) for sub in value)
+    return lambda data: any(sub(data) for sub in subs)
+
+
+def _m_all_of(value, node, root, cache):
+    subs = tuple(_compile(sub, root, cache) for sub in value)
+    return lambda data: all(sub(data) for sub in subs)
+
+
+def _m_one_of(value, node, root, cache):
+    subs = tuple(_compile(sub, root, cache) for sub in value)
+    return lambda data: sum(1 for sub in subs if sub(data)) == 1
+
+
+def _m_not(value, node, root, cache):
+    sub = _compile(value, root, cache)
+    return lambda data: not sub(data)
+
+
+def _m_if(value, node, root, cache):
+    test = _compile(value, root, cache)
+    then = _compile(node["then"], root, cache) if "then" in node else _always
+    other = _compile(node["else"], root, cache) if "else" in node else _always
+    return lambda data: then(data) if test(data) else other(data)
+
+
+_MAKERS = {
+    "$ref": _m_ref,
+    "type": _m_type,
+    "enum": _m_enum,
+    "const": _m_const,
+    "required": _m_required,
+    "dependentRequired": _m_dependent_required,
+    "properties": _m_properties,
+    "additionalProperties": _m_additional,
+    "propertyNames": _m_property_names,
+    "minProperties": _m_size(dict, lambda n, bound: n >= bound),
+    "maxProperties": _m_size(dict, lambda n, bound: n <= bound),
+    "items": _m_items,
+    "minItems": _m_size(list, lambda n, bound: n >= bound),
+    "maxItems": _m_size(list, lambda n, bound: n <= bound),
+    "pattern": _m_pattern,
+    "minimum": _m_minimum,
+    "maximum": _m_maximum,
+    "anyOf": _m_any_of,
+    "allOf": _m_all_of,
+    "oneOf": _m_one_of,
+    "not": _m_not,
+    "if": _m_if,
 }
