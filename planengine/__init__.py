@@ -14,7 +14,7 @@ _API = {
     "Engine": "planengine.core.engine",
     "Batch": "planengine.core.engine",
     "PlanNotFound": "planengine.core.plan.library",
-    "Refused": "planengine.core.incident.runner",
+    "Refused": "planengine.core.incident.commands",
     "StoreError": "planengine.core.store",
     "load_config": "planengine.core.engine",
     "load_plan": "planengine.core.plan.loader",

@@ -20,10 +20,6 @@ import json
 import os
 import sys
 
-import pluggy
-
-from planengine import hookspecs
-
 HOOKS = ("register_checks", "register_actions", "register_notifiers", "register_plans")
 _TABLES = {"checks": "register_checks", "actions": "register_actions", "notifiers": "register_notifiers"}
 
@@ -42,7 +38,7 @@ class Registry:
     """The loaded plugins and what they register (``checks``, ``actions``, ``notifiers``, ``plans``),
     each table collected from its hook when first read."""
 
-    def __init__(self, pm: pluggy.PluginManager):
+    def __init__(self, pm):
         self.pm = pm
         self.plugins: dict = {}  # name -> distribution version (or "builtin")
         self.skipped: set = set()  # installed but left out by PLANENGINE_LOAD_PLUGINS
@@ -57,6 +53,8 @@ class Registry:
     def _table(self, hook):
         table = self._tables.get(hook)
         if table is None:
+            if self.pm is None:  # the core alone, taken without the plugin manager: load it now
+                self.pm = build_registry(only=frozenset()).pm
             table = self._tables[hook] = [] if hook == "register_plans" else {}
             with contextlib.redirect_stdout(sys.stderr):  # what plugins print stays off stdout
                 for impl in getattr(self.pm.hook, hook).get_hookimpls():
@@ -102,6 +100,8 @@ def _scan():
     """
     from importlib.metadata import distributions
 
+    from planengine import hookspecs
+
     found: dict = {}  # name -> (ep, dist)
     clashes = []
     for dist in distributions():
@@ -132,21 +132,25 @@ def _where(ep, dist) -> str:
 
 
 def _path_key() -> list:
-    """What the scan reads: for every ``sys.path`` entry, its distributions' metadata directories
-    and the modification time and size of each one's entry_points.txt (for a zip or file, its own).
+    """What the scan reads: for every ``sys.path`` entry that holds distributions, its
+    ``*.dist-info``/``*.egg-info`` directories (``EGG-INFO`` in an ``.egg``) with the time and
+    size of each one's entry_points.txt; for a zip or other file on the path, its own.
 
-    Installing, upgrading or removing a distribution adds, renames or removes a
-    ``*.dist-info``/``*.egg-info`` directory (and rewrites its entry_points.txt), so
-    any change the scan could see changes this key.
+    Installing, upgrading or removing a distribution adds, renames or removes such a
+    directory (and rewrites its entry_points.txt), so any change the scan could see
+    changes this key. Entries without distributions add nothing to the scan, so they
+    are left out: `python -m planengine` from any directory has the key of `plan`.
     """
     key = []
     for entry in sys.path:
         path = entry or "."
+        egg = path.lower().endswith(".egg")
         try:
             with os.scandir(path) as it:
                 metas = []
                 for child in it:
-                    if child.name.endswith((".dist-info", ".egg-info")):
+                    low = child.name.lower()
+                    if low.endswith((".dist-info", ".egg-info")) or (egg and low == "egg-info"):
                         try:
                             st = os.stat(os.path.join(child.path, "entry_points.txt"))
                             stamp = [st.st_mtime_ns, st.st_size]
@@ -156,14 +160,14 @@ def _path_key() -> list:
         except NotADirectoryError:
             try:
                 st = os.stat(path)
-                key.append([entry, "file", st.st_mtime_ns, st.st_size])
+                key.append([os.path.abspath(path), "file", st.st_mtime_ns, st.st_size])
             except OSError:
-                key.append([entry, None])
+                pass  # gone: nothing to scan
             continue
         except OSError:
-            key.append([entry, None])
-            continue
-        key.append([entry, sorted(metas)])
+            continue  # missing or unreadable: nothing to scan
+        if metas:
+            key.append([os.path.abspath(path), sorted(metas)])
     return key
 
 
@@ -174,10 +178,10 @@ def _cache_file() -> str | None:
         return None
     if setting and setting.strip().lower() not in ("1", "on", "yes", "true"):
         return setting  # an explicit file
-    import zlib
+    from hashlib import sha256  # loaded anyway by the commands that load plugins
 
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "planengine", f"entry-points-{zlib.crc32(sys.prefix.encode()):08x}.json")
+    return os.path.join(base, "planengine", f"entry-points-{sha256(sys.prefix.encode()).hexdigest()[:8]}.json")
 
 
 def _installed():
@@ -237,6 +241,9 @@ def build_registry(extra=(), only=None) -> Registry:
     another costs a warning naming it, never the command. Whatever plugins print
     while they load goes to stderr, so `--json` output stays JSON.
     """
+    import pluggy
+
+    from planengine import hookspecs
     from planengine.default_plugins import core as builtin
 
     pm = pluggy.PluginManager(hookspecs.PROJECT)
@@ -284,6 +291,8 @@ def build_registry(extra=(), only=None) -> Registry:
 
 
 def _register(reg, name, module, version):
+    import pluggy
+
     pm = reg.pm
     try:
         pm.register(module, name=name)
@@ -310,14 +319,18 @@ def _collect(reg, hook, impl, table):
         if name in table:
             reg.warn(f"'{name}' is registered by both '{table[name].plugin}' and '{plugin}'; keeping the first")
             return
-        if not description and fn is not None and fn.__doc__:
-            description = " ".join(fn.__doc__.strip().split("\n\n")[0].split())  # first paragraph
-        table[name] = Registered(name, fn, description, plugin)
+        table[name] = Registered(name, fn, _description(fn, description), plugin)
 
     try:
         impl.function(register=register)
     except Exception as e:
         reg.warn(f"plugin '{plugin}' failed in {hook}: {type(e).__name__}: {e}")
+
+
+def _description(fn, given=""):
+    if not given and fn is not None and fn.__doc__:
+        return " ".join(fn.__doc__.strip().split("\n\n")[0].split())  # first paragraph
+    return given
 
 
 _cached: Registry | None = None  # every installed plugin (tests may set it to a registry of their own)
@@ -339,7 +352,21 @@ def registry_for(uses) -> Registry:
     """
     if _cached is not None:
         return _cached
-    return build_registry(only=frozenset(uses))
+    names = frozenset(uses) - {BUILTIN}
+    return build_registry(only=names) if names else core_registry()
+
+
+def core_registry() -> Registry:
+    """The built-in plugin alone, its checks and actions taken from
+    :mod:`planengine.default_plugins.builtins` without the plugin manager: what an incident
+    whose plan uses no plugin runs with. Its other tables load the plugin manager when read."""
+    from planengine.default_plugins import builtins
+
+    reg = Registry(None)
+    reg.plugins[BUILTIN] = "builtin"
+    for hook, table in (("register_checks", builtins.CHECKS), ("register_actions", builtins.ACTIONS)):
+        reg._tables[hook] = {n: Registered(n, fn, _description(fn), BUILTIN) for n, fn in table.items()}
+    return reg
 
 
 def lint_warnings(reg: Registry, plan):

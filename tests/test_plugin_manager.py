@@ -518,3 +518,33 @@ def test_a_broken_plugin_a_plan_uses_is_named_in_a_warning_when_the_plan_is_chec
     plan = ws.plan(ws.PLAN.replace("daytime:", "uses: [shaky]\ndaytime:", 1), "shaky.yaml")
     result = ws.run("validate", plan)
     assert "warning: plugin 'shaky' failed to load" in result.stderr
+
+
+def test_a_directory_without_distributions_does_not_change_the_cache_key(ws, monkeypatch):
+    before = plugins._path_key()
+    monkeypatch.syspath_prepend(str(ws.root))  # `python -m planengine` run from here
+    assert plugins._path_key() == before
+    (ws.root / "stray-1.0.dist-info").mkdir()
+    assert plugins._path_key() != before
+
+
+def test_the_core_taken_without_the_plugin_manager_registers_what_the_plugin_does(core_only):
+    plain, managed = plugins.core_registry(), plugins.build_registry(only=frozenset())
+    for table in ("checks", "actions"):
+        ours, theirs = getattr(plain, table), getattr(managed, table)
+        assert list(ours) == list(theirs)
+        for name, item in ours.items():
+            assert (item.fn, item.description, item.plugin) == (theirs[name].fn, theirs[name].description, "core")
+    assert plain.plugins == managed.plugins == {"core": "builtin"}
+    assert [n for n in plain.notifiers] == [n for n in managed.notifiers], "the rest loads the manager when read"
+
+
+def test_a_command_on_a_plan_without_plugins_does_not_load_the_plugin_manager(ws, monkeypatch):
+    ws.start()
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    argv = [sys.executable, "-X", "importtime", "-m", "planengine", "done", "INC-1", "report_up", "--db", ws.db]
+    done = subprocess.run(argv + ["--at", ws.t("10:05")], cwd=ws.root, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time")}
+    assert "planengine.core.engine" in imported, "the import list was read"
+    assert not {"pluggy", "jsonschema", "yaml", "importlib.metadata", "jinja2"} & imported

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import operator
+from typing import TYPE_CHECKING
 
 from planengine.core.incident import clock
-from planengine.core.incident.context import CheckContext, StepView
 from planengine.core.incident.state import step_status
+
+if TYPE_CHECKING:
+    from planengine.core.incident.context import CheckContext
 
 
 class CheckError(Exception):
@@ -36,6 +39,8 @@ class Env:
 
     def ctx(self) -> CheckContext:
         if self._ctx is None:
+            from planengine.core.incident.context import CheckContext, StepView  # only when a check runs
+
             s = self.state
             if self.now is None:
                 self.now = clock.from_iso(self.now_iso)

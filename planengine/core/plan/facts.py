@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 
 _TRUE = {"true", "yes", "y", "1", "是", "on"}
 _FALSE = {"false", "no", "n", "0", "否", "off"}
@@ -22,6 +21,8 @@ _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?
 
 
 def _digits(name, value, pattern) -> str:
+    import unicodedata  # only when a typed figure is read
+
     text = unicodedata.normalize("NFKC", str(value)).strip()
     if len(text) > 40 or not pattern.fullmatch(text):
         if "_" in text or "," in text:

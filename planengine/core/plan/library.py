@@ -7,7 +7,6 @@ any directory; a plan directory's ID.yaml overrides a shipped plan ID.
 
 from __future__ import annotations
 
-import glob
 import os
 
 
@@ -29,6 +28,8 @@ def plan_dirs(explicit=None) -> list:
 
 def plan_files(dirs, registered) -> list:
     """(path, origin) of every plan in ``dirs``, then ``registered`` [(plugin, path)] plans."""
+    import glob
+
     seen = set()
     out = []
     for d in dirs:
