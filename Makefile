@@ -23,6 +23,8 @@ demo: install
 	$(CURDIR)/$(BIN)/plan start mass_petition --set crowd_size=60 --set location=县政府东门 --id DEMO-1; \
 	echo "\$$ plan done DEMO-1 report_up --by 王焰"; \
 	$(CURDIR)/$(BIN)/plan done DEMO-1 report_up --by 王焰 >/dev/null; \
+	echo "\$$ plan done DEMO-1 dispatch --by 王焰"; \
+	$(CURDIR)/$(BIN)/plan done DEMO-1 dispatch --by 王焰 >/dev/null; \
 	echo "\$$ plan checkin DEMO-1 team --count 50"; \
 	$(CURDIR)/$(BIN)/plan checkin DEMO-1 team --count 50 >/dev/null; \
 	echo "\$$ plan status DEMO-1"; \

@@ -68,8 +68,9 @@ def representatives_ok(
 ):
     """The group has elected an acceptable number of representatives.
 
-    信访工作条例 Art. 20: a group visiting on a common matter elects
-    representatives, not more than 5; at least 1. ``variant: zhejiang`` (or
+    Centre rule: large groups elect 3 to 5 representatives (at least 3, or
+    the whole group when it is smaller); 信访工作条例 Art. 20: not more than
+    5. ``variant: zhejiang`` (or
     site setting ``mass_petition.representatives``): not more than 3 for a
     group of up to 10 people, 5 above. Facts ``crowd_size`` and
     ``representatives``; False until ``representatives`` is recorded.
@@ -96,8 +97,9 @@ def representatives_ok(
 
 def skip_level(ctx):
     """A skip-level petition (越级上访): fact ``skip_level``, or the group went
-    beyond the county (``beyond_county``). 突发事件应对法 Art. 69 lets
-    social-security events be reported skipping levels."""
+    beyond the county (``beyond_county``). 信访工作条例 Art. 25: major and
+    urgent petition matters are reported at once to the Party committee and
+    government and the petition office."""
     return bool(ctx.facts.get("skip_level")) or bool(ctx.facts.get("beyond_county"))
 
 
@@ -112,20 +114,22 @@ def escalate_to_county(ctx, level="II"):
 def in_sensitive_period(ctx):
     """Today (plan timezone) is in a sensitive period from the site calendar
     (``mass_petition.sensitive_periods``), or fact ``sensitive_period`` is set.
-    Centre rule: key periods (major meetings, holidays) raise the alert."""
+    Centre rule: key periods (major meetings, holidays) raise the alert —
+    24-hour duty and daily reports (the bundled plan's steps under this ``if``)."""
     return bool(ctx.facts.get("sensitive_period")) or bool(sensitive_periods_now(ctx))
 
 
-def response_level(ctx, bands=None, sensitive_raise=1):
-    """Response level for ``level:`` from the crowd size, raised during a sensitive period.
+def response_level(ctx, bands=None, sensitive_raise=0):
+    """Response level for ``level:`` from the crowd size.
 
     ``bands`` maps a level to the lowest crowd size (以上, included) at which
     it applies, e.g. ``{III: 50, II: 100, I: 500}`` (the default; mass-incident
     size bands have no national standard, so set them in the plan); below every
-    band the plan's lowest level. During a sensitive period (site calendar or
-    fact ``sensitive_period``; centre rule: key periods raise the alert) the
-    level goes up by ``sensitive_raise`` (1), capped at the highest level.
-    None until ``crowd_size`` is recorded.
+    band the plan's lowest level. A sensitive period does not change the level
+    by default: the centres' rule is 24-hour duty and daily reports, which a
+    plan writes as steps under ``if: mass_petition.in_sensitive_period``. A site
+    whose own rule raises the level sets ``sensitive_raise: N`` (local
+    practice), capped at the highest level. None until ``crowd_size`` is recorded.
     """
     crowd = ctx.facts.get("crowd_size")
     if crowd is None:
@@ -141,14 +145,15 @@ def response_level(ctx, bands=None, sensitive_raise=1):
 
 
 def announce_sensitive_period(ctx, roles=("leader",)):
-    """Tell ``roles`` that a sensitive period is in force (the level was raised)."""
+    """Tell ``roles`` that a sensitive period is in force: 24-hour duty and daily
+    reports (centre rule: key periods raise the alert)."""
     names = sensitive_periods_now(ctx)
     if not names and not ctx.facts.get("sensitive_period"):
         return
     label = "、".join(names) if names else "值班员确认"
     ctx.notify(
         [roles] if isinstance(roles, str) else list(roles),
-        f"当前处于敏感时期（{label}），响应级别已提高一级",
+        f"当前处于敏感时期（{label}）：落实24小时值班，每日报告稳控情况",
     )
 
 
@@ -224,7 +229,11 @@ def report_sections(incident, lang):
             problem = rules.representatives_problem(facts["crowd_size"], reps)
         except (TypeError, ValueError) as e:
             problem = str(e)
-        verdict = ("符合信访工作条例第二十条" if zh else "complies with Art. 20") if problem is None else problem
+        verdict = (
+            ("3至5人，符合信访工作条例第二十条" if zh else "3 to 5, complies with Art. 20")
+            if problem is None
+            else problem
+        )
         lines.append(f"{'推选代表' if zh else 'Representatives'}: {reps} ({verdict})")
     if facts.get("skip_level") or facts.get("beyond_county"):
         lines.append("越级上访" if zh else "Skip-level petition")

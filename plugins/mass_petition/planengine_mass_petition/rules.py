@@ -9,9 +9,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 # 信访工作条例 (in force 2022-05-01) Art. 20: a group visiting in person on a
-# common matter elects representatives, not more than 5. A group has at least 1.
+# common matter elects representatives, not more than 5. Centre rule (shared
+# DOMAIN.md [centre]): large groups elect 3–5 representatives, so at least 3
+# (never more than the group itself).
 NATIONAL_MAX_REPRESENTATIVES = 5
-MIN_REPRESENTATIVES = 1
+MIN_REPRESENTATIVES = 3
 # Zhejiang provincial rule (and a common local variant): not more than 3
 # representatives for a group of up to 10 people, not more than 5 above.
 ZHEJIANG_SMALL_GROUP = 10
@@ -74,15 +76,19 @@ def max_representatives(crowd_size, variant="national", maximum=None, small_grou
 
 
 def representatives_problem(crowd_size, representatives, minimum=MIN_REPRESENTATIVES, **variant) -> str | None:
-    """Why the number of representatives is not acceptable, or None when it is."""
+    """Why the number of representatives is not acceptable, or None when it is.
+
+    At least ``minimum`` (3, centre rule), or the whole group when it is
+    smaller; not more than :func:`max_representatives` (信访工作条例 Art. 20).
+    """
     reps = _int(representatives, "representatives")
     crowd = _int(crowd_size, "crowd_size")
-    low = _int(minimum, "min")
+    low = max(1, min(_int(minimum, "min"), crowd))  # a group of 2 cannot elect 3
     high = max_representatives(crowd, **variant)
     if reps < low:
-        return f"{reps} representatives: at least {low} needed"
+        return f"{reps} representatives: at least {low} needed (centre rule: a group elects 3 to 5)"
     if reps > high:
-        return f"{reps} representatives: not more than {high} for a group of {crowd}"
+        return f"{reps} representatives: not more than {high} for a group of {crowd} (信访工作条例 Art. 20)"
     if reps > crowd:
         return f"{reps} representatives for a group of {crowd}"
     return None

@@ -11,25 +11,40 @@ from planengine_mass_petition import rules
 
 from planengine.testing import make_ctx
 
-# -- 信访工作条例 Art. 20 representatives ---------------------------------------
+# -- representatives: 3 to 5 (centre rule), not more than 5 (信访工作条例 Art. 20) --
 
 
 @pytest.mark.parametrize(
     ("crowd", "reps", "ok"),
     [
-        (60, 0, False),  # at least 1
-        (60, 1, True),
-        (60, 2, True),
+        (60, 0, False),
+        (60, 2, False),  # centre rule: at least 3
+        (60, 3, True),
         (60, 4, True),
         (60, 5, True),  # not more than 5
         (60, 6, False),
         (8, 5, True),  # national rule: 5 even for a small group
+        (2, 2, True),  # a group of 2 cannot elect 3: the whole group
+        (2, 1, False),
         (3, 4, False),  # more representatives than people
     ],
 )
 def test_representatives_national(crowd, reps, ok):
     ctx = make_ctx({"crowd_size": crowd, "representatives": reps})
     assert mp.representatives_ok(ctx) is ok
+
+
+@pytest.mark.parametrize(
+    ("reps", "reason"),
+    [
+        (2, "2 representatives: at least 3 needed (centre rule: a group elects 3 to 5)"),
+        (6, "6 representatives: not more than 5 for a group of 60 (信访工作条例 Art. 20)"),
+    ],
+)
+def test_two_or_six_representatives_fail_with_the_reason(reps, reason):
+    ctx = make_ctx({"crowd_size": 60, "representatives": reps})
+    assert mp.representatives_ok(ctx) is False
+    assert ctx.reasons == [reason]
 
 
 @pytest.mark.parametrize(
@@ -56,6 +71,7 @@ def test_representatives_limits_are_configurable():
     assert not mp.representatives_ok(ctx, max=3)
     assert mp.representatives_ok(ctx, small_group=50, small_group_max=4)
     assert not mp.representatives_ok(make_ctx({"crowd_size": 30, "representatives": 1}), min=2)
+    assert mp.representatives_ok(make_ctx({"crowd_size": 30, "representatives": 2}), min=2)
 
 
 def test_representatives_not_recorded_is_false():
@@ -151,20 +167,21 @@ def _at(local: str) -> datetime:
 def test_sensitive_period_boundaries(local, sensitive):
     ctx = make_ctx({"crowd_size": 60}, now=_at(local), config=PERIODS)
     assert mp.in_sensitive_period(ctx) is sensitive
-    assert mp.response_level(ctx) == ("II" if sensitive else "III")
+    assert mp.response_level(ctx) == "III", "a sensitive period adds duty and daily reports, not a level"
+    assert mp.response_level(ctx, sensitive_raise=1) == ("II" if sensitive else "III")
 
 
-def test_sensitive_period_raise_is_capped_and_optional():
+def test_a_local_sensitive_period_raise_is_capped():
     ctx = make_ctx({"crowd_size": 600}, now=_at("2026-03-05T09:00:00"), config=PERIODS)
-    assert mp.response_level(ctx) == "I"
+    assert mp.response_level(ctx, sensitive_raise=1) == "I"
     ctx = make_ctx({"crowd_size": 60}, now=_at("2026-03-05T09:00:00"), config=PERIODS)
-    assert mp.response_level(ctx, sensitive_raise=0) == "III"
+    assert mp.response_level(ctx, sensitive_raise=2) == "I"
 
 
 def test_sensitive_period_declared_by_fact():
     ctx = make_ctx({"crowd_size": 10, "sensitive_period": True})
     assert mp.in_sensitive_period(ctx)
-    assert mp.response_level(ctx) == "III"
+    assert mp.response_level(ctx) == "IV"
 
 
 @pytest.mark.parametrize(
@@ -186,7 +203,13 @@ def test_announce_sensitive_period_action():
     ctx = make_ctx({}, now=_at("2026-03-05T09:00:00"), config=PERIODS)
     mp.announce_sensitive_period(ctx, roles=["leader", "office"])
     assert ctx.effects == [
-        ("notify", {"roles": ["leader", "office"], "message": "当前处于敏感时期（全国两会），响应级别已提高一级"})
+        (
+            "notify",
+            {
+                "roles": ["leader", "office"],
+                "message": "当前处于敏感时期（全国两会）：落实24小时值班，每日报告稳控情况",
+            },
+        )
     ]
     ctx = make_ctx({}, now=_at("2026-04-05T09:00:00"), config=PERIODS)
     mp.announce_sensitive_period(ctx)
