@@ -46,3 +46,15 @@ def test_evacuation_is_done_only_when_every_village_reported(plan):
     assert "villages not reported evacuated: 李村" in refused.output  # says what fails, not only "does not pass"
     plan("set", "F-2", "evacuated=张村,李村")
     assert plan("done", "F-2", "evacuate").exit_code == 0
+
+
+def test_the_county_head_commands_and_the_deputy_takes_the_scene(plan):
+    roles = json.loads(plan("show", "flood").output)["roles"]
+    assert roles["commander"]["title"] == "县防汛抗旱指挥部指挥长（县长）"  # 防汛条例 Art. 7
+    assert roles["deputy_head"]["title"].startswith("分管副县长")
+    assert "民兵" in roles["team"]["title"] and "网格员" in roles["township"]["title"]
+    plan("start", "flood", *STATION, "--set", "water_level_m=12.5", "--id", "F-3")
+    plan("done", "F-3", "report_up")
+    status = json.loads(plan("event", "F-3", "respond").output)
+    take = {s["id"]: s for s in status["steps"]}["take_command"]
+    assert take["role"] == "deputy_head" and take["status"] == "pending"
