@@ -24,7 +24,7 @@ needs under ``facts:``):
 Site configuration (``planengine.yaml``)::
 
     forest_fire:
-      wind_force_limit: 5     # crews need a withdrawal route at this force
+      wind_force_limit: 5     # crews need a withdrawal route at this force (local practice: no national figure)
 """
 
 from __future__ import annotations

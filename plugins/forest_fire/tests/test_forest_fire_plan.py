@@ -50,3 +50,20 @@ def test_grade_sets_the_level_and_national_report(plan):
     assert {"report_national", "reinforce"} <= set(_active(status))
     assert json.loads(plan("set", "FF-2", "burned_area_ha=1000").output)["level"] == "I"
     assert json.loads(plan("set", "FF-2", "flame_out=true").output)["phase"] == "mop_up"
+
+
+def test_the_headquarters_has_its_current_name_and_the_seed_roles(plan):
+    roles = json.loads(plan("show", "forest_fire").output)["roles"]
+    assert roles["commander"]["title"].startswith("县森林（草原）防灭火指挥部")
+    assert roles["office"]["title"] == "县森林（草原）防灭火指挥部办公室"
+    assert "林业站" in roles["township"]["title"] and "民兵" in roles["team"]["title"]
+    assert not any("森林防火指挥部" in r["title"] for r in roles.values())
+
+
+def test_the_wind_force_limit_is_a_site_setting(plan, env):
+    env.write("planengine.yaml", "forest_fire:\n  wind_force_limit: 6\n")  # local practice, default 5
+    _to_fighting(plan, "FF-3")
+    status = json.loads(plan("set", "FF-3", "crew_on_line=true", "wind_force=5").output)
+    assert "withdraw" not in _active(status), "force 5 is below this site's limit of 6"
+    status = json.loads(plan("set", "FF-3", "wind_force=6").output)
+    assert "withdraw" in _active(status)
