@@ -3,7 +3,9 @@
 Section names of the drill evaluation report follow AQ/T 9009-2015 and
 GB/T 46792-2025 (突发事件应急演练评估指南); the English drill report follows
 the HSEEP After-Action Report / Improvement Plan (AAR/IP). Findings classes
-(不足项 / 整改项 / 改进项) are local practice (DOMAIN.md "Standards").
+(不足项 / 整改项 / 改进项) are local practice (DOMAIN.md "Standards"): the 2013
+突发事件应急预案管理办法 that used them was repealed, and the 2024 measures that
+replaced it (国办发〔2024〕5号) do not define them.
 """
 
 from __future__ import annotations

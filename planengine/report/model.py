@@ -230,7 +230,8 @@ def _fact_order(plan, key):
 def improvement_plan(steps, L) -> list:
     """整改措施清单: exactly the late, missed (overdue or never done), waived, or M/U-rated steps.
 
-    Finding class (local practice, DOMAIN.md "Standards"): the step's HSEEP
+    Finding class (local practice, DOMAIN.md "Standards": the 2013 突发事件应急预案管理办法
+    was repealed and the 2024 measures, 国办发〔2024〕5号, do not define these classes): the step's HSEEP
     rating when it has a limit (U 不足项, M 整改项, S 改进项); a waived step or
     an untimed step never done is a 整改项 (the evaluator may reclass it).
     """
