@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from planengine.cli import _now_iso, common, emit_json, engine, parse_facts, print_state
+from planengine.cli import _now_iso, common, emit_json, emit_json_list, engine, parse_facts, print_state
 
 # -- incidents ------------------------------------------------------------
 
@@ -317,7 +317,8 @@ def status(incident, show_all, drills, db, as_json, plans_dir, config_path):
     if as_json:
         from planengine.core.incident.status import status_dict
 
-        emit_json([status_dict(s, now, eng.notifications(s.id) if s.kind != "drill" else None) for s in states])
+        rows = eng.notifications_many(states)
+        emit_json_list([status_dict(s, now, rows[s.id]) for s in states])
         return
     from planengine import i18n
 

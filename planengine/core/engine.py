@@ -1034,6 +1034,11 @@ class Engine:
         """Delivery state of one incident's notifications, per (key, channel)."""
         return self.store.notifications(incident_id)
 
+    def notifications_many(self, states) -> dict:
+        """notifications() of many incidents at once: {id: rows}; drills (which never send) get None."""
+        found = self.store.notifications_many([s.id for s in states if s.kind != "drill"])
+        return {s.id: found.get(s.id) for s in states}
+
     def delivery_failures(self):
         """(incident, key, channel, error, status) of open incidents' failed or retrying deliveries."""
         return self.store.delivery_failures()

@@ -282,7 +282,9 @@ def status_one(eng, incident_id):
 def status_list(eng, drills=False):
     """= `plan status --json`: open incidents, oldest first."""
     now = _now()
-    return [status_dict(s, now, _notifications(eng, s)) for s in eng.incidents(drills=drills)]
+    states = eng.incidents(drills=drills)
+    rows = eng.notifications_many(states)
+    return [status_dict(s, now, rows[s.id]) for s in states]
 
 
 def form_args(command, form) -> dict:

@@ -142,7 +142,17 @@ def zone(name):
     return tz
 
 
+_local_cache: dict = {}
+
+
 def local(iso, tz):
+    """A stored UTC time as local ISO 8601 in ``tz``; memoised (status lists repeat the same times)."""
     if iso is None:
         return None
-    return from_iso(iso).astimezone(tz).isoformat()
+    key = (iso, tz)
+    out = _local_cache.get(key)
+    if out is None:
+        if len(_local_cache) > 100_000:
+            _local_cache.clear()
+        out = _local_cache[key] = from_iso(iso).astimezone(tz).isoformat()
+    return out

@@ -507,10 +507,45 @@ def _step_values(st: StepState) -> list:
     ]
 
 
-def _step_from(values) -> StepState:
-    st = StepState.__new__(StepState)
-    for k, v in zip(StepState.__slots__, values):
-        setattr(st, k, _step_from(v) if k == "prev" and v is not None else v)
+def _step_from(values, new=object.__new__) -> StepState:
+    """A step from its snapshot values; one unpacking assignment (a status list loads 100,000 of them)."""
+    st = new(StepState)
+    (
+        st.id,
+        st.phase,
+        st.role,
+        st.title,
+        st.status,
+        st.activated_at,
+        st.due_at,
+        st.limit_seconds,
+        st.muster,
+        st.strength,
+        st.key,
+        st.activation_seq,
+        st.overdue_at,
+        st.done_at,
+        st.by,
+        st.note,
+        st.answer,
+        st.count,
+        st.first_arrival_at,
+        st.strength_at,
+        st.acks,
+        st.counted,
+        st.required,
+        st.anchor_at,
+        st.waits_for,
+        st.round,
+        st.repeat,
+        st.prev,
+        st.reason,
+        st.defaulted,
+        st.remind,
+        st.skipped_at,
+    ) = values
+    if st.prev is not None:
+        st.prev = _step_from(st.prev)
     return st
 
 

@@ -359,22 +359,22 @@ class Store:
                 out[i][1] = self.event_rows(i).fetchall()
             return out
         conn = self.conn
-        conn.execute("CREATE TEMP TABLE IF NOT EXISTS _wanted(id TEXT PRIMARY KEY)")
-        conn.execute("DELETE FROM _wanted")
-        conn.executemany("INSERT OR IGNORE INTO _wanted VALUES (?)", [(i,) for i in ids])
+        wanted = (json.dumps(ids),)
         for incident, seq, h, fmt, st in conn.execute(
-            "SELECT s.incident, s.seq, s.hash, s.format, s.state FROM _wanted w JOIN snapshots s ON s.incident=w.id"
+            "SELECT s.incident, s.seq, s.hash, s.format, s.state FROM snapshots s"
             " JOIN events e ON e.incident=s.incident AND e.seq=s.seq AND e.hash=s.hash"
+            " WHERE s.incident IN (SELECT value FROM json_each(?))",
+            wanted,
         ):
             out[incident][0] = (seq, h, fmt, st)
+        # the events after each incident's matching snapshot (all of them where none matches)
+        after = json.dumps({i: (v[0][0] if v[0] is not None else 0) for i, v in out.items()})
         for incident, seq, at, kind, actor, data, h in conn.execute(
-            "SELECT e.incident, e.seq, e.at, e.kind, e.actor, e.data, e.hash FROM _wanted w"
-            " JOIN events e ON e.incident=w.id"
-            " WHERE e.seq > COALESCE((SELECT s.seq FROM snapshots s WHERE s.incident=w.id), 0)"
-            " ORDER BY e.incident, e.seq"
+            "SELECT e.incident, e.seq, e.at, e.kind, e.actor, e.data, e.hash FROM json_each(?) w"
+            " JOIN events e ON e.incident=w.key AND e.seq > w.value ORDER BY e.incident, e.seq",
+            (after,),
         ):
             out[incident][1].append((seq, at, kind, actor, data, h))
-        conn.execute("DELETE FROM _wanted")
         return out
 
     def events(self, incident_id):
@@ -639,6 +639,34 @@ class Store:
             (incident_id,),
         ):
             out.append({"key": k, "channel": None, "roles": json.loads(r), "status": st, "attempts": 0, "error": None})
+        return out
+
+    def notifications_many(self, ids):
+        """notifications() of many incidents in two queries: {id: rows} (None: an older read-only file)."""
+        if self.version < 4:
+            return dict.fromkeys(ids)
+        out: dict = {i: [] for i in ids}
+        if not ids:
+            return out
+        conn = self.conn
+        wanted = (json.dumps(ids),)
+        loads = json.loads
+        for inc, k, ch, r, st, a, e, n in conn.execute(
+            "SELECT d.incident, d.key, d.channel, d.roles, d.status, d.attempts, d.last_error, d.next_at"
+            " FROM deliveries d WHERE d.incident IN (SELECT value FROM json_each(?))"
+            " ORDER BY d.incident, d.queued_at, d.key, d.channel",
+            wanted,
+        ):
+            out[inc].append(
+                {"key": k, "channel": ch, "roles": loads(r), "status": st, "attempts": a, "error": e, "next_at": n}
+            )
+        for inc, k, r, st in conn.execute(
+            "SELECT o.incident, o.key, o.roles, o.status FROM outbox o"
+            " WHERE o.status IN ('queued', 'sending', 'unrecorded')"
+            " AND o.incident IN (SELECT value FROM json_each(?)) ORDER BY o.incident, o.queued_at, o.key",
+            wanted,
+        ):
+            out[inc].append({"key": k, "channel": None, "roles": loads(r), "status": st, "attempts": 0, "error": None})
         return out
 
     def delivery_failures(self, open_only=True):
