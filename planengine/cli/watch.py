@@ -130,11 +130,17 @@ class Board:
         for gone in [i for i in self.states if i not in heads]:
             del self.states[gone]
             changed = True
+        new = []
         for inc, seq in heads.items():
             st = self.states.get(inc)
-            if st is None or st.seq != seq:
-                self.states[inc] = self.eng.state(inc)
+            if st is not None and st.seq < seq:
+                self.eng.advance(st)  # only the events written since it was folded
                 changed = True
+            elif st is None or st.seq != seq:
+                new.append(inc)
+        if new:  # the first frame: every open incident at once, from its snapshot
+            self.states.update(self.eng.states(new))
+            changed = True
         failures: dict = {}
         for inc, key, ch, error, status in self.eng.delivery_failures():
             failures.setdefault(inc, []).append((key, ch, error, status))

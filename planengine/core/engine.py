@@ -246,6 +246,9 @@ class Engine:
     def at(self, value, tz_name: str) -> str:
         if value is None:
             return clocks.to_iso(self.clock.now())
+        stored = clocks.stored_form(value)  # already as the log keeps it: no parsing twice
+        if stored is not None:
+            return stored
         return clocks.to_iso(clocks.parse_user_time(value, ZoneInfo(tz_name), now=self.clock.now()))
 
     # -- reads --------------------------------------------------------------
@@ -283,6 +286,15 @@ class Engine:
         ids = self.store.incident_ids(open_only=open_only, drills=drills)
         found = self.store.snapshots_and_events(ids)
         return [self._resume(i, found[i][0], lambda _after, rows=found[i][1]: rows) for i in ids]
+
+    def states(self, ids) -> dict:
+        """{id: state} of many incidents with one query for their snapshots and one for newer events."""
+        found = self.store.snapshots_and_events(list(ids))
+        return {i: self._resume(i, snap, lambda _after, rows=rows: rows) for i, (snap, rows) in found.items()}
+
+    def advance(self, state):
+        """``state`` (a fold of the incident up to state.seq) with the events written since folded in."""
+        return fold(self.store.event_rows(state.id, state.seq), state.id, state=state)
 
     def count_incidents(self, open_only=True, drills=False) -> int:
         return len(self.store.incident_ids(open_only=open_only, drills=drills))
@@ -427,9 +439,10 @@ class Engine:
                 args["routine"] = routine
             cmd = Command("start", at_iso, actor, args)
             events = runner.execute(state, cmd)
-            from planengine.core.plan import compiled
+            if not store.has_plan(plan.sha256):  # stored once per database: compiled only then
+                from planengine.core.plan import compiled
 
-            store.save_plan(plan, at_iso, compiled.dumps(plan), compiled.FORMAT)
+                store.save_plan(plan, at_iso, compiled.dumps(plan), compiled.FORMAT)
             state.last_hash = self._append(state, [(cmd, events)], 0, "", {}, new=True)
         return state
 

@@ -262,7 +262,10 @@ MESSAGES: dict = {
     "help.event": _m("Fire the plan event NAME.", "触发预案事件 NAME。"),
     "help.note": _m("Add a free-text entry to the log.", "在日志中记录一条备注。"),
     "help.close": _m("Close INCIDENT.", "关闭事件。"),
-    "help.status": _m("Open incidents, or one INCIDENT in full.", "进行中的事件，或一起事件的详情。"),
+    "help.status": _m(
+        "Open incidents, or one INCIDENT in full. With --json and no INCIDENT: a JSON list, one incident a line.",
+        "进行中的事件，或一起事件的详情。不指定事件加 --json：JSON 列表，每起事件一行。",
+    ),
     "help.tick": _m(
         "Fire every due timer once, then deliver queued notifications.", "触发所有到期计时器，并发送待发通知。"
     ),

@@ -57,7 +57,7 @@ class BoardCache:
             for gone in set(self.states) - set(heads):
                 del self.states[gone]
             stale = [i for i, seq in heads.items() if i not in self.states or self.states[i].seq != seq]
-        fresh = {i: eng.state(i) for i in stale}
+        fresh = eng.states(stale) if stale else {}  # one query each for snapshots and newer events
         with self.lock:
             self.states.update(fresh)
             return list(self.states.values())

@@ -25,6 +25,21 @@ def from_iso(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
+_STORED = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+
+
+def stored_form(value):
+    """``value`` itself when it is a valid time exactly as the log stores it (UTC, whole seconds,
+    ``YYYY-MM-DDTHH:MM:SSZ``, a year parse_user_time accepts), else None."""
+    if value.__class__ is not str or len(value) != 20 or not _STORED.fullmatch(value):
+        return None
+    try:
+        year = datetime.fromisoformat(value[:-1]).year
+    except ValueError:
+        return None
+    return value if MIN_YEAR <= year <= MAX_YEAR else None
+
+
 class TimeError(ValueError):
     pass
 

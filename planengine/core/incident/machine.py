@@ -32,7 +32,16 @@ class PlanMachine:
         self.events: dict = {}  # phase -> event names valid there
         self.has_when: set = set()
         self._when: dict = {}  # phase -> [(when, if) conditions] of its `when:` transitions
+        # (phase, event) -> target where the first transition for that event has no guard: the Machine
+        # tries transitions in order and takes the first whose guards hold, so that one always wins
+        self._unguarded: dict = {}
         for phase in plan.phases.values():
+            first: set = set()
+            for t in phase.on:
+                if t.event and t.event not in first:
+                    first.add(t.event)
+                    if t.when is None and t.if_ is None:
+                        self._unguarded[(phase.id, t.event)] = t.to
             for t in phase.on:
                 if t.event:
                     self.events.setdefault(phase.id, []).append(t.event)
@@ -60,6 +69,9 @@ class PlanMachine:
 
     def fire(self, phase: str, trigger: str, env) -> str | None:
         """The phase after ``trigger`` from ``phase``, or None when no transition's guard holds."""
+        target = self._unguarded.get((phase, trigger))
+        if target is not None:
+            return target  # what the Machine would answer, without its callbacks and logging
         if trigger == WHEN and not any(all(evaluate(c, env) for c in conds) for conds in self._when.get(phase, ())):
             return None  # no `when:` can fire: the Machine would only say so more slowly
         if self.model is None:

@@ -233,6 +233,9 @@ class Store:
             ),
         )
 
+    def has_plan(self, sha) -> bool:
+        return self.conn.execute("SELECT 1 FROM plans WHERE sha256=?", (sha,)).fetchone() is not None
+
     def plan_source(self, sha):
         """(path, source, compiled JSON or None, its format or None) of a stored plan."""
         cols = "compiled, compiled_format" if self.version >= 3 else "NULL, NULL"  # read-only, older schema
