@@ -78,6 +78,246 @@ def lint_plan(plan):
                         )
                     )
                     break
+    out.extend(_conditional_all_done(plan))
+    out.extend(_decision_dead_ends(plan))
+    out.extend(_required_left_behind(plan))
+    out.extend(_anchors_that_may_never_be_done(plan))
+    return out
+
+
+# -- the flow rules (issue 8 part 6): what bit users ---------------------------
+
+
+def _unconditional(phase, plan) -> set:
+    """Ids of the steps of ``phase`` activated on every visit: no `if:`, and every step they
+    need in the same phase is itself unconditional (a `needs` on another phase counts as met:
+    the needs-across-phases warning covers it)."""
+    by_id = {s.id: s for s in phase.steps}
+    memo: dict = {}
+
+    def ok(sid, seen=()):
+        if sid not in memo:
+            step = by_id[sid]
+            memo[sid] = step.if_ is None and all(
+                n not in by_id or (n not in seen and ok(n, seen + (sid,))) for n in step.needs
+            )
+        return memo[sid]
+
+    return {sid for sid in by_id if ok(sid)}
+
+
+def _with_needs(ids, plan) -> set:
+    """``ids`` and every step they need, transitively (a step is done only after its needs)."""
+    out, todo = set(), list(ids)
+    while todo:
+        sid = todo.pop()
+        if sid in out:
+            continue
+        out.add(sid)
+        step = plan.step(sid)
+        if step is not None:
+            todo.extend(step.needs)
+    return out
+
+
+def _implied_done(cond) -> set:
+    """Step ids a condition can only hold with done (`{step: x, is: done}`, `{step: x, answer: ...}`)."""
+    if cond is None:
+        return set()
+    if cond.op == "step" and (cond.cmp == "answer" or (cond.cmp == "is" and cond.value == "done")):
+        return {cond.name}
+    if cond.op == "all":
+        return set().union(*(_implied_done(c) for c in cond.children))
+    if cond.op == "any" and cond.children:
+        return set.intersection(*(_implied_done(c) for c in cond.children))
+    return set()
+
+
+def _has_all_done(cond) -> bool:
+    """The condition holds only when `all_done` does (bare, or inside a top-level `all:`)."""
+    if cond is None:
+        return False
+    if cond.op == "all_done":
+        return True
+    return cond.op == "all" and any(_has_all_done(c) for c in cond.children)
+
+
+def _done_when_taken(t, phase, plan) -> set:
+    """Steps certainly done when transition ``t`` of ``phase`` fires."""
+    done = _implied_done(t.when) | _implied_done(t.if_)
+    if _has_all_done(t.when) or _has_all_done(t.if_):
+        done |= _unconditional(phase, plan)
+    return _with_needs(done, plan)
+
+
+def _answers_required(cond, step_id):
+    """The answers of decision ``step_id`` a condition needs to hold (None: any answer, or none)."""
+    if cond is None:
+        return None
+    if cond.op == "step" and cond.name == step_id and cond.cmp == "answer":
+        return {cond.value}
+    if cond.op == "all":
+        sets = [a for a in (_answers_required(c, step_id) for c in cond.children) if a is not None]
+        return set.intersection(*sets) if sets else None
+    if cond.op == "any" and cond.children:
+        sets = [_answers_required(c, step_id) for c in cond.children]
+        return None if any(a is None for a in sets) else set().union(*sets)
+    return None
+
+
+def _transition_answers(t, step_id):
+    a, b = _answers_required(t.when, step_id), _answers_required(t.if_, step_id)
+    if a is None or b is None:
+        return a if b is None else b
+    return a & b
+
+
+def _when_text(t) -> str:
+    return f"`event: {t.event}`" if t.event else f"the `when:` to '{t.to}'"
+
+
+def _reachable(plan, start, avoid=None) -> set:
+    """Phases reachable from ``start`` (inclusive) without entering ``avoid``."""
+    if start == avoid:
+        return set()
+    seen, todo = {start}, [start]
+    while todo:
+        for t in plan.phases[todo.pop()].on:
+            if t.to not in seen and t.to != avoid and t.to in plan.phases:
+                seen.add(t.to)
+                todo.append(t.to)
+    return seen
+
+
+def _conditional_all_done(plan):
+    """A phase whose steps are all conditional leaves on `when: all_done` the moment it is entered
+    when none of their conditions holds (no active step: all of none are done)."""
+    out = []
+    for ph in plan.phases.values():
+        if not ph.steps or _unconditional(ph, plan):
+            continue
+        for t in ph.on:
+            if _has_all_done(t.when):
+                out.append(
+                    (
+                        f"phase '{ph.id}': every step has an `if:`, so when none holds `when: all_done` fires "
+                        f"on entry and the incident goes straight on to '{t.to}'; add a step every visit has, "
+                        f"or guard the transition",
+                        t.loc,
+                    )
+                )
+    return out
+
+
+def _decision_dead_ends(plan):
+    """A decision answer after which the incident cannot go on: every way out of the phase needs
+    another answer (a decision is answered once per visit), or the answer's way out leads back
+    into the phase, where the decision is not asked afresh and its old answer fires again."""
+    out = []
+    for ph in plan.phases.values():
+        for d in ph.steps:
+            if not d.decision:
+                continue
+            for answer in d.decision:
+                if ph.on and all(
+                    (need := _transition_answers(t, d.id)) is not None and answer not in need for t in ph.on
+                ):
+                    out.append(
+                        (
+                            f"step '{d.id}': after the answer '{answer}' no way out of phase '{ph.id}' can fire "
+                            f"(each needs another answer) and answering again is refused (already done): the "
+                            f"incident is stuck; give '{answer}' a transition of its own",
+                            d.loc,
+                        )
+                    )
+            if d.if_ is None and not d.needs:
+                continue  # asked afresh on every entry: its old answer is gone before `when:` is read
+            why = "has an `if:`" if d.if_ is not None else f"needs {', '.join(d.needs)}"
+            for t in ph.on:
+                need = _transition_answers(t, d.id)
+                if need is None or t.to not in plan.phases or ph.id not in _reachable(plan, t.to):
+                    continue
+                answer = "/".join(sorted(need))
+                out.append(
+                    (
+                        f"step '{d.id}': the answer '{answer}' leads from '{ph.id}' to '{t.to}' and back; "
+                        f"'{d.id}' {why}, so on re-entry it is not asked afresh and its old answer fires "
+                        f"again at once (a loop); put the decision in a phase of its own",
+                        d.loc,
+                    )
+                )
+    return out
+
+
+def _required_left_behind(plan):
+    """`required` steps in a phase a `when:` may leave before they are done. The engine keeps an
+    active required step pending after the phase is left (with its deadline, until done or
+    waived); it cannot keep one that was never activated."""
+    out = []
+    for ph in plan.phases.values():
+        for s in ph.steps:
+            if not s.required:
+                continue
+            for t in ph.on:
+                if t.event:
+                    continue  # an officer's explicit event, not an automatic leave
+                done = _done_when_taken(t, ph, plan)
+                if s.id in done:
+                    continue
+                local_needs = [n for n in s.needs if plan.step(n) is not None and plan.step(n).phase == ph.id]
+                if s.if_ is not None or not set(local_needs) <= done:
+                    why = "its `if:` may not hold yet" if s.if_ is not None else f"it needs {', '.join(local_needs)}"
+                    out.append(
+                        (
+                            f"required step '{s.id}' may never be activated: {_when_text(t)} may leave "
+                            f"'{ph.id}' first ({why}); a step never activated is not kept, so the duty is "
+                            f"dropped; guard the transition with {{step: {s.id}, is: done}}",
+                            s.loc,
+                        )
+                    )
+                elif s.within is None:
+                    out.append(
+                        (
+                            f"required step '{s.id}' has no `within:`: left pending when {_when_text(t)} "
+                            f"leaves '{ph.id}', it has no deadline (nothing falls overdue) and the incident "
+                            f"cannot close until it is done or waived (`plan waive`)",
+                            s.loc,
+                        )
+                    )
+                else:
+                    continue
+                break  # one warning per step
+    return out
+
+
+def _anchors_that_may_never_be_done(plan):
+    """A deadline counted `from:` a step that may never be done: until it is, the step has no deadline."""
+    out = []
+    for s in plan.steps():
+        if s.within is None or s.from_ in ("activation", "opened", "phase"):
+            continue
+        anchor = plan.step(s.from_)
+        if anchor is None:
+            continue
+        why = None
+        if anchor.if_ is not None:
+            why = f"'{anchor.id}' is conditional (`if:`)"
+        elif anchor.phase != s.phase and s.phase in _reachable(plan, plan.initial, avoid=anchor.phase):
+            why = f"phase '{s.phase}' can be reached without passing '{anchor.phase}'"
+        elif not anchor.required and (anchor.phase != s.phase or s.required):
+            home = plan.phases[anchor.phase]
+            for t in home.on:
+                if anchor.id not in _done_when_taken(t, home, plan):
+                    why = f"{_when_text(t)} may leave '{anchor.phase}' before '{anchor.id}' is done"
+                    break
+        if why:
+            out.append(
+                (
+                    f"step '{s.id}' counts `from: {anchor.id}`, but {why}: until '{anchor.id}' is done, "
+                    f"'{s.id}' has no deadline and never falls overdue",
+                    s.loc,
+                )
+            )
     return out
 
 

@@ -67,3 +67,28 @@ def test_the_wind_force_limit_is_a_site_setting(plan, env):
     assert "withdraw" not in _active(status), "force 5 is below this site's limit of 6"
     status = json.loads(plan("set", "FF-3", "wind_force=6").output)
     assert "withdraw" in _active(status)
+
+
+def test_mop_up_rework_then_accepted_reaches_the_aftermath_and_its_24h_feedback(env):
+    """Answering `rework` sends the crews back to mop up; the next inspection asks afresh, and
+    `accepted` then opens the aftermath with its written feedback due 24 h later."""
+    at = "2090-04-02T{}:00+08:00".format
+    run = env.json
+    run("start", "forest_fire", "--set", "location=青山林场", "--id", "FF-9", "--at", at("13:20"))
+    for step, hhmm in (("report_up", "13:22"), ("dispatch", "13:25"), ("convene", "13:35")):
+        run("done", "FF-9", step, "--at", at(hhmm))
+    assert run("checkin", "FF-9", "team", "--count", "20", "--at", at("13:38"))["phase"] == "fighting"
+    assert run("set", "FF-9", "flame_out=true", "--at", at("16:00"))["phase"] == "mop_up"
+    run("done", "FF-9", "clear_embers", "--at", at("17:00"))
+    assert run("done", "FF-9", "guard", "--at", at("17:05"))["phase"] == "inspection"
+    status = run("decide", "FF-9", "acceptance", "rework", "--by", "森防指总指挥", "--at", at("17:30"))
+    assert status["phase"] == "mop_up"
+    assert {"clear_embers", "guard"} <= set(_active(status)), "the crews clear and guard again"
+    run("done", "FF-9", "clear_embers", "--at", at("18:30"))
+    assert run("done", "FF-9", "guard", "--at", at("18:35"))["phase"] == "inspection"
+    status = run("decide", "FF-9", "acceptance", "accepted", "--by", "森防指总指挥", "--at", at("19:00"))
+    assert status["phase"] == "aftermath"
+    feedback = next(s for s in status["steps"] if s["id"] == "written_feedback")
+    assert feedback["status"] == "pending" and feedback["due_at"] == "2090-04-03T19:00:00+08:00"
+    answers = [e["data"]["answer"] for e in env.events("FF-9") if e["kind"] == "decision"]
+    assert answers == ["rework", "accepted"]

@@ -1,0 +1,285 @@
+"""`plan lint` flow rules (issue 8 part 6): each shown on a small plan, shown to be true by
+driving that plan through the CLI, and gone from the corrected plan."""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+
+import pytest
+
+from planengine import testing
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+BUNDLED = ["flood", "mass_petition", "forest_fire"]
+
+HEAD = """\
+id: flow
+title: Flow
+version: 1
+facts:
+  big: {type: boolean, default: false}
+roles:
+  office: {title: Office}
+"""
+
+
+def warnings(result, needle):
+    out = result.stdout + result.stderr
+    found = [(int(m.group(1)), m.group(2)) for m in re.finditer(r":(\d+):\d+: warning: (.*)$", out, re.M)]
+    return [(line, msg) for line, msg in found if needle in msg]
+
+
+# -- 1. a phase of conditional steps leaving on all_done -----------------------
+
+ALL_CONDITIONAL = (
+    HEAD
+    + """\
+initial: check
+phases:
+  check:
+    steps:
+      - {id: extra, role: office, if: {fact: big, eq: true}}
+    on:
+      - when: all_done
+        to: done
+  done: {final: true}
+"""
+)
+
+
+def test_lint_warns_when_every_step_is_conditional_and_all_done_fires_at_once(ws):
+    path = ws.write("flow.yaml", ALL_CONDITIONAL)
+    [(line, msg)] = warnings(ws.ok("lint", path), "every step has an `if:`")
+    assert line == ws.line_of(ALL_CONDITIONAL, "when: all_done") and "'check'" in msg and "'done'" in msg
+    # what the warning says: with big=false the incident passes the phase on entry and closes
+    started = ws.json("start", path, "--id", "INC-1", "--at", ws.t("10:00"))
+    assert started["phase"] == "done" and started["closed_at"]
+
+    fixed = ALL_CONDITIONAL.replace("    steps:\n", "    steps:\n      - {id: log, role: office}\n")
+    assert warnings(ws.ok("lint", ws.write("fixed.yaml", fixed)), "`if:`") == []
+
+
+# -- 2. a decision answer that leads nowhere -----------------------------------
+
+DEAD_END = (
+    HEAD
+    + """\
+initial: mop_up
+phases:
+  mop_up:
+    steps:
+      - {id: clear, role: office}
+      - {id: acceptance, role: office, needs: [clear], decision: [accepted, rework]}
+    on:
+      - when: {step: acceptance, answer: accepted}
+        to: aftermath
+  aftermath:
+    steps:
+      - {id: feedback, role: office, within: 24h}
+    on:
+      - when: all_done
+        to: done
+  done: {final: true}
+"""
+)
+
+# the first fix that comes to mind: rework goes through a phase and back. It loops: on
+# re-entry `acceptance` waits for `clear` again, and its old answer fires once more.
+LOOP = DEAD_END.replace(
+    "        to: aftermath\n  aftermath:",
+    "        to: aftermath\n      - when: {step: acceptance, answer: rework}\n        to: rework\n"
+    "  rework:\n    steps:\n      - {id: redo, role: office}\n    on:\n      - when: all_done\n"
+    "        to: mop_up\n  aftermath:",
+)
+
+# the fix: the decision in a phase of its own, asked afresh on every entry
+FIXED = (
+    HEAD
+    + """\
+initial: mop_up
+phases:
+  mop_up:
+    steps:
+      - {id: clear, role: office}
+    on:
+      - when: all_done
+        to: inspection
+  inspection:
+    steps:
+      - {id: acceptance, role: office, decision: [accepted, rework]}
+    on:
+      - when: {step: acceptance, answer: accepted}
+        to: aftermath
+      - when: {step: acceptance, answer: rework}
+        to: mop_up
+  aftermath:
+    steps:
+      - {id: feedback, role: office, within: 24h}
+    on:
+      - when: all_done
+        to: done
+  done: {final: true}
+"""
+)
+
+
+def test_lint_warns_about_a_decision_answer_with_no_way_out(ws):
+    path = ws.write("flow.yaml", DEAD_END)
+    [(line, msg)] = warnings(ws.ok("lint", path), "no way out")
+    assert line == ws.line_of(DEAD_END, "id: acceptance") and "'rework'" in msg and "stuck" in msg
+    # what the warning says: after rework, accepted is refused and aftermath is out of reach
+    ws.ok("start", path, "--id", "INC-1", "--at", ws.t("10:00"))
+    ws.ok("done", "INC-1", "clear", "--at", ws.t("10:10"))
+    ws.ok("decide", "INC-1", "acceptance", "rework", "--by", "chief", "--at", ws.t("10:20"))
+    refused = ws.refused("decide", "INC-1", "acceptance", "accepted", "--by", "chief", "--at", ws.t("10:30"))
+    assert "already done" in refused.stderr
+    assert ws.status()["phase"] == "mop_up"
+
+
+def test_lint_warns_when_a_decision_answer_loops_back_on_its_old_answer(ws):
+    path = ws.write("loop.yaml", LOOP)
+    assert warnings(ws.ok("lint", path), "no way out") == []
+    [(line, msg)] = warnings(ws.ok("lint", path), "and back")
+    assert line == ws.line_of(LOOP, "id: acceptance") and "'rework'" in msg and "needs clear" in msg
+    # what the warning says: the rework is done, mop_up is entered, and the old answer sends it back
+    ws.ok("start", path, "--id", "INC-1", "--at", ws.t("10:00"))
+    ws.ok("done", "INC-1", "clear", "--at", ws.t("10:10"))
+    ws.ok("decide", "INC-1", "acceptance", "rework", "--by", "chief", "--at", ws.t("10:20"))
+    assert ws.json("done", "INC-1", "redo", "--at", ws.t("10:30"))["phase"] == "rework"
+
+
+def test_a_decision_in_a_phase_of_its_own_can_be_answered_rework_then_accepted(ws):
+    path = ws.write("fixed.yaml", FIXED)
+    result = ws.ok("lint", path)
+    assert warnings(result, "no way out") == [] and warnings(result, "and back") == []
+    ws.ok("start", path, "--id", "INC-1", "--at", ws.t("10:00"))
+    ws.ok("done", "INC-1", "clear", "--at", ws.t("10:10"))
+    assert ws.json("decide", "INC-1", "acceptance", "rework", "--by", "chief", "--at", ws.t("10:20"))["phase"] == (
+        "mop_up"
+    )
+    ws.ok("done", "INC-1", "clear", "--at", ws.t("10:40"))
+    out = ws.json("decide", "INC-1", "acceptance", "accepted", "--by", "chief", "--at", ws.t("10:50"))
+    assert out["phase"] == "aftermath"
+    assert ws.step(out, "feedback")["due_at"] == ws.t("10:50", day="2090-03-06")
+
+
+# -- 3. a required step a `when:` may leave behind ------------------------------
+
+REQUIRED = (
+    HEAD
+    + """\
+initial: work
+phases:
+  work:
+    steps:
+      - {id: report, role: office}
+      - {id: feedback, role: office, needs: [report], required: true}
+    on:
+      - when: {fact: big, eq: true}
+        to: done
+  done: {final: true}
+"""
+)
+
+
+def test_lint_warns_about_a_required_step_a_when_may_leave_before_it_is_activated(ws):
+    path = ws.write("flow.yaml", REQUIRED)
+    [(line, msg)] = warnings(ws.ok("lint", path), "required step")
+    assert line == ws.line_of(REQUIRED, "id: feedback") and "never be activated" in msg and "dropped" in msg
+    # what the warning says: the phase is left before report is done; feedback never exists and the incident closes
+    ws.ok("start", path, "--id", "INC-1", "--at", ws.t("10:00"))
+    out = ws.json("set", "INC-1", "big=true", "--at", ws.t("10:05"))
+    assert out["closed_at"] and "feedback" not in ws.step_ids(out)
+
+    # activated on entry but with no deadline: it stays pending, unseen by any timer, and blocks the close
+    no_needs = REQUIRED.replace(", needs: [report]", "")
+    [(line, msg)] = warnings(ws.ok("lint", ws.write("no_needs.yaml", no_needs)), "required step")
+    assert "no `within:`" in msg and "cannot close" in msg
+    ws.ok("start", ws.write("no_needs.yaml", no_needs), "--id", "INC-2", "--at", ws.t("10:00"))
+    out = ws.json("set", "INC-2", "big=true", "--at", ws.t("10:05"))
+    assert out["phase"] == "done" and out["closed_at"] is None
+    assert ws.step(out, "feedback")["status"] == "pending" and ws.step(out, "feedback").get("due_at") is None
+
+    # the fix: a deadline, so the duty stays visible after the phase is left
+    fixed = no_needs.replace("required: true}", "required: true, within: 24h}")
+    assert warnings(ws.ok("lint", ws.write("fixed.yaml", fixed)), "required step") == []
+
+
+# -- 4. a deadline counted from a step that may never be done -------------------
+
+FROM_CONDITIONAL = (
+    HEAD
+    + """\
+initial: work
+phases:
+  work:
+    steps:
+      - {id: dispatch, role: office, if: {fact: big, eq: true}}
+      - {id: arrive, role: office, from: dispatch, within: 20m}
+    on:
+      - event: finish
+        to: done
+  done: {final: true}
+"""
+)
+
+
+def test_lint_warns_about_a_deadline_counted_from_a_step_that_may_never_be_done(ws):
+    path = ws.write("flow.yaml", FROM_CONDITIONAL)
+    [(line, msg)] = warnings(ws.ok("lint", path), "counts `from: dispatch`")
+    assert line == ws.line_of(FROM_CONDITIONAL, "id: arrive") and "conditional" in msg and "no deadline" in msg
+    # what the warning says: dispatch never exists, so arrive has no deadline and never falls overdue
+    ws.ok("start", path, "--id", "INC-1", "--at", ws.t("10:00"))
+    ws.ok("tick", "--now", ws.t("12:00"))
+    arrive = ws.step(ws.status(), "arrive")
+    assert arrive["status"] == "pending" and arrive.get("due_at") is None
+
+    fixed = FROM_CONDITIONAL.replace(", if: {fact: big, eq: true}", "")
+    assert warnings(ws.ok("lint", ws.write("fixed.yaml", fixed)), "counts `from:") == []
+
+
+def test_lint_warns_when_the_anchor_phase_can_be_skipped(ws):
+    branch = (
+        HEAD
+        + """\
+initial: start
+phases:
+  start:
+    steps:
+      - {id: route, role: office, decision: [direct, via]}
+    on:
+      - when: {step: route, answer: via}
+        to: dispatching
+      - when: {step: route, answer: direct}
+        to: scene
+  dispatching:
+    steps:
+      - {id: dispatch, role: office}
+    on:
+      - when: all_done
+        to: scene
+  scene:
+    steps:
+      - {id: arrive, role: office, from: dispatch, within: 20m}
+    on:
+      - when: all_done
+        to: done
+  done: {final: true}
+"""
+    )
+    [(_, msg)] = warnings(ws.ok("lint", ws.write("flow.yaml", branch)), "counts `from: dispatch`")
+    assert "without passing 'dispatching'" in msg
+    fixed = branch.replace("answer: direct}\n        to: scene", "answer: direct}\n        to: dispatching")
+    assert warnings(ws.ok("lint", ws.write("fixed.yaml", fixed)), "counts `from:") == []
+
+
+# -- the bundled plans ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", sorted(glob.glob(os.path.join(ROOT, "plans", "*.yaml"))))
+def test_bundled_plans_lint_clean(path, tmp_path, monkeypatch):
+    testing.isolate(monkeypatch, tmp_path, load_plugins=",".join(BUNDLED))
+    result = testing.Workspace(tmp_path).ok("lint", path)
+    assert "warning" not in result.stdout + result.stderr, result.stdout + result.stderr
