@@ -34,6 +34,17 @@ def fact_title(plan, fact_id):
     return (f.title or fact_id) if f is not None else fact_id
 
 
+def _setting_title(plan, name):
+    setting = plan.settings.get(name) if plan is not None and hasattr(plan, "settings") else None
+    return f"{setting.title} ({name})" if setting is not None and setting.title else name
+
+
+def _setting_value(value):
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_setting_value(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
 def board_lines(state, now_iso, show_all=True, notifications=None, plan=None):
     """A plain-text board: header, then one numbered line per step (the number names the step in commands)."""
     t = i18n.t
@@ -63,6 +74,13 @@ def board_lines(state, now_iso, show_all=True, notifications=None, plan=None):
     if state.facts:
         shown = ", ".join(f"{fact_title(plan, k)}={i18n.value(v)}" for k, v in state.facts.items())
         lines.append(f"  {t('board.facts')}: {shown}")
+    if state.local_settings:
+        shown = ", ".join(
+            f"{_setting_title(plan, k)}={_setting_value(v['value'])}"
+            + (f" ({t('board.site')})" if v["from"] == "site" else "")
+            for k, v in state.local_settings.items()
+        )
+        lines.append(f"  {t('board.settings')}: {shown}")
     width = len(str(len(state.steps)))
     for n, st in enumerate(ordered_steps(state), start=1):
         status = step_status(st, now_iso)

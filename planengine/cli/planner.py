@@ -114,11 +114,13 @@ def show(plan, fmt, lang, output, force, db, as_json, plans_dir, config_path):
     """A printable checklist of PLAN by phase: step, role, timer (people and phones in html/pdf)."""
     from planengine.core.plan.describe import checklist, plan_dict
 
-    p = engine(db, plans_dir, config_path).load_plan(plan)
+    eng = engine(db, plans_dir, config_path)
+    p = eng.load_plan(plan)
+    values = eng.local_settings(p) if p.settings else None  # local figures as this site sets them
     if as_json:
-        emit_json(plan_dict(p))
+        emit_json(plan_dict(p, values))
     elif fmt == "text":
-        text = checklist(p)
+        text = checklist(p, values)
         if output is None:
             click.echo(text)
         else:

@@ -28,7 +28,7 @@ TX_BUDGET_S = 0.05
 YIELD_S = 0.003
 SNAPSHOT_EVERY = 16  # events: a command folds at most this many after loading the incident's snapshot
 INCIDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
-SITE_ONLY_KEYS = ("notifiers", "routes", "people", "timezone", "schedules", "roster", "calendar")
+SITE_ONLY_KEYS = ("notifiers", "routes", "people", "timezone", "schedules", "roster", "calendar", "settings")
 ROSTER_STREAM = "@roster"  # roster swaps: a hash-chained stream of their own (see docs/routine.md)
 SCHEDULE_STREAM = "@schedules"  # when each schedule was first seen by a ticker
 
@@ -132,6 +132,13 @@ class Engine:
         if plan is not None:
             return {k: self.config[k] for k in plan.uses if k in self.config}
         return {k: v for k, v in self.config.items() if k not in SITE_ONLY_KEYS}
+
+    def local_settings(self, plan) -> dict:
+        """The values of the local figures ``plan`` declares, as this site sets them:
+        {name: {"value", "from": "plan" | "site"}} (SourceError with planengine.yaml:line:col)."""
+        from planengine.core.plan.settings import effective
+
+        return effective(plan, self.config_source)
 
     def timezone(self):
         """The site's timezone for times typed without an offset where no plan applies (`plan tick --now`)."""
@@ -435,6 +442,8 @@ class Engine:
             if drill:  # drill id/title, and the pace of a live-paced run (see core/drill/run.py)
                 args["drill"] = drill
             args["settings"] = self.settings(plan)  # checks read these; kept so replay is exact
+            if plan.settings:  # the plan's local figures in force (planengine.yaml `settings:`), ditto
+                args["local_settings"] = self.local_settings(plan)
             if routine:
                 args["routine"] = routine
             cmd = Command("start", at_iso, actor, args)

@@ -100,6 +100,8 @@ MESSAGES: dict = {
     "board.closed": _m("CLOSED", "已关闭"),
     "board.drill": _m("DRILL", "演练"),
     "board.facts": _m("facts", "事实"),
+    "board.settings": _m("local settings", "本地设定"),
+    "board.site": _m("planengine.yaml", "本中心设定"),
     "board.missing": _m(
         "missing required facts: {facts}  (plan set INC fact=value)", "缺少必填事实：{facts}（plan set 事件 事实=值）"
     ),

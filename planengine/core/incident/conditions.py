@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from planengine.core.incident import clock
 from planengine.core.incident.state import step_status
+from planengine.core.plan import settings as figures
 
 if TYPE_CHECKING:
     from planengine.core.incident.context import CheckContext
@@ -66,6 +67,8 @@ class Env:
         if fn is None:
             raise CheckError(f"check '{name}' is not registered (is its plugin installed?)")
         try:
+            if self.plan.settings:  # `{setting: NAME}` arguments: the values the incident started with
+                args = figures.resolve(tuple(args), self.plan, self.state.local_settings)
             return fn.fn(self.ctx(), **dict(args))
         except Exception as e:  # a plugin's failure is reported, never a traceback
             raise CheckError(f"check '{name}' failed on incident {self.state.id}: {type(e).__name__}: {e}") from e

@@ -16,6 +16,7 @@ from planengine.core.incident.commands import Command, Refused
 from planengine.core.incident.conditions import CheckError, Env, evaluate, evaluate_level
 from planengine.core.incident.machine import WHEN, machine_for
 from planengine.core.incident.state import IncidentState, apply, step_status
+from planengine.core.plan import settings as figures
 from planengine.core.plan.facts import FactError, coerce_fact
 
 MAX_SETTLE = 100
@@ -122,7 +123,7 @@ class Runner:
 
     # -- commands ---------------------------------------------------------
 
-    def _cmd_start(self, tx, facts=None, kind="live", drill=None, settings=None, routine=None):
+    def _cmd_start(self, tx, facts=None, kind="live", drill=None, settings=None, routine=None, local_settings=None):
         p = self.plan
         typed = self._coerce(facts or {})
         data = {
@@ -138,6 +139,8 @@ class Runner:
             data["drill"] = drill
         if settings is not None:
             data["settings"] = settings
+        if local_settings:  # the plan's local figures in force: the incident reads them from here
+            data["local_settings"] = local_settings
         if routine:  # an occurrence of a schedule (core/schedule): {schedule, occurrence}
             data["routine"] = {k: routine[k] for k in ("schedule", "occurrence")}
         required = [f.id for f in p.facts.values() if f.required]
@@ -634,12 +637,15 @@ class Runner:
         other = s.steps.get(spec.from_)
         return other.done_at if other is not None and other.status == "done" else None
 
-    def _deadline(self, spec, anchor_iso):
+    def _deadline(self, spec, anchor_iso, state):
         """(limit, due_at): `{day, night}` chosen by the anchor's time."""
         anchor = clock.from_iso(anchor_iso)
-        if spec.within.days is not None:
-            return self._calendar_deadline(spec.within, anchor)
-        limit = spec.within.day if not spec.within.split or self.is_day(anchor) else spec.within.night
+        within = spec.within
+        if within.setting is not None:  # a local figure: the value recorded when the incident started
+            within = figures.within_of(figures.value(self.plan, state.local_settings, within.setting))
+        if within.days is not None:
+            return self._calendar_deadline(within, anchor)
+        limit = within.day if not within.split or self.is_day(anchor) else within.night
         return limit, clock.to_iso(anchor + timedelta(seconds=limit))
 
     def _calendar_deadline(self, within, anchor):
@@ -666,7 +672,7 @@ class Runner:
             if anchor is None or anchor.status != "done":
                 continue
             spec = self.plan.step(st.id)
-            limit, due = self._deadline(spec, anchor.done_at)
+            limit, due = self._deadline(spec, anchor.done_at, s)
             key = f"step:{spec.id}:{s.seq + 1}"
             tx.emit(
                 "step_due",
@@ -693,7 +699,7 @@ class Runner:
             if anchor is None:
                 data["waits_for"] = spec.from_  # no deadline until that step is done
             else:
-                limit, due = self._deadline(spec, anchor)
+                limit, due = self._deadline(spec, anchor, tx.state)
                 data["limit_seconds"] = limit
                 data["due_at"] = due
                 data["key"] = f"step:{spec.id}:{tx.state.seq + 1}"
@@ -761,8 +767,11 @@ class Runner:
         else:
             ctx = tx.env.ctx()
             ctx.effects = []
+            args = action.args
+            if self.plan.settings:  # `{setting: NAME}` arguments: the values the incident started with
+                args = figures.resolve(tuple(args), self.plan, tx.state.local_settings)
             try:
-                reg.fn(ctx, **dict(action.args))
+                reg.fn(ctx, **dict(args))
             except Exception as e:
                 error = f"{type(e).__name__}: {e}"
         if error is not None:

@@ -101,6 +101,7 @@ class IncidentState:
         "kind",
         "drill",
         "settings",
+        "local_settings",
         "required",
         "timezone",
         "opened_at",
@@ -136,6 +137,7 @@ class IncidentState:
         self.kind = "live"
         self.drill = None  # drill id/title (and the pace of a live-paced run) for kind "drill"
         self.settings = None  # the site settings checks read, as they were when the incident started
+        self.local_settings = None  # the plan's local figures in force: {name: {value, from}}
         self.required = []  # facts the incident cannot close without
         self.timezone = "UTC"
         self.opened_at = self.closed_at = self.outcome = None
@@ -169,6 +171,7 @@ def _started(s, at, actor, d):
     s.kind = d.get("kind", "live")
     s.drill = d.get("drill")
     s.settings = d.get("settings")
+    s.local_settings = d.get("local_settings")
     s.required = d.get("required_facts", [])
     s.timezone = d.get("timezone", "UTC")
     s.levels = d.get("levels", [])

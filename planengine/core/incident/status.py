@@ -123,6 +123,7 @@ def status_dict(state, now_iso, notifications=None):
         "phase": state.phase,
         "level": state.level,
         "facts": state.facts,
+        "local_settings": state.local_settings or {},  # the plan's local figures in force: {name: {value, from}}
         "opened_at": local(state.opened_at, tz),
         "closed_at": local(state.closed_at, tz),
         "outcome": state.outcome,

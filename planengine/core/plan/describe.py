@@ -9,12 +9,22 @@ from __future__ import annotations
 
 import re
 
+from planengine.core.plan import settings as figures
 from planengine.core.plan.durations import format as fmt
 
 
-def within_text(w):
+def within_text(w, values=None):
+    """A step's limit; one counted by a local figure says which, with the value in force."""
     if w is None:
         return ""
+    if w.setting is not None:
+        shown = w
+        if values and w.setting in values:
+            try:
+                shown = figures.within_of(values[w.setting]["value"])
+            except ValueError:
+                pass
+        return f"{within_text(shown)} (setting {w.setting})"
     if w.days is not None:
         return ("same day" if w.days == 0 else f"{w.days} calendar day(s)") + f" by {w.by // 60:02d}:{w.by % 60:02d}"
     if w.split:
@@ -29,7 +39,7 @@ def cond_text(c) -> str:
     if op in ("all_done", "any_overdue"):
         return op
     if op == "check":
-        args = ", ".join(f"{k}={v}" for k, v in c.args)
+        args = ", ".join(f"{k}={_arg_text(v)}" for k, v in c.args)
         return f"{c.name}({args})" if args else c.name
     if op == "fact":
         sym = {"eq": "=", "ne": "≠", "gt": ">", "gte": "≥", "lt": "<", "lte": "≤", "in": "∈"}[c.cmp]
@@ -44,7 +54,35 @@ def cond_text(c) -> str:
     return "(" + joiner.join(cond_text(x) for x in c.children) + ")"
 
 
-def checklist(plan) -> str:
+def _arg_text(v) -> str:
+    name = figures.ref(v)
+    return f"setting {name}" if name is not None else str(v)
+
+
+def settings_lines(plan, values=None) -> list:
+    """One line per local figure: its value in force, where it comes from, the plan's default and source."""
+    out = []
+    for s in plan.settings.values():
+        v = (values or {}).get(s.id) or {"value": s.default, "from": "plan"}
+        name = f"{s.id} ({s.title})" if s.title else s.id
+        origin = "planengine.yaml" if v["from"] == "site" else "plan default"
+        line = f"  {name} = {_value_text(v['value'])}  [{origin}"
+        if v["from"] == "site":
+            line += f"; plan default {_value_text(s.default)}"
+        out.append(line + (f"; source: {s.source}]" if s.source else "]"))
+    return out
+
+
+def _value_text(v) -> str:
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{k}: {_value_text(x)}" for k, x in v.items()) + "}"
+    if isinstance(v, list):
+        return "[" + ", ".join(_value_text(x) for x in v) + "]"
+    return str(v)
+
+
+def checklist(plan, values=None) -> str:
+    """``values``: the local figures in force ({name: {value, from}}, Engine.local_settings)."""
     lines = [f"{plan.title}  [{plan.id} v{plan.version}]"]
     start, end = plan.daytime
     lines.append(f"timezone {plan.timezone}, daytime {start // 60:02d}:{start % 60:02d}-{end // 60:02d}:{end % 60:02d}")
@@ -55,6 +93,9 @@ def checklist(plan) -> str:
             "facts: "
             + ", ".join(f"{f.id}{'*' if f.required else ''} ({f.title or f.type})" for f in plan.facts.values())
         )
+    if plan.settings:
+        lines.append("local settings (planengine.yaml `settings:` may set them otherwise):")
+        lines.extend(settings_lines(plan, values))
     lines.append("")
     for ph in plan.phases.values():
         lines.append(f"== {ph.id}" + (f"  {ph.title}" if ph.title else "") + ("  (final)" if ph.final else ""))
@@ -68,7 +109,7 @@ def checklist(plan) -> str:
                 x
                 for x in (
                     f"role: {who}" if who else "",
-                    f"within {within_text(s.within)}" if s.within else "",
+                    f"within {within_text(s.within, values)}" if s.within else "",
                     f"after {', '.join(s.needs)}" if s.needs else "",
                     f"only if {cond_text(s.if_)}" if s.if_ else "",
                     f"check {cond_text(s.check)}" if s.check else "",
@@ -98,7 +139,19 @@ def _action_text(a):
     return f"action {a.name}"
 
 
-def plan_dict(plan) -> dict:
+def plan_dict(plan, values=None) -> dict:
+    def within(w):
+        if w is None:
+            return None
+        if w.setting is not None:
+            shown = w
+            if values and w.setting in values:
+                shown = figures.within_of(values[w.setting]["value"])
+            return {"day": shown.day, "night": shown.night, "setting": w.setting}
+        if w.days is not None:
+            return {"days": w.days, "by": f"{w.by // 60:02d}:{w.by % 60:02d}"}
+        return {"day": w.day, "night": w.night}
+
     return {
         "id": plan.id,
         "title": plan.title,
@@ -108,6 +161,15 @@ def plan_dict(plan) -> dict:
         "levels": list(plan.levels),
         "initial": plan.initial,
         "facts": {f.id: {"type": f.type, "title": f.title, "required": f.required} for f in plan.facts.values()},
+        "settings": {
+            s.id: {
+                "title": s.title,
+                "source": s.source,
+                "default": s.default,
+                **((values or {}).get(s.id) or {"value": s.default, "from": "plan"}),
+            }
+            for s in plan.settings.values()
+        },
         "roles": {
             r.id: {"title": r.title, "muster": r.muster, "strength": r.strength, "people": [p.name for p in r.people]}
             for r in plan.roles.values()
@@ -122,13 +184,7 @@ def plan_dict(plan) -> dict:
                         "id": s.id,
                         "title": s.title,
                         "role": s.role,
-                        "within": (
-                            {"days": s.within.days, "by": f"{s.within.by // 60:02d}:{s.within.by % 60:02d}"}
-                            if s.within and s.within.days is not None
-                            else {"day": s.within.day, "night": s.within.night}
-                            if s.within
-                            else None
-                        ),
+                        "within": within(s.within),
                         "needs": list(s.needs),
                         "if": cond_text(s.if_) or None,
                         "muster": s.muster,

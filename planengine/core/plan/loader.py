@@ -11,6 +11,7 @@ import hashlib
 import os
 import re
 
+from planengine.core.plan import settings as local_settings
 from planengine.core.plan.facts import FactError, coerce_value
 from planengine.core.plan.model import (
     Action,
@@ -22,6 +23,7 @@ from planengine.core.plan.model import (
     PhaseTimer,
     Plan,
     Role,
+    Setting,
     Step,
     Transition,
     Within,
@@ -102,6 +104,8 @@ class _Builder(Checker):
                 else:
                     self.step_ids[s["id"]] = (pid, i)
         self.uses = tuple(self.d.get("uses") or ())
+        self.settings = self.d.get("settings") or {}  # local figures: id -> {default, title, source}
+        self.duration_settings: dict = {}  # setting id -> Within of its default (used as a `within:`)
 
     def loc(self, path, key=False):
         return self.src.pos(path, key=key)
@@ -151,7 +155,7 @@ class _Builder(Checker):
         if "check" in keys:
             self._only(raw, path, {"check", "args"})
             self.check_name(raw["check"], path + ("check",))
-            return Condition("check", name=raw["check"], args=_frozen_args(raw.get("args")), loc=loc)
+            return Condition("check", name=raw["check"], args=self.args(raw.get("args"), path), loc=loc)
         if "fact" in keys:
             ops = [k for k in keys if k in CMP_OPS]
             self._only(raw, path, {"fact", *CMP_OPS})
@@ -261,8 +265,57 @@ class _Builder(Checker):
         if kind == "action":
             name = raw["action"]
             self.check_name(name, path + ("action",), what="action")
-            return Action("action", name=name, args=_frozen_args(raw.get("args")), loc=loc)
+            return Action("action", name=name, args=self.args(raw.get("args"), path), loc=loc)
         return Action("note", message=raw["note"], loc=loc)
+
+    # -- local figures (`settings:`) ------------------------------------------
+
+    def args(self, raw, path) -> tuple:
+        """Check or action arguments, frozen; every `{setting: NAME}` in them must name a declared setting."""
+
+        def walk(obj, p):
+            name = local_settings.ref(obj)
+            if name is not None:
+                self.ref("setting", name, self.settings, p + ("setting",))
+            elif isinstance(obj, dict):
+                for k, v in obj.items():
+                    walk(v, p + (k,))
+            elif isinstance(obj, list):
+                for i, v in enumerate(obj):
+                    walk(v, p + (i,))
+
+        if isinstance(raw, dict):
+            walk(raw, path + ("args",))
+        return _frozen_args(raw)
+
+    def setting_within(self, name, path):
+        """`within: {setting: NAME}`: the Within of the setting's default, marked with its name."""
+        if not self.ref("setting", name, self.settings, path + ("setting",)):
+            return Within(0, 0)  # the unknown name is the one error to report
+        if name not in self.duration_settings:
+            default = (self.settings[name] or {}).get("default")
+            try:
+                self.duration_settings[name] = local_settings.within_of(default)
+            except ValueError as e:
+                self.err(("settings", name, "default"), f"setting '{name}' is used as `within:`: {e}")
+                self.duration_settings[name] = Within(0, 0)
+        w = self.duration_settings[name]
+        return Within(w.day, w.night, setting=name)
+
+    def _settings(self) -> dict:
+        out = {}
+        for sid, raw in self.settings.items():
+            raw = raw or {}
+            out[sid] = Setting(
+                id=sid,
+                default=raw.get("default"),
+                duration=sid in self.duration_settings,
+                title=str(raw.get("title", "")),
+                source=str(raw.get("source", "")),
+                description=str(raw.get("description", "")),
+                loc=self.loc(("settings", sid), key=True),
+            )
+        return out
 
     # -- the plan ---------------------------------------------------------
 
@@ -302,6 +355,7 @@ class _Builder(Checker):
             level=level,
             roles=roles,
             scoring=d.get("scoring") or {},
+            settings=self._settings(),
             source=src.text,
             sha256=hashlib.sha256(src.text.encode("utf-8")).hexdigest(),
             path=src.file,
@@ -392,7 +446,7 @@ class _Builder(Checker):
         notify = self._level_notify(raw, path)
         if "check" in raw:
             self.check_name(raw["check"], path + ("check",))
-            check = Condition("check", name=raw["check"], args=_frozen_args(raw.get("args")), loc=self.loc(path))
+            check = Condition("check", name=raw["check"], args=self.args(raw.get("args"), path), loc=self.loc(path))
             return LevelRule(
                 check=check,
                 default=self._level_name(raw.get("default"), path + ("default",)),
@@ -483,7 +537,9 @@ class _Builder(Checker):
         within = None
         if "within" in raw:
             w = raw["within"]
-            if isinstance(w, dict) and "days" in w:
+            if isinstance(w, dict) and "setting" in w:
+                within = self.setting_within(w["setting"], path + ("within",))
+            elif isinstance(w, dict) and "days" in w:
                 days = w["days"] if isinstance(w["days"], int) and not isinstance(w["days"], bool) else 0
                 hh, _, mm = str(w.get("by", "24:00")).partition(":")
                 by = int(hh) * 60 + int(mm) if hh.isdigit() and mm.isdigit() else 1440

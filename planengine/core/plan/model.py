@@ -120,10 +120,24 @@ class Within(_Record):
     night: int
     days: int | None = None  # calendar days: due on the anchor's local date + days ...
     by: int | None = None  # ... at this local minute of the day (1440: the end of the day)
+    setting: str | None = None  # `within: {setting: NAME}`: day/night above are the plan's default
 
     @property
     def split(self) -> bool:
         return self.day != self.night
+
+
+@record
+class Setting(_Record):
+    """A local figure the plan declares (`settings:`): a default a site may override in planengine.yaml."""
+
+    id: str
+    default: Any = None
+    duration: bool = False  # used as a `within:`: a duration or {day, night}
+    title: str = ""
+    source: str = ""
+    description: str = ""
+    loc: Loc = (0, 0)
 
 
 @record
@@ -258,6 +272,7 @@ class Plan(_Record):
     level: LevelRule | None = None
     roles: dict = field(default_factory=dict)
     scoring: dict = field(default_factory=dict)
+    settings: dict = field(default_factory=dict)  # id -> Setting
     source: str = ""
     sha256: str = ""
     path: str = ""

@@ -42,6 +42,25 @@ def _names(text):
 
 
 COND_REF = {"$ref": "#/$defs/condition"}
+SETTING_REF = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["setting"],
+    "description": "{setting: NAME}: the local figure NAME of `settings:` (its default, or the site's value)",
+    "properties": {"setting": _d("a setting the plan declares under `settings:`", type="string", pattern=ID)},
+}
+SETTING = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["default"],
+    "description": "a local figure: its default, which planengine.yaml `settings:` may replace per centre",
+    "properties": {
+        "default": _d("the value when the site configuration says nothing (a duration where used as `within:`)"),
+        "title": _d("the figure as people call it, e.g. 立即", type="string"),
+        "source": _d("where the default comes from: a law, a standard, or local practice", type="string"),
+        "description": _d("for people", type="string"),
+    },
+}
 CMP_OPS = ("eq", "ne", "gt", "gte", "lt", "lte", "in")
 _CMP = {
     "eq": _d("holds when the fact equals this value"),
@@ -191,7 +210,10 @@ STEP = {
         "description": _d("for people", type="string"),
         "role": _d("who does it; their routes are notified when it is overdue", type="string"),
         "within": {
-            "description": "the deadline: a duration, {day: DURATION, night: DURATION} or {days: N, by: 'HH:MM'}",
+            "description": (
+                "the deadline: a duration, {day: DURATION, night: DURATION}, {setting: NAME} (a local figure)"
+                " or {days: N, by: 'HH:MM'}"
+            ),
             # calendar-day limits are told apart by their `days` key, so a {day, night} typo
             # is still explained against the {day, night} shape
             "if": {"type": "object", "required": ["days"]},
@@ -209,20 +231,25 @@ STEP = {
                 },
             },
             "else": {
-                "description": "a duration or {day: DURATION, night: DURATION} (or {days: N, by: 'HH:MM'})",
-                "anyOf": [
-                    DURATION,
-                    {
-                        "type": "object",
-                        "additionalProperties": False,
-                        "required": ["day", "night"],
-                        "description": "{day: DURATION, night: DURATION}, chosen by the anchor time against `daytime`",
-                        "properties": {
-                            "day": {**DURATION, "description": "the limit when activated in `daytime`"},
-                            "night": {**DURATION, "description": "the limit when activated outside `daytime`"},
+                "description": "a duration, {day: D, night: D}, {setting: NAME} or {days: N, by: 'HH:MM'}",
+                "if": {"type": "object", "required": ["setting"]},
+                "then": SETTING_REF,
+                "else": {
+                    "description": "a duration or {day: DURATION, night: DURATION}",
+                    "anyOf": [
+                        DURATION,
+                        {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "required": ["day", "night"],
+                            "description": "{day: DURATION, night: DURATION}, chosen by the anchor time (`daytime`)",
+                            "properties": {
+                                "day": {**DURATION, "description": "the limit when activated in `daytime`"},
+                                "night": {**DURATION, "description": "the limit when activated outside `daytime`"},
+                            },
                         },
-                    },
-                ],
+                    ],
+                },
             },
         },
         "needs": _d("steps that must be done first (cycles are errors)", type="array", items={"type": "string"}),
@@ -464,6 +491,12 @@ PLAN_SCHEMA = {
             propertyNames={"pattern": ID},
         ),
         "scoring": SCORING,
+        "settings": _d(
+            "local figures (立即 = 10 min, crowd bands): NAME -> {default, title, source}; used as {setting: NAME}",
+            type="object",
+            additionalProperties=SETTING,
+            propertyNames={"pattern": ID},
+        ),
     },
     "$defs": {"condition": CONDITION},
 }
