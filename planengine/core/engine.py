@@ -224,7 +224,7 @@ class Engine:
         from planengine.core.plan.lint import lint_plan
         from planengine.plugins import lint_warnings
 
-        out = [Problem(path, *loc, msg, "warning") for msg, loc in lint_plan(plan)]
+        out = [Problem(path, *loc, msg, sev[0] if sev else "warning") for msg, loc, *sev in lint_plan(plan)]
         for msg, obj in lint_warnings(self.registry, plan):
             loc = getattr(obj, "loc", None) or (1, 1)
             out.append(Problem(path, *loc, msg, "warning"))

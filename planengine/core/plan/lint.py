@@ -6,7 +6,8 @@ import os
 
 
 def lint_plan(plan):
-    """Core lint rules: [(message, (line, col))]."""
+    """Core lint rules: [(message, (line, col))] warnings, and (message, (line, col), "note") for
+    what is right but worth knowing."""
     out = []
     stem = os.path.splitext(os.path.basename(plan.path))[0] if plan.path else plan.id
     if stem != plan.id:
@@ -284,9 +285,17 @@ def _required_left_behind(plan):
                             s.loc,
                         )
                     )
-                else:
-                    continue
-                break  # one warning per step
+                else:  # what `required` is for; said as a note, so the planner knows what happens
+                    out.append(
+                        (
+                            f"required step '{s.id}' stays pending if {_when_text(t)} leaves '{ph.id}' before it "
+                            f"is done: it keeps its deadline and overdue chain, can be done in any later phase, "
+                            f"and the incident cannot close until it is done or waived (`plan waive`)",
+                            s.loc,
+                            "note",
+                        )
+                    )
+                break  # one per step
     return out
 
 

@@ -202,9 +202,20 @@ def test_lint_warns_about_a_required_step_a_when_may_leave_before_it_is_activate
     assert out["phase"] == "done" and out["closed_at"] is None
     assert ws.step(out, "feedback")["status"] == "pending" and ws.step(out, "feedback").get("due_at") is None
 
-    # the fix: a deadline, so the duty stays visible after the phase is left
+    # the fix: a deadline, so the duty stays visible after the phase is left; lint still says, as a
+    # note, what will happen, and the engine does just that
     fixed = no_needs.replace("required: true}", "required: true, within: 24h}")
-    assert warnings(ws.ok("lint", ws.write("fixed.yaml", fixed)), "required step") == []
+    result = ws.ok("lint", ws.write("fixed.yaml", fixed))
+    assert warnings(result, "required step") == []
+    [note] = [x for x in result.stdout.splitlines() if ": note: " in x]
+    assert f":{ws.line_of(fixed, 'id: feedback')}:" in note and "stays pending" in note and "cannot close" in note
+    ws.ok("start", ws.write("fixed.yaml", fixed), "--id", "INC-3", "--at", ws.t("10:00"))
+    out = ws.json("set", "INC-3", "big=true", "--at", ws.t("10:05"))
+    assert out["phase"] == "done" and out["closed_at"] is None
+    assert ws.step(out, "feedback")["due_at"] == ws.t("10:00", day="2090-03-06")
+    ws.json("tick", "--now", ws.t("10:01", day="2090-03-06"))
+    assert ws.step(ws.status("INC-3"), "feedback")["status"] == "overdue"
+    assert ws.json("done", "INC-3", "feedback", "--at", ws.t("10:02", day="2090-03-06"))["closed_at"]
 
 
 # -- 4. a deadline counted from a step that may never be done -------------------
