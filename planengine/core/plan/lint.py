@@ -266,14 +266,22 @@ def _required_left_behind(plan):
                 if s.id in done:
                     continue
                 local_needs = [n for n in s.needs if plan.step(n) is not None and plan.step(n).phase == ph.id]
-                if s.if_ is not None or not set(local_needs) <= done:
-                    why = "its `if:` may not hold yet" if s.if_ is not None else f"it needs {', '.join(local_needs)}"
+                if not set(local_needs) <= done:
                     out.append(
                         (
                             f"required step '{s.id}' may never be activated: {_when_text(t)} may leave "
-                            f"'{ph.id}' first ({why}); a step never activated is not kept, so the duty is "
-                            f"dropped; guard the transition with {{step: {s.id}, is: done}}",
+                            f"'{ph.id}' before {', '.join(sorted(set(local_needs) - done))} is done; a step never "
+                            f"activated is not kept, so the duty is dropped; let the transition wait for it",
                             s.loc,
+                        )
+                    )
+                elif s.if_ is not None:  # right when the condition is known early; said, not warned
+                    out.append(
+                        (
+                            f"required step '{s.id}' is kept after {_when_text(t)} leaves '{ph.id}' only if it was "
+                            f"activated there: should its `if:` come to hold only later, the duty is not kept",
+                            s.loc,
+                            "note",
                         )
                     )
                 elif s.within is None:

@@ -158,3 +158,21 @@ def test_plan_errors_name_the_line_of_an_unknown_or_unusable_setting(ws):
     bad_arg = FIGURES.replace("{setting: needed}", "{setting: neded}")
     result = ws.run("validate", ws.write("bad_arg.yaml", bad_arg))
     assert result.exit_code == 1 and "unknown setting 'neded'" in result.stderr
+
+
+def test_mass_petition_crowd_bands_and_at_once_are_the_site_s_to_set(tmp_path, monkeypatch):
+    """The bundled plan's local figures: a centre that calls 30 people Ⅲ级 and reads 立即 as 5 min."""
+    from pathlib import Path
+
+    from planengine import testing
+
+    root = Path(__file__).resolve().parents[3]
+    testing.isolate(monkeypatch, tmp_path, load_plugins="mass_petition")
+    env = testing.Workspace(tmp_path, args=["--plans", str(root / "plans")])
+    at = "2090-03-05T{}:00+08:00".format
+    default = env.json("start", "mass_petition", "--id", "MP-1", "--set", "crowd_size=40", "--at", at("10:00"))
+    assert default["level"] == "IV" and env.step(default, "report_up")["due_at"] == at("10:10")
+    env.write("planengine.yaml", "settings:\n  all: {immediate: 5m}\n  mass_petition:\n    crowd_bands: {III: 30}\n")
+    local = env.json("start", "mass_petition", "--id", "MP-2", "--set", "crowd_size=40", "--at", at("10:00"))
+    assert local["level"] == "III" and env.step(local, "report_up")["due_at"] == at("10:05")
+    assert local["local_settings"]["crowd_bands"] == {"value": {"III": 30}, "from": "site"}
