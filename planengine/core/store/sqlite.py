@@ -46,6 +46,8 @@ def database_error(path, e) -> str:
     low = text.lower()
     if "disk is full" in low:
         return f"{path}: the disk is full; nothing was recorded (free some space and run the command again)"
+    if "disk i/o error" in low:
+        return _write_failure(path)
     if "not a database" in low:
         return f"{path}: not a planengine database (not an SQLite file); choose another file with --db"
     if "readonly" in low or "read-only" in low:
@@ -55,6 +57,26 @@ def database_error(path, e) -> str:
     if "unable to open" in low:
         return f"{path}: cannot open the database file (does its directory exist, may you read it?)"
     return f"{path}: database error: {text}"
+
+
+def _write_failure(path) -> str:
+    """An I/O error on write: SQLite reports a full disk only for ENOSPC; a file-size limit
+    (EFBIG, `ulimit -f`) or a quota comes back as "disk I/O error", so name what we can see."""
+    import resource
+
+    limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    if limit != resource.RLIM_INFINITY:
+        return (
+            f"{path}: the database cannot grow past the file-size limit ({limit} bytes, ulimit -f);"
+            " nothing was recorded (raise the limit or free space, and run the command again)"
+        )
+    try:
+        st = os.statvfs(os.path.dirname(os.path.abspath(path)))
+        if st.f_bavail * st.f_frsize < 1 << 20:  # under 1 MiB left: the disk (or a quota) is full
+            return f"{path}: the disk is full; nothing was recorded (free some space and run the command again)"
+    except OSError:
+        pass
+    return f"{path}: the disk could not be written (I/O error); nothing was recorded (check the disk, then retry)"
 
 
 def check_path(path):

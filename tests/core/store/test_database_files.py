@@ -270,3 +270,82 @@ def test_a_full_disk_when_creating_the_database_is_reported_as_such(ws, monkeypa
     _limit_pages(monkeypatch, 2)
     line = one_line_error(ws.run("start", ws.plan(), "--id", "INC-1"))
     assert "disk is full" in line and "not a planengine database" not in line
+
+
+def test_a_file_size_limit_is_reported_as_such_and_leaves_the_database_unchanged(ws):
+    """A real full-disk condition in a real process: `ulimit -f` (RLIMIT_FSIZE) stops every file
+    growing, the WAL included; the write fails with EFBIG, which SQLite calls "disk I/O error"."""
+    import resource
+    import subprocess
+    import sys
+
+    ws.start()
+    conn = sqlite3.connect(ws.db)
+    assert conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0
+    conn.close()
+    before, events = sha(ws.db), ws.events()
+
+    def limit():  # Python ignores SIGXFSZ, so a write past the limit fails instead of killing it
+        resource.setrlimit(resource.RLIMIT_FSIZE, (50_000, 50_000))
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PLANENGINE_")}
+    env.update(PLANENGINE_LOAD_PLUGINS="", PLANENGINE_LANG="en")
+    proc = subprocess.run(
+        [sys.executable, "-m", "planengine", "note", "INC-1", "x" * 100_000, "--at", ws.t("10:05"), "--db", ws.db],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ws.root,
+        preexec_fn=limit,
+        timeout=300,
+    )
+    assert proc.returncode == 1, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert "file-size limit (50000 bytes" in lines[0] and "nothing was recorded" in lines[0]
+    assert sha(ws.db) == before
+    assert ws.events() == events
+    ws.ok("verify", "INC-1")
+
+
+def test_a_database_in_a_read_only_directory_is_read_and_refuses_writes_unchanged(ws):
+    """The file may be written but its directory may not: no -wal or -shm can be created."""
+    ws.start("crowd_size=8")
+    expected = ws.status()
+    ws.ok("verify", "INC-1", "--json")  # every lazily imported module is loaded before the fork
+    ws.ok("log", "INC-1")
+    ws.ok("tick", "--now", ws.t("10:01"))
+    conn = sqlite3.connect(ws.db)
+    assert conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0
+    conn.close()
+    shared = tempfile.mkdtemp(prefix="planengine-rodir-")
+    db = os.path.join(shared, "incidents.db")
+    shutil.copyfile(ws.db, db)
+    before = sha(db)
+    os.chmod(db, 0o666)  # the file itself is writable by anyone
+    os.chmod(shared, 0o555)
+
+    def attempts():
+        def run(*args):
+            r = ws.runner.invoke(ws_cli(), [*args, "--db", db])
+            return {"code": r.exit_code, "out": r.stdout, "err": r.stderr}
+
+        return {
+            "status": run("status", "INC-1", "--json"),
+            "note": run("note", "INC-1", "cannot write", "--at", ws.t("10:05")),
+            "tick": run("tick", "--now", ws.t("10:30")),
+        }
+
+    try:
+        out = _as_another_user(attempts)
+        assert sha(db) == before
+        assert sorted(os.listdir(shared)) == ["incidents.db"]
+    finally:
+        os.chmod(shared, 0o755)
+        shutil.rmtree(shared)
+    assert "crashed" not in out, out
+    assert out["status"]["code"] == 0 and json.loads(out["status"]["out"])["steps"] == expected["steps"]
+    for name in ("note", "tick"):
+        assert out[name]["code"] == 1, out[name]
+        lines = out[name]["err"].strip().splitlines()
+        assert len(lines) == 1 and "read-only" in lines[0], out[name]["err"]
