@@ -109,13 +109,18 @@ def run_cmd(script, speed, start, incident_id, strict, db, as_json, plans_dir, c
     from zoneinfo import ZoneInfo
 
     from planengine.cli.board import describe_timer
+    from planengine.cli.progress import progress
     from planengine.core.incident.clock import local
 
     tz = ZoneInfo(d.plan.timezone)
-    err = click.echo if not as_json else (lambda msg: click.echo(msg, err=True))
     board = _Board(tz, as_json) if speed else None
+    bar = progress(len(d.injects), f"drill {d.id}", as_json=as_json or bool(speed))
+    err = bar.echo if not as_json else (lambda msg: click.echo(msg, err=True))
+    listing = not (bar.shown and sys.stdout.isatty())  # on a terminal the bar stands for the inject lines
 
     def report(kind, item, at, detail):
+        if kind != "timer":
+            bar.update()
         when = _local(at, tz)
         if kind == "timer":
             line = f"{when}  timer  {describe_timer(item)}"
@@ -129,21 +134,22 @@ def run_cmd(script, speed, start, incident_id, strict, db, as_json, plans_dir, c
             line = f"{when}  skip   {item.describe()} ({detail})"
         else:
             line = f"{when}  REFUSED {item.describe()}: {detail}"
-            click.echo(f"{d.path}:{item.loc[0]}:{item.loc[1]}: warning: inject refused: {detail}", err=True)
+            bar.echo(f"{d.path}:{item.loc[0]}:{item.loc[1]}: warning: inject refused: {detail}", err=True)
         if board is not None:
             board.log(line)
-        elif not as_json and kind != "refused":
+        elif not as_json and kind != "refused" and listing:
             err(line)
 
-    result = run_drill(
-        eng,
-        d,
-        start=start,
-        speed=speed,
-        on_inject=report,
-        incident_id=incident_id,
-        on_wait=board.draw if board else None,
-    )
+    with bar:
+        result = run_drill(
+            eng,
+            d,
+            start=start,
+            speed=speed,
+            on_inject=report,
+            incident_id=incident_id,
+            on_wait=board.draw if board else None,
+        )
     out = score(result.state, d.plan)
     out["injects"] = {
         "total": len(d.injects),

@@ -11,6 +11,9 @@ from planengine.cli import common, emit_json, engine
 # -- plans ----------------------------------------------------------------
 
 
+FILES_FOR_A_BAR = 10  # checking fewer files ends before a bar would help
+
+
 @click.command()
 @click.argument("files", nargs=-1, required=True)
 @common
@@ -28,28 +31,30 @@ def lint(files, db, as_json, plans_dir, config_path):
 
 
 def _check_files(files, lint, as_json, plans_dir, config_path, db):
+    from planengine.cli.progress import progress
 
     eng = engine(db, plans_dir, config_path)
     results = []
-    failed = False
-    for f in files:
-        problems = eng.check_file(f, lint=lint)
-        failed |= any(p.severity == "error" for p in problems)
-        results.append(
-            {
-                "file": f,
-                "ok": not any(p.severity == "error" for p in problems),
-                "problems": [p.to_dict() for p in problems],
-            }
-        )
-        if not as_json:
-            for p in problems:
-                click.echo(str(p), err=p.severity == "error")
-            if not problems:
-                click.echo(f"{f}: ok")
+    # many files (plans/*.yaml of a county) show a bar on a terminal; problems print above it
+    with progress(len(files), "checking", as_json=as_json, minimum=FILES_FOR_A_BAR) as bar:
+        for f in files:
+            problems = eng.check_file(f, lint=lint)
+            results.append(
+                {
+                    "file": f,
+                    "ok": not any(p.severity == "error" for p in problems),
+                    "problems": [p.to_dict() for p in problems],
+                }
+            )
+            if not as_json:
+                for p in problems:
+                    bar.echo(str(p), err=p.severity == "error")
+                if not problems:
+                    bar.echo(f"{f}: ok")
+            bar.update()
     if as_json:
         emit_json(results)
-    if failed:
+    if not all(r["ok"] for r in results):
         sys.exit(1)
 
 

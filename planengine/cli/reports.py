@@ -93,7 +93,7 @@ def report(incident, fmt, lang, output, force, all_, since, until, at, db, as_js
             raise click.UsageError("give either INCIDENT or --all, not both")
         if not since:
             raise click.UsageError("--all needs --since DATE")
-        return _all(fmt, lang, output, force, since, until, db, plans_dir, config_path)
+        return _all(fmt, lang, output, force, since, until, db, plans_dir, config_path, as_json)
     if not incident:
         raise click.UsageError("give an INCIDENT, or --all --since DATE")
     if since or until:
@@ -112,7 +112,8 @@ def report(incident, fmt, lang, output, force, all_, since, until, at, db, as_js
         click.echo(output, err=True)
 
 
-def _all(fmt, lang, output, force, since, until, db, plans_dir, config_path):
+def _all(fmt, lang, output, force, since, until, db, plans_dir, config_path, as_json=False):
+    from planengine.cli.progress import progress
     from planengine.report import incident_report, summary, summary_report
 
     if output is None:
@@ -129,8 +130,11 @@ def _all(fmt, lang, output, force, since, until, db, plans_dir, config_path):
     for t in targets:
         check_target(t, force, db)
     os.makedirs(output, exist_ok=True)
-    write_out(summary_report(eng, since, until, fmt=fmt, lang=lang), targets[0], fmt, True, db)
-    for incident_id, path in zip(ids, targets[1:]):
-        write_out(incident_report(eng, incident_id, fmt=fmt, lang=lang), path, fmt, True, db)
+    with progress(len(targets), f"{len(targets)} reports", as_json=as_json, minimum=2) as bar:
+        write_out(summary_report(eng, since, until, fmt=fmt, lang=lang), targets[0], fmt, True, db)
+        bar.update()
+        for incident_id, path in zip(ids, targets[1:]):
+            write_out(incident_report(eng, incident_id, fmt=fmt, lang=lang), path, fmt, True, db)
+            bar.update()
     for t in targets:
         click.echo(t)
