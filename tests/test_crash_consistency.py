@@ -131,13 +131,13 @@ class Harness:
             **kw,
         )
 
-    def kill_later(self, proc, what, delay):
+    def kill_later(self, proc, delay):
+        """SIGKILL ``proc`` ``delay`` seconds from now if it is still running (whether it was
+        killed is read from its exit status, -SIGKILL, never from here)."""
+
         def kill():
             if proc.poll() is None:
                 proc.send_signal(signal.SIGKILL)
-                with self.lock:
-                    self.kills[what] += 1
-                    proc.killed = True
 
         timer = threading.Timer(delay, kill)
         timer.daemon = True
@@ -147,20 +147,39 @@ class Harness:
     def run(self, argv, kill_after=None):
         """Run `plan ARGV` to its end (or to our SIGKILL ``kill_after`` seconds after it starts)."""
         proc = self.popen(argv)
-        proc.killed = False
-        timer = self.kill_later(proc, argv[0], kill_after) if kill_after is not None else None
+        timer = self.kill_later(proc, kill_after) if kill_after is not None else None
         _, err = proc.communicate(timeout=WAIT)
         if timer is not None:
             timer.cancel()
             timer.join()
+        killed = timer is not None and proc.returncode == -signal.SIGKILL
         with self.lock:
-            self.records.append((argv, proc.returncode, err, proc.killed))
+            self.records.append((argv, proc.returncode, err, killed))
+            if killed:
+                self.kills[argv[0]] += 1
         return proc.returncode
 
     def start_watcher(self):
-        if self.watcher is None or self.watcher.poll() is not None:
-            self.watcher = self.popen(["watch", "--interval", "0.2"])
-            self.watcher.killed = False
+        """A watcher, once there is a database to watch (`plan watch` never creates one)."""
+        if self.watcher is not None and self.watcher.poll() is None:
+            return True
+        if not self.has_schema():
+            self.watcher = None
+            return False
+        self.watcher = self.popen(["watch", "--interval", "0.2"])
+        return True
+
+    def has_schema(self):
+        if not os.path.exists(self.db):
+            return False
+        conn = sqlite3.connect(self.db)
+        try:
+            conn.execute("SELECT count(*) FROM incidents").fetchone()
+            return True
+        except sqlite3.OperationalError:  # no schema yet (its creator was killed)
+            return False
+        finally:
+            conn.close()
 
     # -- a round ------------------------------------------------------------
 
@@ -204,13 +223,13 @@ class Harness:
         return cmds
 
     def round(self, r):
-        self.start_watcher()
+        watching = self.start_watcher()
         plans = [self.stream(j, r) for j in range(STREAMS)]
         # the victim: the watcher, or one command of one stream; killed 0-1.5 s after it starts
         delay = self.rng.uniform(0, 1.5)
-        victim = None
-        if self.rng.random() < 0.3:
-            self.kill_later(self.watcher, "watch", delay)
+        victim = watcher_kill = None
+        if self.rng.random() < 0.3 and watching:
+            watcher_kill = self.kill_later(self.watcher, delay)
         else:
             j = self.rng.randrange(STREAMS)
             victim = (j, self.rng.randrange(len(plans[j])))
@@ -224,6 +243,13 @@ class Harness:
             t.start()
         for t in threads:
             t.join()
+        if watcher_kill is not None:
+            watcher_kill.join()
+            _, err = self.watcher.communicate(timeout=WAIT)
+            assert self.watcher.returncode == -signal.SIGKILL, ("the watcher died by itself", err)
+            self.kills["watch"] += 1
+        elif watching:
+            assert self.watcher.poll() is None, ("the watcher died by itself", self.watcher.returncode)
         for j in range(STREAMS):  # a closed incident's stream goes on with a new one
             if self.closed(self.incidents[j]):
                 self.generation[j] += 1
