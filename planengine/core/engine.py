@@ -199,10 +199,10 @@ class Engine:
             sha = self._plan_shas[incident_id] = self.store.require_incident(incident_id)["plan_sha"]
         return self.plan_for(sha)
 
-    def load_drill(self, path, text=None, plan=None):
+    def load_drill(self, path, text=None, plan=None, src=None):
         from planengine.core.drill.script import load_drill
 
-        return load_drill(path, self, text=text, plan=plan)
+        return load_drill(path, self, text=text, plan=plan, src=src)
 
     def check_file(self, path, lint=False) -> list:
         """Problems of one plan or drill file (errors first, then warnings when ``lint``)."""
@@ -214,7 +214,7 @@ class Engine:
             return e.problems
         try:
             if isinstance(src.data, dict) and "drill" in src.data:
-                self.load_drill(path, text=src.text)
+                self.load_drill(path, text=src.text, src=src)
                 return []
             plan = self.load_plan(path, src=src)
         except SourceError as e:

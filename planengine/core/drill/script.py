@@ -99,12 +99,12 @@ def _resolve_plan(ref, drill_path, engine):
         raise
 
 
-def load_drill(path, engine, text=None, plan=None) -> Drill:
+def load_drill(path, engine, text=None, plan=None, src=None) -> Drill:
     """Read and check a drill file against its plan; raises SourceError (file:line:col).
 
-    ``plan`` (a loaded Plan) skips looking the plan up on the plan path.
+    ``plan`` (a loaded Plan) skips looking the plan up on the plan path; ``src``: the file already read.
     """
-    src = read(path, text)
+    src = src if src is not None else read(path, text)
     if not isinstance(src.data, dict):
         raise SourceError([src.problem((), "a drill file is a mapping with drill, plan, start, injects")])
     problems = schema_problems(src, _schema())

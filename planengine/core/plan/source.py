@@ -50,6 +50,7 @@ MAX_NODES = 200_000
 # 100 leaves room for any hand-written condition and stops recursion long before Python's limit.
 MAX_DEPTH = 100
 MAX_SHOWN = 80  # characters of a value quoted back in a message
+MAX_PROBLEMS = 100  # problems reported per file: a hostile file cannot flood the terminal or the CPU
 
 
 def short(value, limit: int = MAX_SHOWN) -> str:
@@ -89,10 +90,16 @@ def _one_line(message) -> str:
 
 
 class SourceError(Exception):
-    """One or more problems with a plan or drill file."""
+    """One or more problems with a plan or drill file (the first MAX_PROBLEMS of them, then a count)."""
 
     def __init__(self, problems):
-        self.problems = list(problems)
+        problems = list(problems)
+        if len(problems) > MAX_PROBLEMS:
+            first = problems[MAX_PROBLEMS]
+            problems = problems[:MAX_PROBLEMS]
+            more = f"more problems not shown (only the first {MAX_PROBLEMS} are): fix these first"
+            problems.append(Problem(first.file, first.line, first.col, more))
+        self.problems = problems
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
@@ -261,7 +268,7 @@ def read(file: str, text: str | None = None) -> Located:
     if bad is not None:
         raise SourceError([Problem(file, *_mark(bad[0]), bad[1])])
     positions: dict = {}
-    problems: list = []
+    problems = _Capped()
 
     def build(node, path):
         positions[path] = _mark(node)
@@ -299,6 +306,14 @@ def read(file: str, text: str | None = None) -> Located:
     if problems:
         raise SourceError(problems)
     return Located(file, text, data, positions)
+
+
+class _Capped(list):
+    """A list of problems that stops growing a little past MAX_PROBLEMS (SourceError says how many more)."""
+
+    def append(self, item):
+        if len(self) <= MAX_PROBLEMS:
+            super().append(item)
 
 
 class Checker:
@@ -347,6 +362,8 @@ def schema_problems(src: Located, schema: dict) -> list:
             if (p.line, p.col) not in seen:
                 seen.add((p.line, p.col))
                 problems.append(p)
+        if len(problems) > MAX_PROBLEMS:
+            break
     problems.sort(key=lambda p: (p.line, p.col))
     return problems
 
@@ -359,7 +376,9 @@ def merge_problems(structural: list, semantic) -> list:
     One problem per position, the schema's first.
     """
     try:
-        more = semantic() or []
+        more = semantic()
+        if not isinstance(more, list):  # a builder that returned its result: nothing more to say
+            more = []
     except SourceError as e:
         more = e.problems
     except Exception:  # noqa: BLE001 - a broken structure, already reported above
@@ -393,6 +412,8 @@ def _explain(src: Located, err, unknown_at=frozenset()):
         allowed = list(err.schema.get("properties", {}))
         out = []
         for key in err.instance:
+            if len(out) > MAX_PROBLEMS:
+                break
             if key not in allowed:
                 hint = did_you_mean(key, allowed)
                 out.append(src.problem(path + (key,), f"unknown key {short(key)} in {where}{hint}", key=True))

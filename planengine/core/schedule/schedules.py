@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from dateutil.rrule import rrulestr
 
+from planengine.core.plan.source import short
 from planengine.core.schedule.calendar import Calendar
 
 # Occurrences are searched this far before a window so those moved forward into
@@ -22,6 +23,12 @@ MOVE_LOOKBACK = timedelta(days=31)
 # The first moment a rule counts from when a schedule gives no `start:` (a Monday,
 # 00:00 local): rules should state BYDAY/BYMONTHDAY/BYHOUR/BYMINUTE explicitly.
 DEFAULT_START = (2020, 1, 6)
+
+
+FREQS = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
+MAX_INTERVAL = 1000  # local practice: no routine duty recurs less often than every 1000 periods
+MAX_PER_DAY = 24  # local practice: routine duties are at most hourly (a plan's timers do the rest)
+FILTERS = ("BYMONTH", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO", "BYSETPOS", "BYDAY")
 
 
 class RuleError(ValueError):
@@ -52,11 +59,36 @@ def compile_rule(text: str, start: datetime):
         value = value[6:]
     if not value or "\n" in value or value.upper().startswith("DTSTART"):
         raise RuleError("write one RRULE value, e.g. FREQ=DAILY;BYHOUR=17;BYMINUTE=0 (the start goes in `start:`)")
+    parts = dict(p.partition("=")[::2] for p in value.upper().split(";"))
+    freq = parts.get("FREQ", "")
+    # dateutil counts every rule from its start one period at a time: a rule more frequent than daily,
+    # or a huge INTERVAL, would take minutes to reach today, so schedules keep to routine duties.
+    if freq not in FREQS:
+        raise RuleError(f"bad RRULE {short(text)}: FREQ must be one of {', '.join(FREQS)} (routine duties)")
+    interval = parts.get("INTERVAL", "1")
+    if not interval.isascii() or not interval.isdigit() or not 1 <= int(interval[:6]) <= MAX_INTERVAL:
+        raise RuleError(f"bad RRULE {short(text)}: INTERVAL must be 1 to {MAX_INTERVAL}")
+    times = len(parts.get("BYHOUR", "0").split(",")) * len(parts.get("BYMINUTE", "0").split(","))
+    if "BYSECOND" in parts or times > MAX_PER_DAY:
+        raise RuleError(f"bad RRULE {short(text)}: at most {MAX_PER_DAY} times a day (BYHOUR x BYMINUTE), no BYSECOND")
     try:
         rule = rrulestr(value, dtstart=start, cache=True)
+        if freq != "YEARLY" and any(k in parts for k in FILTERS):
+            # the same filters counted year by year (cheap): a rule that never occurs is refused
+            # here instead of being searched day by day until the year 9999
+            yearly = ";".join(f"{k}={v}" for k, v in parts.items() if k not in ("FREQ", "INTERVAL", "COUNT", "UNTIL"))
+            if (
+                rrulestr(f"FREQ=YEARLY;{yearly}", dtstart=start.replace(tzinfo=None)).after(
+                    start.replace(tzinfo=None), inc=True
+                )
+                is None
+            ):
+                raise RuleError(f"bad RRULE {short(text)}: it never occurs")
         rule.after(start, inc=True)  # UNTIL with the wrong kind of time fails only when iterated
-    except (ValueError, TypeError) as e:
-        raise RuleError(f"bad RRULE {text!r}: {e}") from None
+    except RuleError:
+        raise
+    except (ValueError, TypeError, OverflowError) as e:
+        raise RuleError(f"bad RRULE {short(text)}: {e}") from None
     return rule
 
 

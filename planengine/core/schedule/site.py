@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from planengine.core.plan.source import Checker, SourceError, did_you_mean
+from planengine.core.plan.source import Checker, SourceError, did_you_mean, short
 from planengine.core.schedule.calendar import Calendar
 from planengine.core.schedule.roster import Roster, Rotation
 from planengine.core.schedule.schedules import DEFAULT_START, RuleError, Schedule, compile_rule
@@ -77,8 +77,13 @@ def _local_time(c, value, path, tz):
         try:
             dt = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
         except ValueError:
-            c.err(path, f"bad time {value!r}: write ISO 8601, e.g. 2026-01-01T08:00+08:00")
+            c.err(path, f"bad time {short(value)}: write ISO 8601, e.g. 2026-01-01T08:00+08:00")
             return None
+    from planengine.core.incident.clock import MAX_YEAR, MIN_YEAR
+
+    if not MIN_YEAR <= dt.year <= MAX_YEAR:  # the range every time in the log keeps to
+        c.err(path, f"bad time {short(value)}: the year must be between {MIN_YEAR} and {MAX_YEAR}")
+        return None
     return dt.replace(tzinfo=tz) if dt.tzinfo is None else dt.astimezone(tz)
 
 
