@@ -23,7 +23,9 @@ class Refusal(click.ClickException):
     exit_code = 1
 
     def show(self, file=None):
-        click.echo(f"error: {self.message}", err=True)
+        from planengine.core.plan.source import printable
+
+        click.echo(f"error: {printable(self.message)}", err=True)
 
 
 def _known_errors():

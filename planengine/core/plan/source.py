@@ -85,8 +85,16 @@ class Problem:
 
 def _one_line(message) -> str:
     """A message as one line of at most 300 characters (values in it may come from any file)."""
-    text = " ".join(str(message).split())
+    text = printable(" ".join(str(message).split()))
     return text if len(text) <= 300 else text[:297] + "..."
+
+
+def printable(text: str) -> str:
+    """``text`` with every control or format character (NUL, ESC, bidi overrides ...) written as an
+    escape, so a value quoted from a file can never drive the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
 
 
 class SourceError(Exception):
@@ -260,6 +268,13 @@ def read(file: str, text: str | None = None) -> Located:
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         msg = " ".join(str(x) for x in (e.context, e.problem) if x)
         raise SourceError([Problem(file, line, col, f"YAML syntax: {msg}")]) from None
+    except yaml.reader.ReaderError as e:  # a character YAML does not allow (NUL, most C0 controls)
+        pos = min(max(e.position, 0), len(text))
+        line, col = text.count("\n", 0, pos) + 1, pos - text.rfind("\n", 0, pos)
+        what = f"U+{e.character:04X}" if isinstance(e.character, int) else repr(e.character)
+        raise SourceError(
+            [Problem(file, line, col, f"YAML syntax: the control character {what} is not allowed")]
+        ) from None
     except yaml.YAMLError as e:
         raise SourceError([Problem(file, 1, 1, f"YAML error: {e}")]) from None
     if root is None:
