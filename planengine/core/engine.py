@@ -146,7 +146,12 @@ class Engine:
         try:
             return ZoneInfo(name)
         except Exception:
-            raise Refused(f"planengine.yaml: unknown timezone {name!r} (e.g. Asia/Shanghai)") from None
+            from planengine.core.plan.source import SourceError, short
+
+            src = self.config_source
+            raise SourceError(
+                [src.problem(("timezone",), f"unknown timezone {short(name)} (e.g. Asia/Shanghai)")]
+            ) from None
 
     # -- plans ------------------------------------------------------------
 
