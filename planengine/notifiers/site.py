@@ -70,7 +70,7 @@ def load_site(engine) -> Site:
             err(path, f"notifier '{name}': write its settings as a mapping with a `type:`")
             continue
         kind = spec.get("type")
-        if kind not in registry:
+        if not isinstance(kind, str) or kind not in registry:
             known = sorted(registry)
             if kind is None:
                 err(path, f"notifier '{name}' has no `type:` ({', '.join(known)})")

@@ -236,6 +236,9 @@ _SCALARS = {
 }
 
 
+_COLLECTIONS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+
+
 def _scalar(node):
     if not isinstance(node, yaml.ScalarNode):
         raise _BadValue("expected a single value here")
@@ -287,6 +290,11 @@ def read(file: str, text: str | None = None) -> Located:
 
     def build(node, path):
         positions[path] = _mark(node)
+        if not isinstance(node, yaml.ScalarNode) and node.tag not in _COLLECTIONS:
+            problems.append(
+                Problem(file, *_mark(node), f"unsupported tag {short(node.tag)}: plans use plain YAML values")
+            )
+            return None
         if isinstance(node, yaml.MappingNode):
             out = {}
             for knode, vnode in node.value:
