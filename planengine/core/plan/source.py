@@ -154,8 +154,8 @@ def _shape_problem(root):
             return node.value
         return ()
 
-    height: dict = {}
-    size: dict = {}
+    leaf = (1, 1)
+    seen: dict = {}  # id(node) -> (height, expanded size)
     on_path = {id(root)}
     kids = children(root)
     stack = [(root, kids, iter(kids))]
@@ -166,9 +166,9 @@ def _shape_problem(root):
             cid = id(child)
             if cid in on_path:
                 return child, "recursive alias: an anchored value contains itself"
-            if cid not in height:
+            if cid not in seen:
                 if isinstance(child, scalar):
-                    height[cid] = size[cid] = 1
+                    seen[cid] = leaf
                     continue
                 grand = children(child)
                 on_path.add(cid)
@@ -178,11 +178,17 @@ def _shape_problem(root):
             stack.pop()
             nid = id(node)
             on_path.discard(nid)
-            height[nid] = h = 1 + max((height[id(c)] for c in kids), default=0)
+            h, n = 0, 1
+            for c in kids:
+                ch, cn = seen[id(c)]
+                if ch > h:
+                    h = ch
+                n += cn
+            h += 1
             if h > limit:
                 return node, f"nesting deeper than {MAX_DEPTH} levels"
-            size[nid] = 1 + sum(size[id(c)] for c in kids)
-    if size[id(root)] > MAX_NODES:
+            seen[nid] = (h, n)
+    if seen[id(root)][1] > MAX_NODES:
         return root, f"document expands to more than {MAX_NODES} nodes (alias bomb?)"
     return None
 

@@ -61,9 +61,11 @@ def _compile(node, root, cache):
     box = []
     cache[key] = lambda data: box[0](data)  # a $ref back to this node, while it is being compiled
     checks = []
+    if "properties" in node or "additionalProperties" in node:
+        checks.append(_m_object(node, root, cache))
     for word, value in node.items():
-        if word in _IGNORED or word in ("then", "else"):  # then/else: read with "if"
-            continue
+        if word in _IGNORED or word in ("then", "else", "properties", "additionalProperties"):
+            continue  # then/else: read with "if"; the object keywords: above
         make = _MAKERS.get(word)
         if make is None:
             raise Unsupported(word)
@@ -166,30 +168,24 @@ def _m_dependent_required(value, node, root, cache):
     return lambda data: not isinstance(data, dict) or all(d in data for k, deps in pairs if k in data for d in deps)
 
 
-def _m_properties(value, node, root, cache):
-    subs = tuple((k, _compile(sub, root, cache)) for k, sub in value.items())
+def _m_object(node, root, cache):
+    """``properties`` and ``additionalProperties`` in one pass over the object's own keys."""
+    if "patternProperties" in node:
+        raise Unsupported("patternProperties")
+    subs = {k: _compile(sub, root, cache) for k, sub in node.get("properties", {}).items()}
+    more = node.get("additionalProperties", True)
+    extra = None if more is False else _compile(more, root, cache)  # None: no other keys allowed
 
     def check(data):
         if not isinstance(data, dict):
             return True
-        for k, sub in subs:
-            if k in data and not sub(data[k]):
+        for k, v in data.items():
+            sub = subs.get(k, extra)
+            if sub is None or not sub(v):
                 return False
         return True
 
     return check
-
-
-def _m_additional(value, node, root, cache):
-    if "patternProperties" in node:
-        raise Unsupported("patternProperties")
-    known = frozenset(node.get("properties", {}))
-    if value is True:
-        return _always
-    if value is False:
-        return lambda data: not isinstance(data, dict) or all(k in known for k in data)
-    sub = _compile(value, root, cache)
-    return lambda data: not isinstance(data, dict) or all(sub(v) for k, v in data.items() if k not in known)
 
 
 def _m_property_names(value, node, root, cache):
@@ -258,8 +254,6 @@ _MAKERS = {
     "const": _m_const,
     "required": _m_required,
     "dependentRequired": _m_dependent_required,
-    "properties": _m_properties,
-    "additionalProperties": _m_additional,
     "propertyNames": _m_property_names,
     "minProperties": _m_size(dict, lambda n, bound: n >= bound),
     "maxProperties": _m_size(dict, lambda n, bound: n <= bound),
