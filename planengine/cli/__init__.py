@@ -233,19 +233,35 @@ def _argv_lang():
 
 
 def localize(cmd, name):
-    """Say a command's help in the user's language (catalogue keys help.NAME and help.opt.OPTION)."""
-    from planengine import i18n
-
-    lang = i18n.current(_argv_lang())
+    """Say a command's help in the user's language (catalogue keys help.NAME and help.opt.OPTION),
+    when its help is shown: running a command never loads the catalogue for its help."""
     params = getattr(cmd, "params", None)
     if params and any(p.name != "ui_lang" and "--lang" in getattr(p, "opts", ()) for p in params):
         cmd.params = [p for p in params if p.name != "ui_lang"]  # a command's own --lang (plan report) wins
+    if "format_help" not in vars(cmd):  # once per command object: each showing says it afresh
+        shown, short = cmd.format_help, cmd.get_short_help_str
+
+        def format_help(ctx, formatter):
+            _help_texts(cmd, name)
+            return shown(ctx, formatter)
+
+        def get_short_help_str(limit=45):
+            _help_texts(cmd, name)
+            return short(limit)
+
+        cmd.format_help, cmd.get_short_help_str = format_help, get_short_help_str
+    return cmd
+
+
+def _help_texts(cmd, name):
+    from planengine import i18n
+
+    lang = i18n.current(_argv_lang())
     if i18n.has(f"help.{name}"):
         cmd.help = i18n.t(f"help.{name}", lang)
     for p in getattr(cmd, "params", ()):
         if isinstance(p, click.Option) and i18n.has(f"help.opt.{p.name}"):
             p.help = i18n.t(f"help.opt.{p.name}", lang)
-    return cmd
 
 
 class LazyGroup(click.Group):

@@ -12,16 +12,30 @@ from __future__ import annotations
 
 import os
 
-from planengine.i18n.catalogue import MESSAGES
-
 LANGS = ("zh", "en")
 DEFAULT = "zh"
 
 _chosen: str | None = None  # --lang of this invocation
 _config_lang = None  # a callable giving the site configuration's lang:, read only when needed
 
-# English template -> key, for refusals raised by the core
-_BY_TEMPLATE = {m["en"]: k for k, m in MESSAGES.items()}
+_messages = None  # the catalogue, imported when the first message is needed (`plan status --json` needs none)
+_by_template: dict = {}  # English template -> key, for refusals raised by the core
+
+
+def _catalogue() -> dict:
+    global _messages, _by_template
+    if _messages is None:
+        from planengine.i18n.catalogue import MESSAGES
+
+        _by_template = {m["en"]: k for k, m in MESSAGES.items()}
+        _messages = MESSAGES
+    return _messages
+
+
+def __getattr__(name):
+    if name == "MESSAGES":
+        return _catalogue()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def choose(lang=None, config_lang=None) -> None:
@@ -57,18 +71,19 @@ def current(lang=None) -> str:
 
 def t(key: str, lang=None, **params) -> str:
     """The message ``key`` in ``lang`` (or the current language), filled with ``params``."""
-    msg = MESSAGES[key][current(lang)]
+    msg = _catalogue()[key][current(lang)]
     return msg.format(**params) if params else msg
 
 
 def has(key: str) -> bool:
-    return key in MESSAGES
+    return key in _catalogue()
 
 
 def say(exc, lang=None) -> str:
     """An exception's message in the user's language (its English text when it is not in the catalogue)."""
     template = getattr(exc, "template", None)
-    key = _BY_TEMPLATE.get(template) if template else _BY_TEMPLATE.get(str(exc))
+    _catalogue()
+    key = _by_template.get(template) if template else _by_template.get(str(exc))
     if key is None:
         return str(exc)
     params = getattr(exc, "params", None) or {}

@@ -3,8 +3,6 @@ without importing the runner (a read command never needs it)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 
 class Refused(Exception):
     """The command breaks a rule; nothing is recorded.
@@ -19,9 +17,28 @@ class Refused(Exception):
         super().__init__(message.format(**params) if params else message)
 
 
-@dataclass
 class Command:
-    name: str
-    at: str  # UTC ISO, whole seconds
-    actor: str | None = None
-    args: dict = field(default_factory=dict)
+    """One command as recorded: its name, time (UTC ISO, whole seconds), actor and arguments.
+
+    A plain slotted record (equality and repr by its fields), so reading an
+    incident never imports dataclasses.
+    """
+
+    __slots__ = ("name", "at", "actor", "args")
+
+    def __init__(self, name: str, at: str, actor: str | None = None, args: dict | None = None):
+        self.name, self.at, self.actor = name, at, actor
+        self.args = {} if args is None else args
+
+    def _fields(self) -> tuple:
+        return (self.name, self.at, self.actor, self.args)
+
+    def __eq__(self, other):
+        if other.__class__ is self.__class__:
+            return self._fields() == other._fields()
+        return NotImplemented
+
+    __hash__ = None  # mutable, like the dataclass it replaces
+
+    def __repr__(self):
+        return f"Command(name={self.name!r}, at={self.at!r}, actor={self.actor!r}, args={self.args!r})"
