@@ -173,9 +173,3 @@ def isolated(tmp_path, monkeypatch):
 def env(isolated) -> Workspace:
     """The one CLI test harness: `plan` through CliRunner in an isolated workspace."""
     return Workspace(isolated)
-
-
-@pytest.fixture
-def ws(env) -> Workspace:
-    """The same harness under its older name (tests written before the `env` name)."""
-    return env

@@ -94,11 +94,11 @@ class Receiver:
 
 
 class Harness:
-    def __init__(self, ws, receiver, rng):
-        self.ws, self.rng = ws, rng
-        self.db = ws.db
-        self.plan = ws.plan()
-        self.config = ws.write(
+    def __init__(self, env, receiver, rng):
+        self.workspace, self.rng = env, rng
+        self.db = env.db
+        self.plan = env.plan()
+        self.config = env.write(
             "planengine.yaml",
             json.dumps(
                 {
@@ -123,7 +123,7 @@ class Harness:
     def popen(self, argv, **kw):
         return subprocess.Popen(
             [sys.executable, "-m", "planengine", *argv, "--db", self.db, "--config", self.config],
-            cwd=self.ws.root,
+            cwd=self.workspace.root,
             env=self.env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -297,11 +297,11 @@ def rows(db, sql, *params):
 
 def check(h: Harness, receiver: Receiver):
     """Everything the docstring promises; returns the figures."""
-    ws, db = h.ws, h.db
+    env, db = h.workspace, h.db
     assert rows(db, "PRAGMA integrity_check") == [("ok",)]
     incidents = [r[0] for r in rows(db, "SELECT id FROM incidents ORDER BY id")]
     for inc in incidents:
-        out = ws.json("verify", inc)
+        out = env.json("verify", inc)
         assert out["ok"] is True, (inc, out["problems"])
 
     events = {}
@@ -382,10 +382,10 @@ def check(h: Harness, receiver: Receiver):
     }
 
 
-def test_sigkilled_processes_lose_nothing_corrupt_nothing_and_double_nothing(ws):
+def test_sigkilled_processes_lose_nothing_corrupt_nothing_and_double_nothing(env):
     rng = random.Random(SEED)
     with Receiver() as receiver:
-        h = Harness(ws, receiver, rng)
+        h = Harness(env, receiver, rng)
         try:
             for r in range(ROUNDS):
                 h.round(r)

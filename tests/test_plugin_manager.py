@@ -23,9 +23,9 @@ def make_plugin(name, **hooks):
     return mod
 
 
-def install_entry_point(ws, monkeypatch, name, source):
+def install_entry_point(env, monkeypatch, name, source):
     """Make ``name`` an installed distribution with an entry point in group planengine."""
-    site = ws.root / "site"
+    site = env.root / "site"
     (site / f"{name}-0.1.dist-info").mkdir(parents=True)
     (site / f"{name}.py").write_text(textwrap.dedent(source), encoding="utf-8")
     (site / f"{name}-0.1.dist-info" / "METADATA").write_text(
@@ -42,20 +42,20 @@ def install_entry_point(ws, monkeypatch, name, source):
 # -- broken plugins --------------------------------------------------------------
 
 
-def test_plugin_that_raises_on_import_prints_a_warning_and_the_cli_still_works(ws, monkeypatch):
-    install_entry_point(ws, monkeypatch, "brokenplug", "raise RuntimeError('half-installed')\n")
-    result = ws.run("validate", ws.plan())
+def test_plugin_that_raises_on_import_prints_a_warning_and_the_cli_still_works(env, monkeypatch):
+    install_entry_point(env, monkeypatch, "brokenplug", "raise RuntimeError('half-installed')\n")
+    result = env.run("validate", env.plan())
     assert result.exit_code == 0, result.output
     assert "warning" in result.stderr and "brokenplug" in result.stderr
-    s = ws.start()
+    s = env.start()
     assert s["phase"] == "reported"
-    names = [p["name"] for p in ws.json("plugins")]
+    names = [p["name"] for p in env.json("plugins")]
     assert "core" in names and "brokenplug" not in names
 
 
-def test_installed_plugin_with_a_misspelt_hook_is_not_loaded_and_says_so(ws, monkeypatch):
+def test_installed_plugin_with_a_misspelt_hook_is_not_loaded_and_says_so(env, monkeypatch):
     install_entry_point(
-        ws,
+        env,
         monkeypatch,
         "typoplug",
         """
@@ -66,11 +66,11 @@ def test_installed_plugin_with_a_misspelt_hook_is_not_loaded_and_says_so(ws, mon
             register("typoplug.always", lambda ctx: True)
         """,
     )
-    result = ws.run("plugins")
+    result = env.run("plugins")
     assert result.exit_code == 0
     assert "typoplug" in result.stderr and "register_chekcs" in result.stderr
-    assert "typoplug" not in [p["name"] for p in ws.json("plugins")]
-    ws.start()
+    assert "typoplug" not in [p["name"] for p in env.json("plugins")]
+    env.start()
 
 
 def test_misspelt_hook_fails_loudly_and_other_plugins_still_load(core_only):
@@ -90,8 +90,8 @@ def test_plugin_registering_names_outside_its_namespace_is_warned_about(core_onl
     assert reg.checks["core.facts_present"].plugin == "core"
 
 
-def test_plugins_lists_the_core_builtins(ws):
-    out = ws.json("plugins")
+def test_plugins_lists_the_core_builtins(env):
+    out = env.json("plugins")
     core = next(p for p in out if p["name"] == "core")
     checks = {c["name"] for c in core["checks"]}
     assert {"core.facts_present", "core.level_from_bands", "core.count_at_least"} <= checks
@@ -106,7 +106,7 @@ def _raise(ctx, **_):
 
 
 @pytest.fixture
-def boom(ws, monkeypatch):
+def boom(env, monkeypatch):
     """The CLI's registry holds a plugin 'boom' whose check, level check and action raise."""
 
     def register_checks(register):
@@ -119,17 +119,17 @@ def boom(ws, monkeypatch):
 
     mod = make_plugin("boom", register_checks=register_checks, register_actions=register_actions)
     monkeypatch.setattr(plugins, "_cached", plugins.build_registry(extra=[mod]))
-    return ws
+    return env
 
 
-def boom_plan(ws, old, new):
-    text = ws.PLAN.replace("daytime:", "uses: [boom]\ndaytime:", 1)
+def boom_plan(env, old, new):
+    text = env.PLAN.replace("daytime:", "uses: [boom]\ndaytime:", 1)
     assert old in text
-    return ws.plan(text.replace(old, new, 1), "boom.yaml")
+    return env.plan(text.replace(old, new, 1), "boom.yaml")
 
 
-def snapshot(ws):
-    return {table: ws.count(table) for table in ("incidents", "events", "timers", "commands", "outbox")}
+def snapshot(env):
+    return {table: env.count(table) for table in ("incidents", "events", "timers", "commands", "outbox")}
 
 
 def assert_clear_check_error(result, check, incident):
@@ -140,120 +140,120 @@ def assert_clear_check_error(result, check, incident):
 
 
 def test_step_check_that_raises_names_check_and_incident_and_changes_nothing(boom):
-    ws = boom
+    env = boom
     plan = boom_plan(
-        ws,
+        env,
         "        role: office\n        within: 10m",
         "        role: office\n        check: boom.explode\n        within: 10m",
     )
-    ws.start(plan=plan)
-    before = snapshot(ws)
-    result = ws.run("done", "INC-1", "report_up", "--at", ws.t("10:05"))
+    env.start(plan=plan)
+    before = snapshot(env)
+    result = env.run("done", "INC-1", "report_up", "--at", env.t("10:05"))
     assert_clear_check_error(result, "boom.explode", "INC-1")
-    assert snapshot(ws) == before
-    assert ws.step(ws.status(), "report_up")["status"] == "pending"
+    assert snapshot(env) == before
+    assert env.step(env.status(), "report_up")["status"] == "pending"
 
 
 def test_transition_check_that_raises_on_set_leaves_the_incident_unchanged(boom):
-    ws = boom
+    env = boom
     plan = boom_plan(
-        ws,
+        env,
         "      - when: all_done\n",
         "      - when: all_done\n        to: responding\n"
         "      - when: {all: [{fact: crowd_size, gte: 100}, boom.explode]}\n",
     )
-    ws.start("crowd_size=10", plan=plan)
-    before = snapshot(ws)
-    result = ws.run("set", "INC-1", "crowd_size=150", "--at", ws.t("10:05"))
+    env.start("crowd_size=10", plan=plan)
+    before = snapshot(env)
+    result = env.run("set", "INC-1", "crowd_size=150", "--at", env.t("10:05"))
     assert_clear_check_error(result, "boom.explode", "INC-1")
-    assert snapshot(ws) == before
-    s = ws.status()
+    assert snapshot(env) == before
+    s = env.status()
     assert s["facts"]["crowd_size"] == 10 and s["phase"] == "reported"
 
 
 def test_level_check_that_raises_refuses_start_and_writes_nothing(boom):
-    ws = boom
-    text = ws.PLAN.replace("daytime:", "uses: [boom]\ndaytime:", 1)
+    env = boom
+    text = env.PLAN.replace("daytime:", "uses: [boom]\ndaytime:", 1)
     start = text.index("level:\n  rules:")
     end = text.index("roles:")
-    plan = ws.plan(text[:start] + "level: {check: boom.level}\n\n" + text[end:], "boom.yaml")
-    ws.ok("validate", plan)
-    result = ws.run("start", plan, "--id", "INC-9", "--at", ws.t("10:00"))
+    plan = env.plan(text[:start] + "level: {check: boom.level}\n\n" + text[end:], "boom.yaml")
+    env.ok("validate", plan)
+    result = env.run("start", plan, "--id", "INC-9", "--at", env.t("10:00"))
     assert_clear_check_error(result, "boom.level", "INC-9")
-    assert snapshot(ws) == {"incidents": 0, "events": 0, "timers": 0, "commands": 0, "outbox": 0}
+    assert snapshot(env) == {"incidents": 0, "events": 0, "timers": 0, "commands": 0, "outbox": 0}
 
 
 def test_enter_action_that_raises_refuses_the_event_and_changes_nothing(boom):
-    ws = boom
-    plan = boom_plan(ws, "      - notify: [leader, team]\n        message: respond now", "      - action: boom.siren")
-    ws.start(plan=plan)
-    before = snapshot(ws)
-    result = ws.run("event", "INC-1", "activate", "--at", ws.t("10:05"))
+    env = boom
+    plan = boom_plan(env, "      - notify: [leader, team]\n        message: respond now", "      - action: boom.siren")
+    env.start(plan=plan)
+    before = snapshot(env)
+    result = env.run("event", "INC-1", "activate", "--at", env.t("10:05"))
     assert_clear_check_error(result, "boom.siren", "INC-1")
-    assert snapshot(ws) == before
-    assert ws.status()["phase"] == "reported"
+    assert snapshot(env) == before
+    assert env.status()["phase"] == "reported"
 
 
 def test_overdue_action_that_raises_does_not_stop_other_incidents_timers(boom):
-    ws = boom
+    env = boom
     broken = boom_plan(
-        ws,
+        env,
         "        muster: true\n        within: {day: 15m, night: 25m}",
         "        muster: true\n        within: {day: 15m, night: 25m}\n        overdue: {action: boom.siren}",
     )
-    ws.start(plan=broken, incident="A", at="10:00")
-    ws.json("event", "A", "activate", "--at", ws.t("10:05"))  # A's muster due 10:20, its action raises
-    ws.start(incident="B", at="10:15")  # B's report_up due 10:25
-    result = ws.run("tick", "--now", ws.t("10:40"))
+    env.start(plan=broken, incident="A", at="10:00")
+    env.json("event", "A", "activate", "--at", env.t("10:05"))  # A's muster due 10:20, its action raises
+    env.start(incident="B", at="10:15")  # B's report_up due 10:25
+    result = env.run("tick", "--now", env.t("10:40"))
     assert result.exit_code == 1
     assert "error: A: muster overdue: action 'boom.siren' failed: RuntimeError: sensor offline" in result.stderr
-    assert [e["data"]["step"] for e in ws.kinds("B", kind="step_overdue")] == ["report_up"]
-    assert [e["data"]["step"] for e in ws.kinds("A", kind="step_overdue")] == ["muster"]
-    (failed,) = ws.kinds("A", kind="action_failed")
+    assert [e["data"]["step"] for e in env.kinds("B", kind="step_overdue")] == ["report_up"]
+    assert [e["data"]["step"] for e in env.kinds("A", kind="step_overdue")] == ["muster"]
+    (failed,) = env.kinds("A", kind="action_failed")
     assert failed["actor"] == "timer"
     assert (failed["data"]["action"], failed["data"]["error"]) == ("boom.siren", "RuntimeError: sensor offline")
     assert failed["data"]["reason"].startswith("step:muster:")
-    assert ws.run("tick", "--now", ws.t("10:41")).exit_code == 0, "recorded once, not retried on every tick"
-    ws.ok("verify", "A")
-    ws.ok("verify", "B")
-    ws.ok("replay", "A")
+    assert env.run("tick", "--now", env.t("10:41")).exit_code == 0, "recorded once, not retried on every tick"
+    env.ok("verify", "A")
+    env.ok("verify", "B")
+    env.ok("replay", "A")
 
 
 def test_a_timer_whose_action_fails_does_not_hold_back_the_incidents_other_timers(boom):
-    ws = boom
+    env = boom
     plan = boom_plan(
-        ws,
+        env,
         "        muster: true\n        within: {day: 15m, night: 25m}",
         "        muster: true\n        within: {day: 15m, night: 25m}\n        overdue: {action: boom.siren}",
     )
-    ws.start("crowd_size=8", plan=plan, at="10:00")
-    ws.json("event", "INC-1", "activate", "--at", ws.t("10:05"))
+    env.start("crowd_size=8", plan=plan, at="10:00")
+    env.json("event", "INC-1", "activate", "--at", env.t("10:05"))
     # due: muster 10:20 (its action raises), representatives 10:50, the phase reminder 12:05
-    result = ws.run("tick", "--now", ws.t("12:30"), "--json")
+    result = env.run("tick", "--now", env.t("12:30"), "--json")
     assert result.exit_code == 1
     out = json.loads(result.stdout)
     assert sorted(f["key"].split(":")[1] for f in out["fired"]) == ["muster", "representatives", "responding"]
     assert [e["error"] for e in out["errors"]] == ["action 'boom.siren' failed: RuntimeError: sensor offline"]
-    assert sorted(e["data"]["step"] for e in ws.kinds(kind="step_overdue")) == ["muster", "representatives"]
-    assert len(ws.kinds(kind="reminder")) == 1
-    assert ws.count("timers") == 0, "no timer is left behind to block the next tick"
-    s = ws.status()
+    assert sorted(e["data"]["step"] for e in env.kinds(kind="step_overdue")) == ["muster", "representatives"]
+    assert len(env.kinds(kind="reminder")) == 1
+    assert env.count("timers") == 0, "no timer is left behind to block the next tick"
+    s = env.status()
     assert [(e["action"], e["error"]) for e in s["errors"]] == [("boom.siren", "RuntimeError: sensor offline")]
-    board = ws.ok("status", "INC-1").stdout
+    board = env.ok("status", "INC-1").stdout
     assert "ERROR" in board and "boom.siren" in board and "muster overdue" in board
-    ws.ok("verify", "INC-1")
-    ws.ok("replay", "INC-1")
+    env.ok("verify", "INC-1")
+    env.ok("replay", "INC-1")
 
 
 def test_a_timer_whose_consequences_are_refused_is_recorded_as_failed_and_the_others_fire(boom):
-    ws = boom
+    env = boom
     plan = boom_plan(
-        ws,
+        env,
         "      - event: activate\n        to: responding\n",
         "      - event: activate\n        to: responding\n"
         "      - when: {all: [any_overdue, boom.explode]}\n        to: responding\n",
     )
-    plan = ws.plan(
+    plan = env.plan(
         open(plan, encoding="utf-8")
         .read()
         .replace(
@@ -263,26 +263,26 @@ def test_a_timer_whose_consequences_are_refused_is_recorded_as_failed_and_the_ot
         ),
         "boom.yaml",
     )
-    ws.start(plan=plan, at="10:00")  # report_up due 10:10, the phase reminder 10:30
-    result = ws.run("tick", "--now", ws.t("10:45"))
+    env.start(plan=plan, at="10:00")  # report_up due 10:10, the phase reminder 10:30
+    result = env.run("tick", "--now", env.t("10:45"))
     assert result.exit_code == 1
     errors = [line for line in result.stderr.splitlines() if line.startswith("error: INC-1:")]
     assert len(errors) == 2 and all("boom.explode" in line for line in errors), result.stderr
-    failed = ws.kinds(kind="timer_failed")
+    failed = env.kinds(kind="timer_failed")
     assert sorted(e["data"]["key"].split(":")[0] for e in failed) == ["after", "step"]
-    assert ws.count("timers") == 0
-    assert len(ws.status()["errors"]) == 2
-    assert ws.run("tick", "--now", ws.t("11:00")).exit_code == 0
-    ws.ok("verify", "INC-1")
-    ws.ok("replay", "INC-1")
+    assert env.count("timers") == 0
+    assert len(env.status()["errors"]) == 2
+    assert env.run("tick", "--now", env.t("11:00")).exit_code == 0
+    env.ok("verify", "INC-1")
+    env.ok("replay", "INC-1")
 
 
 # -- plugin isolation --------------------------------------------------------------
 
 
-def install_dist(ws, monkeypatch, dist, entry, module, source, version="0.1", load="*"):
+def install_dist(env, monkeypatch, dist, entry, module, source, version="0.1", load="*"):
     """A distribution ``dist`` (own site dir) whose entry point ``entry`` in group planengine is ``module``."""
-    site = ws.root / f"site-{dist}-{version}"
+    site = env.root / f"site-{dist}-{version}"
     info = site / f"{dist}-{version}.dist-info"
     info.mkdir(parents=True)
     (site / f"{module}.py").write_text(textwrap.dedent(source), encoding="utf-8")
@@ -296,9 +296,9 @@ def install_dist(ws, monkeypatch, dist, entry, module, source, version="0.1", lo
     monkeypatch.setattr(plugins, "_cached", None)
 
 
-def test_a_hook_with_a_wrong_signature_costs_a_warning_naming_the_plugin_not_every_command(ws, monkeypatch):
+def test_a_hook_with_a_wrong_signature_costs_a_warning_naming_the_plugin_not_every_command(env, monkeypatch):
     install_dist(
-        ws,
+        env,
         monkeypatch,
         "badsig",
         "badsig",
@@ -312,14 +312,14 @@ def test_a_hook_with_a_wrong_signature_costs_a_warning_naming_the_plugin_not_eve
         """,
         load="badsig",
     )
-    result = ws.run("plugins", "--json")
+    result = env.run("plugins", "--json")
     assert result.exit_code == 0, result.stderr
     assert "internal error" not in result.stderr
     (warning,) = [line for line in result.stderr.splitlines() if "badsig" in line]
     assert warning.startswith("warning: plugin 'badsig' not loaded") and "extra" in warning
     assert [p["name"] for p in json.loads(result.stdout)] == ["core"]
-    ws.start()
-    ws.json("done", "INC-1", "report_up", "--at", ws.t("10:05"))
+    env.start()
+    env.json("done", "INC-1", "report_up", "--at", env.t("10:05"))
 
 
 FAKE_CORE = """
@@ -331,22 +331,22 @@ def register_checks(register):
 """
 
 
-def test_an_entry_point_named_core_does_not_replace_the_built_in_checks(ws, monkeypatch):
-    install_dist(ws, monkeypatch, "evilcore", "core", "evilcore", FAKE_CORE)
-    plan = ws.plan(
-        ws.PLAN.replace(
+def test_an_entry_point_named_core_does_not_replace_the_built_in_checks(env, monkeypatch):
+    install_dist(env, monkeypatch, "evilcore", "core", "evilcore", FAKE_CORE)
+    plan = env.plan(
+        env.PLAN.replace(
             "        role: office\n        within: 10m",
             "        role: office\n        check: {check: core.facts_present, args: {facts: [location]}}\n"
             "        within: 10m",
             1,
         )
     )
-    result = ws.run("plugins", "--json")
+    result = env.run("plugins", "--json")
     assert "plugin 'core' from evilcore 0.1 (evilcore) not loaded" in result.stderr
     (core,) = [p for p in json.loads(result.stdout) if p["name"] == "core"]
     assert core["version"] == "builtin"
-    ws.start(plan=plan)
-    refused = ws.run("done", "INC-1", "report_up", "--at", ws.t("10:05"))
+    env.start(plan=plan)
+    refused = env.run("done", "INC-1", "report_up", "--at", env.t("10:05"))
     assert refused.exit_code == 1 and "location" in refused.stderr, "the real check still asks for the fact"
 
 
@@ -359,12 +359,12 @@ def register_checks(register):
 """
 
 
-def test_two_plugins_with_one_name_are_both_named_in_a_warning(ws, monkeypatch):
+def test_two_plugins_with_one_name_are_both_named_in_a_warning(env, monkeypatch):
     one = CHECKS_SOURCE.format(check="twin.a")
     two = CHECKS_SOURCE.format(check="twin.b")
-    install_dist(ws, monkeypatch, "twin-one", "twin", "twin_one", one)
-    install_dist(ws, monkeypatch, "twin-two", "twin", "twin_two", two)
-    result = ws.run("plugins", "--json")
+    install_dist(env, monkeypatch, "twin-one", "twin", "twin_one", one)
+    install_dist(env, monkeypatch, "twin-two", "twin", "twin_two", two)
+    result = env.run("plugins", "--json")
     assert result.exit_code == 0
     (warning,) = [line for line in result.stderr.splitlines() if "twin" in line]
     assert "two plugins are named 'twin'" in warning
@@ -373,17 +373,17 @@ def test_two_plugins_with_one_name_are_both_named_in_a_warning(ws, monkeypatch):
     assert len(twin["checks"]) == 1
 
 
-def test_two_versions_of_one_distribution_are_reported(ws, monkeypatch):
+def test_two_versions_of_one_distribution_are_reported(env, monkeypatch):
     src = CHECKS_SOURCE.format(check="dup.a")
-    install_dist(ws, monkeypatch, "dup", "dup", "dup", src, version="1.0")
-    install_dist(ws, monkeypatch, "dup", "dup", "dup", src, version="2.0")
-    result = ws.run("plugins")
+    install_dist(env, monkeypatch, "dup", "dup", "dup", src, version="1.0")
+    install_dist(env, monkeypatch, "dup", "dup", "dup", src, version="2.0")
+    result = env.run("plugins")
     assert "two plugins are named 'dup': dup 2.0 (dup) and dup 1.0 (dup)" in result.stderr
 
 
-def test_a_plugin_that_prints_while_it_loads_does_not_corrupt_json_output(ws, monkeypatch):
+def test_a_plugin_that_prints_while_it_loads_does_not_corrupt_json_output(env, monkeypatch):
     install_dist(
-        ws,
+        env,
         monkeypatch,
         "chatty",
         "chatty",
@@ -398,20 +398,20 @@ def test_a_plugin_that_prints_while_it_loads_does_not_corrupt_json_output(ws, mo
             register("chatty.ok", lambda ctx: True)
         """,
     )
-    result = ws.run("start", ws.plan(), "--id", "INC-1", "--at", ws.t("10:00"), "--json")
+    result = env.run("start", env.plan(), "--id", "INC-1", "--at", env.t("10:00"), "--json")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["id"] == "INC-1"
     assert "chatty plugin says hello" in result.stderr and "registering chatty checks" in result.stderr
-    plugins_out = ws.run("plugins", "--json")
+    plugins_out = env.run("plugins", "--json")
     assert "chatty" in [p["name"] for p in json.loads(plugins_out.stdout)]
 
 
 # -- the entry-point cache: never a stale answer ---------------------------------------
 
 
-def _site(ws, monkeypatch, name="site-cache"):
+def _site(env, monkeypatch, name="site-cache"):
     """An empty site directory already on sys.path (installs below happen after a cache was written)."""
-    site = ws.root / name
+    site = env.root / name
     site.mkdir()
     monkeypatch.syspath_prepend(str(site))
     monkeypatch.delenv("PLANENGINE_LOAD_PLUGINS", raising=False)
@@ -432,18 +432,18 @@ def _fresh():
     return plugins.get_registry()
 
 
-def test_a_plugin_installed_after_the_cache_was_written_is_loaded(ws, monkeypatch):
-    site = _site(ws, monkeypatch)
+def test_a_plugin_installed_after_the_cache_was_written_is_loaded(env, monkeypatch):
+    site = _site(env, monkeypatch)
     assert "latecomer" not in _fresh().plugins
     _dist(site, "latecomer", "latecomer_mod", CHECKS_SOURCE.format(check="latecomer.ok"))
     reg = _fresh()
     assert "latecomer" in reg.plugins and "latecomer.ok" in reg.checks
 
 
-def test_a_plugin_removed_after_the_cache_was_written_is_neither_loaded_nor_tried(ws, monkeypatch):
+def test_a_plugin_removed_after_the_cache_was_written_is_neither_loaded_nor_tried(env, monkeypatch):
     import shutil
 
-    site = _site(ws, monkeypatch)
+    site = _site(env, monkeypatch)
     info = _dist(site, "goner", "goner_mod", CHECKS_SOURCE.format(check="goner.ok"))
     assert "goner" in _fresh().plugins
     shutil.rmtree(info)
@@ -453,8 +453,8 @@ def test_a_plugin_removed_after_the_cache_was_written_is_neither_loaded_nor_trie
     assert not [w for w in reg.warnings if "goner" in w], "no attempt to load what is no longer installed"
 
 
-def test_an_entry_point_moved_by_a_reinstall_is_followed(ws, monkeypatch):
-    site = _site(ws, monkeypatch)
+def test_an_entry_point_moved_by_a_reinstall_is_followed(env, monkeypatch):
+    site = _site(env, monkeypatch)
     info = _dist(site, "mover", "mover_old", CHECKS_SOURCE.format(check="mover.old"))
     assert "mover.old" in _fresh().checks
     (site / "mover_new.py").write_text(CHECKS_SOURCE.format(check="mover.new"), encoding="utf-8")
@@ -463,8 +463,8 @@ def test_an_entry_point_moved_by_a_reinstall_is_followed(ws, monkeypatch):
     assert "mover.new" in reg.checks and "mover.old" not in reg.checks
 
 
-def test_load_plugins_leaves_a_cached_plugin_out(ws, monkeypatch):
-    site = _site(ws, monkeypatch)
+def test_load_plugins_leaves_a_cached_plugin_out(env, monkeypatch):
+    site = _site(env, monkeypatch)
     _dist(site, "optional", "optional_mod", CHECKS_SOURCE.format(check="optional.ok"))
     assert "optional" in _fresh().plugins
     monkeypatch.setenv("PLANENGINE_LOAD_PLUGINS", "")
@@ -472,8 +472,8 @@ def test_load_plugins_leaves_a_cached_plugin_out(ws, monkeypatch):
     assert "optional" not in reg.plugins and "optional" in reg.skipped
 
 
-def test_a_damaged_cache_file_is_scanned_anew(ws, monkeypatch):
-    site = _site(ws, monkeypatch)
+def test_a_damaged_cache_file_is_scanned_anew(env, monkeypatch):
+    site = _site(env, monkeypatch)
     _dist(site, "sturdy", "sturdy_mod", CHECKS_SOURCE.format(check="sturdy.ok"))
     assert "sturdy" in _fresh().plugins
     cache = os.environ["PLANENGINE_PLUGIN_CACHE"]
@@ -483,8 +483,8 @@ def test_a_damaged_cache_file_is_scanned_anew(ws, monkeypatch):
         assert "sturdy" in _fresh().plugins
 
 
-def test_the_cache_and_a_full_scan_agree(ws, monkeypatch):
-    site = _site(ws, monkeypatch)
+def test_the_cache_and_a_full_scan_agree(env, monkeypatch):
+    site = _site(env, monkeypatch)
     _dist(site, "agree", "agree_mod", CHECKS_SOURCE.format(check="agree.ok"))
     _fresh()  # writes the cache
     cached = plugins._installed()
@@ -492,39 +492,39 @@ def test_the_cache_and_a_full_scan_agree(ws, monkeypatch):
     assert plugins._installed() == cached
 
 
-def test_a_command_on_an_incident_imports_only_the_plugins_its_plan_uses(ws, monkeypatch):
-    site = _site(ws, monkeypatch)
-    marker = ws.root / "imported.txt"
+def test_a_command_on_an_incident_imports_only_the_plugins_its_plan_uses(env, monkeypatch):
+    site = _site(env, monkeypatch)
+    marker = env.root / "imported.txt"
     noisy = CHECKS_SOURCE.format(check="bystander.ok") + f"\nopen({str(marker)!r}, 'a').write('x')\n"
     _dist(site, "bystander", "bystander_mod", noisy)
-    ws.start()
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(site), *sys.path]))
+    env.start()
+    environ = dict(os.environ, PYTHONPATH=os.pathsep.join([str(site), *sys.path]))
 
     def plan(*args):  # a real `plan` process: what it imports is what this test is about
-        argv = [sys.executable, "-m", "planengine", *args, "--db", ws.db]
-        done = subprocess.run(argv, cwd=ws.root, env=env, capture_output=True, text=True, timeout=120)
+        argv = [sys.executable, "-m", "planengine", *args, "--db", env.db]
+        done = subprocess.run(argv, cwd=env.root, env=environ, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
 
     marker.unlink(missing_ok=True)
-    plan("done", "INC-1", "report_up", "--at", ws.t("10:05"))
+    plan("done", "INC-1", "report_up", "--at", env.t("10:05"))
     assert not marker.exists(), "plan done imported a plugin its plan does not use"
     plan("plugins")
     assert marker.exists(), "plan plugins loads every installed plugin"
 
 
-def test_a_broken_plugin_a_plan_uses_is_named_in_a_warning_when_the_plan_is_checked(ws, monkeypatch):
-    site = _site(ws, monkeypatch)
+def test_a_broken_plugin_a_plan_uses_is_named_in_a_warning_when_the_plan_is_checked(env, monkeypatch):
+    site = _site(env, monkeypatch)
     _dist(site, "shaky", "shaky_mod", "raise RuntimeError('half-installed')\n")
-    plan = ws.plan(ws.PLAN.replace("daytime:", "uses: [shaky]\ndaytime:", 1), "shaky.yaml")
-    result = ws.run("validate", plan)
+    plan = env.plan(env.PLAN.replace("daytime:", "uses: [shaky]\ndaytime:", 1), "shaky.yaml")
+    result = env.run("validate", plan)
     assert "warning: plugin 'shaky' failed to load" in result.stderr
 
 
-def test_a_directory_without_distributions_does_not_change_the_cache_key(ws, monkeypatch):
+def test_a_directory_without_distributions_does_not_change_the_cache_key(env, monkeypatch):
     before = plugins._path_key()
-    monkeypatch.syspath_prepend(str(ws.root))  # `python -m planengine` run from here
+    monkeypatch.syspath_prepend(str(env.root))  # `python -m planengine` run from here
     assert plugins._path_key() == before
-    (ws.root / "stray-1.0.dist-info").mkdir()
+    (env.root / "stray-1.0.dist-info").mkdir()
     assert plugins._path_key() != before
 
 
@@ -539,11 +539,11 @@ def test_the_core_taken_without_the_plugin_manager_registers_what_the_plugin_doe
     assert [n for n in plain.notifiers] == [n for n in managed.notifiers], "the rest loads the manager when read"
 
 
-def test_a_command_on_a_plan_without_plugins_does_not_load_the_plugin_manager(ws, monkeypatch):
-    ws.start()
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-    argv = [sys.executable, "-X", "importtime", "-m", "planengine", "done", "INC-1", "report_up", "--db", ws.db]
-    done = subprocess.run(argv + ["--at", ws.t("10:05")], cwd=ws.root, env=env, capture_output=True, text=True)
+def test_a_command_on_a_plan_without_plugins_does_not_load_the_plugin_manager(env, monkeypatch):
+    env.start()
+    environ = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    argv = [sys.executable, "-X", "importtime", "-m", "planengine", "done", "INC-1", "report_up", "--db", env.db]
+    done = subprocess.run(argv + ["--at", env.t("10:05")], cwd=env.root, env=environ, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time")}
     assert "planengine.core.engine" in imported, "the import list was read"

@@ -99,7 +99,7 @@ def test_the_package_never_evals_execs_uses_a_shell_or_loads_unsafe_yaml():
 SHELLISH = ["$(touch pwned1)", "; touch pwned2", "`touch pwned3`", "| touch pwned4", "&& touch pwned5"]
 
 
-def test_shell_syntax_in_every_value_the_command_channel_passes_creates_nothing(ws, tmp_path):
+def test_shell_syntax_in_every_value_the_command_channel_passes_creates_nothing(env, tmp_path):
     # a recording script as the command channel; every placeholder carries shell syntax
     log = tmp_path / "calls.jsonl"
     script = tmp_path / "send-sms"
@@ -109,13 +109,13 @@ def test_shell_syntax_in_every_value_the_command_channel_passes_creates_nothing(
     )
     script.chmod(0o755)
     name, phone = SHELLISH[0], "13900000000"
-    plan = ws.plan(
-        ws.PLAN.replace(
+    plan = env.plan(
+        env.PLAN.replace(
             "leader: {title: Leader, people: [{name: Chen}]}",
             f"leader: {{title: Leader, people: [{{name: '{name}'}}]}}",
         ).replace("message: respond now", f"message: 'respond {SHELLISH[1]} {SHELLISH[2]}'")
     )
-    ws.write(
+    env.write(
         "planengine.yaml",
         json.dumps(
             {
@@ -127,15 +127,15 @@ def test_shell_syntax_in_every_value_the_command_channel_passes_creates_nothing(
             }
         ),
     )
-    ws.ok("start", plan, "--id", "INC-1", "--at", ws.t("10:00"), "--set", f"location={SHELLISH[3]}")
-    ws.ok("note", "INC-1", SHELLISH[4], "--at", ws.t("10:01"))
-    ws.ok("event", "INC-1", "activate", "--at", ws.t("10:05"))
-    out = ws.json("tick", "--now", ws.t("10:06"))
+    env.ok("start", plan, "--id", "INC-1", "--at", env.t("10:00"), "--set", f"location={SHELLISH[3]}")
+    env.ok("note", "INC-1", SHELLISH[4], "--at", env.t("10:01"))
+    env.ok("event", "INC-1", "activate", "--at", env.t("10:05"))
+    out = env.json("tick", "--now", env.t("10:06"))
     assert out["delivered"] >= 1, [f.get("error") for f in out["failed"]]
     calls = [json.loads(x) for x in log.read_text().splitlines()]
     assert [phone, name] in [c["argv"][:2] for c in calls]  # the values arrived as single arguments
     assert any(SHELLISH[1] in c["stdin"] for c in calls)
-    created = [p.name for d in (ws.root, tmp_path, Path.cwd()) for p in d.iterdir() if p.name.startswith("pwned")]
+    created = [p.name for d in (env.root, tmp_path, Path.cwd()) for p in d.iterdir() if p.name.startswith("pwned")]
     assert created == []
 
 
@@ -145,16 +145,16 @@ INJECT = "{{ 6*7007 }}{% for x in [1,2] %}Zq{% endfor %}{{ ''.__class__ }}"
 
 
 @pytest.fixture
-def templated(ws):
-    plan = ws.plan(
-        ws.PLAN.replace("title: Test petition plan", f"title: '{INJECT}'")
+def templated(env):
+    plan = env.plan(
+        env.PLAN.replace("title: Test petition plan", f"title: '{INJECT}'")
         .replace("title: Reported", f"title: 'R {INJECT}'")
         .replace("      - id: report_up\n", f"      - id: report_up\n        title: 'S {INJECT}'\n")
     )
-    ws.ok("start", plan, "--id", "INC-1", "--at", ws.t("10:00"), "--set", f"location={INJECT}")
-    ws.ok("note", "INC-1", f"N {INJECT}", "--at", ws.t("10:01"))
-    ws.ok("done", "INC-1", "report_up", "--by", INJECT, "--note", INJECT, "--at", ws.t("10:02"))
-    return ws
+    env.ok("start", plan, "--id", "INC-1", "--at", env.t("10:00"), "--set", f"location={INJECT}")
+    env.ok("note", "INC-1", f"N {INJECT}", "--at", env.t("10:01"))
+    env.ok("done", "INC-1", "report_up", "--by", INJECT, "--note", INJECT, "--at", env.t("10:02"))
+    return env
 
 
 def _literal(text: str, where: str):
@@ -206,28 +206,28 @@ def test_template_syntax_prints_literally_on_the_board_status_and_web_pages(temp
 
 
 @pytest.mark.parametrize("incident", ["../../escape", "/etc/x", "a/b", "..", "a\\b", "x\x00y"])
-def test_incident_ids_that_are_paths_are_refused_and_write_nothing(ws, incident):
-    result = ws.run("start", ws.plan(), "--id", incident, "--at", ws.t("10:00"))
-    assert result.exit_code in (1, 2) and ws.count("incidents") == 0
+def test_incident_ids_that_are_paths_are_refused_and_write_nothing(env, incident):
+    result = env.run("start", env.plan(), "--id", incident, "--at", env.t("10:00"))
+    assert result.exit_code in (1, 2) and env.count("incidents") == 0
 
 
-def test_report_all_writes_only_inside_the_directory_it_was_given(ws, tmp_path):
-    ws.start()
-    ws.ok("event", "INC-1", "activate", "--at", ws.t("10:01"))
+def test_report_all_writes_only_inside_the_directory_it_was_given(env, tmp_path):
+    env.start()
+    env.ok("event", "INC-1", "activate", "--at", env.t("10:01"))
     before = {p for p in tmp_path.rglob("*")}
     out = tmp_path / "out"
-    ws.ok("report", "--all", "--since", ws.DAY, "--until", ws.DAY, "--format", "md", "-o", str(out))
+    env.ok("report", "--all", "--since", env.DAY, "--until", env.DAY, "--format", "md", "-o", str(out))
     new = {p for p in tmp_path.rglob("*")} - before
     assert new and all(p == out or out in p.parents for p in new), sorted(map(str, new))
 
 
 @pytest.mark.parametrize("ref", ["/etc/passwd", "../../../../../../etc/passwd", "/etc/hostname", "/dev/zero"])
-def test_a_drill_plan_reference_outside_yaml_is_never_read_or_echoed(ws, ref):
-    drill = ws.write(
+def test_a_drill_plan_reference_outside_yaml_is_never_read_or_echoed(env, ref):
+    drill = env.write(
         "d.yaml", f"drill: d\nplan: {ref}\nstart: 2090-03-05T10:00:00+08:00\ninjects:\n  - {{at: 1m, say: hi}}\n"
     )
     for args in (("validate", drill), ("drill", "run", drill)):
-        result = ws.run(*args)
+        result = env.run(*args)
         assert result.exit_code == 1 and "root:" not in result.output, result.output
         [line] = result.stderr.strip().splitlines()
         assert "d.yaml:2:" in line
@@ -260,11 +260,11 @@ def _closed_port() -> int:
         return s.getsockname()[1]  # closed again when the test connects: connection refused
 
 
-def test_secrets_never_appear_in_outputs_reports_pages_the_database_or_errors(ws, monkeypatch, tmp_path):
+def test_secrets_never_appear_in_outputs_reports_pages_the_database_or_errors(env, monkeypatch, tmp_path):
     port = _closed_port()
     for k, v in SECRETS.items():
         monkeypatch.setenv(k, v.format(port=port))
-    ws.write(
+    env.write(
         "planengine.yaml",
         f"""\
         notifiers:
@@ -284,15 +284,15 @@ def test_secrets_never_appear_in_outputs_reports_pages_the_database_or_errors(ws
     outputs = []
 
     def run(*args, **kw):
-        result = ws.run(*args, **kw)
+        result = env.run(*args, **kw)
         outputs.append(result.output)
         return result
 
-    run("start", ws.plan(), "--id", "INC-1", "--at", ws.t("10:00"))
-    run("event", "INC-1", "activate", "--at", ws.t("10:05"))
+    run("start", env.plan(), "--id", "INC-1", "--at", env.t("10:00"))
+    run("event", "INC-1", "activate", "--at", env.t("10:05"))
     for hhmm in ("10:06", "10:08", "10:15", "10:40", "11:30", "14:00"):
-        run("tick", "--now", ws.t(hhmm), "--json")
-        run("tick", "--now", ws.t(hhmm))
+        run("tick", "--now", env.t(hhmm), "--json")
+        run("tick", "--now", env.t(hhmm))
     for args in (("status", "INC-1", "--json"), ("status", "INC-1"), ("status",), ("log", "INC-1", "--json")):
         run(*args)
     run("log", "INC-1")
@@ -302,14 +302,14 @@ def test_secrets_never_appear_in_outputs_reports_pages_the_database_or_errors(ws
         run("report", "INC-1", "--format", fmt, "-o", str(out))
         outputs.append(out.read_text(encoding="utf-8"))
     # a configuration error (a channel that is now broken) names the variable, never its value
-    ws.write(
+    env.write(
         "bad.yaml",
         'notifiers:\n  ding: {type: dingtalk, url_env: SEC_DING_URL, secret: "x", secret_env: SEC_DING_SECRET}\n',
     )
-    bad = run("tick", "--now", ws.t("15:00"), "--config", "bad.yaml")
+    bad = run("tick", "--now", env.t("15:00"), "--config", "bad.yaml")
     assert bad.exit_code == 1
-    failures = [e for e in ws.events() if e["kind"] in ("notify_failed",)]
-    conn = sqlite3.connect(ws.db)
+    failures = [e for e in env.events() if e["kind"] in ("notify_failed",)]
+    conn = sqlite3.connect(env.db)
     attempts = conn.execute("SELECT * FROM deliveries").fetchall()
     conn.close()
     assert failures or any("refused" in repr(a).lower() or "error" in repr(a).lower() for a in attempts), (
@@ -320,13 +320,13 @@ def test_secrets_never_appear_in_outputs_reports_pages_the_database_or_errors(ws
     from planengine.cli import cli
     from planengine.web.app import create_app
 
-    r = ws.runner.invoke(
-        cli, ["user", "add", "wang", "--role", "admin", "--password-stdin", "--db", ws.db], input="pw-wang-7c1e\n"
+    r = env.runner.invoke(
+        cli, ["user", "add", "wang", "--role", "admin", "--password-stdin", "--db", env.db], input="pw-wang-7c1e\n"
     )
-    token = ws.runner.invoke(cli, ["user", "token", "wang", "--db", ws.db])
+    token = env.runner.invoke(cli, ["user", "token", "wang", "--db", env.db])
     assert r.exit_code == 0 and token.exit_code == 0
     api_token = token.output.strip().split()[-1]
-    with TestClient(create_app(ws.db, lang="en")) as c:
+    with TestClient(create_app(env.db, lang="en")) as c:
         import re
 
         csrf = re.search(r'name="csrf" value="([^"]+)"', c.get("/login").text).group(1)
@@ -334,7 +334,7 @@ def test_secrets_never_appear_in_outputs_reports_pages_the_database_or_errors(ws
         for path in ("/", "/incidents/INC-1", "/api/incidents", "/api/incidents/INC-1"):
             outputs.append(c.get(path).text)
     text = "\n".join(outputs)
-    stored = b"".join(p.read_bytes() for p in ws.root.glob("*.db*"))
+    stored = b"".join(p.read_bytes() for p in env.root.glob("*.db*"))
     for value in VALUES:
         assert value not in text, value
         assert value.encode() not in stored, value

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 
-def snapshot(ws):
-    return {table: ws.count(table) for table in ("incidents", "events", "timers", "commands", "outbox")}
+def snapshot(env):
+    return {table: env.count(table) for table in ("incidents", "events", "timers", "commands", "outbox")}
 
 
 # -- bad fact values -----------------------------------------------------------
@@ -21,85 +21,85 @@ def snapshot(ws):
         ("crowd_sise=3", "crowd_size"),  # unknown fact, with a suggestion
     ],
 )
-def test_start_with_a_bad_fact_value_is_refused_and_writes_nothing(ws, assignment, named):
-    result = ws.run("start", ws.plan(), "--set", assignment, "--at", ws.t("10:00"))
+def test_start_with_a_bad_fact_value_is_refused_and_writes_nothing(env, assignment, named):
+    result = env.run("start", env.plan(), "--set", assignment, "--at", env.t("10:00"))
     assert result.exit_code == 1
     assert named in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, "one clear line"
-    assert snapshot(ws) == {"incidents": 0, "events": 0, "timers": 0, "commands": 0, "outbox": 0}
-    assert ws.json("status") == []
+    assert snapshot(env) == {"incidents": 0, "events": 0, "timers": 0, "commands": 0, "outbox": 0}
+    assert env.json("status") == []
 
 
-def test_start_with_one_bad_fact_among_good_ones_writes_nothing(ws):
-    ws.start(incident="OTHER")
-    before = snapshot(ws)
-    result = ws.run("start", ws.plan(), "--set", "crowd_size=5", "--set", "casualties=abc", "--id", "INC-2")
+def test_start_with_one_bad_fact_among_good_ones_writes_nothing(env):
+    env.start(incident="OTHER")
+    before = snapshot(env)
+    result = env.run("start", env.plan(), "--set", "crowd_size=5", "--set", "casualties=abc", "--id", "INC-2")
     assert result.exit_code == 1
     assert "casualties" in result.stderr
-    assert snapshot(ws) == before
-    assert ws.run("status", "INC-2").exit_code == 1
+    assert snapshot(env) == before
+    assert env.run("status", "INC-2").exit_code == 1
 
 
 @pytest.mark.parametrize("assignment", ["crowd_size=abc", "crowd_size=-1", "crowd_size="])
-def test_set_with_a_bad_fact_value_is_refused_and_writes_nothing(ws, assignment):
-    ws.start("crowd_size=4")
-    before = snapshot(ws)
-    result = ws.run("set", "INC-1", assignment, "--at", ws.t("10:05"))
+def test_set_with_a_bad_fact_value_is_refused_and_writes_nothing(env, assignment):
+    env.start("crowd_size=4")
+    before = snapshot(env)
+    result = env.run("set", "INC-1", assignment, "--at", env.t("10:05"))
     assert result.exit_code == 1
     assert "crowd_size" in result.stderr
-    assert snapshot(ws) == before
-    assert ws.status()["facts"]["crowd_size"] == 4
+    assert snapshot(env) == before
+    assert env.status()["facts"]["crowd_size"] == 4
 
 
-def test_set_of_several_facts_with_one_bad_writes_none_of_them(ws):
-    ws.start()
-    before = snapshot(ws)
-    result = ws.run("set", "INC-1", "crowd_size=50", "casualties=lots", "--at", ws.t("10:05"))
+def test_set_of_several_facts_with_one_bad_writes_none_of_them(env):
+    env.start()
+    before = snapshot(env)
+    result = env.run("set", "INC-1", "crowd_size=50", "casualties=lots", "--at", env.t("10:05"))
     assert result.exit_code == 1
     assert "casualties" in result.stderr
-    assert snapshot(ws) == before
-    assert "crowd_size" not in ws.status()["facts"]
+    assert snapshot(env) == before
+    assert "crowd_size" not in env.status()["facts"]
 
 
-def test_facts_are_typed_as_the_plan_declares(ws):
-    plan = ws.PLAN.replace("location:   {type: string}", "location:   {type: string}\n  cordon: {type: boolean}")
-    s = ws.start("crowd_size=07", "cordon=yes", "location=12", plan=ws.plan(plan))
+def test_facts_are_typed_as_the_plan_declares(env):
+    plan = env.PLAN.replace("location:   {type: string}", "location:   {type: string}\n  cordon: {type: boolean}")
+    s = env.start("crowd_size=07", "cordon=yes", "location=12", plan=env.plan(plan))
     assert s["facts"]["crowd_size"] == 7
     assert s["facts"]["cordon"] is True
     assert s["facts"]["location"] == "12"
-    result = ws.run("set", "INC-1", "cordon=perhaps", "--at", ws.t("10:05"))
+    result = env.run("set", "INC-1", "cordon=perhaps", "--at", env.t("10:05"))
     assert result.exit_code == 1 and "cordon" in result.stderr
 
 
 # -- exit codes ------------------------------------------------------------------
 
 
-def test_done_on_an_unknown_step_is_refused_with_a_suggestion(ws):
-    ws.start()
-    before = snapshot(ws)
-    result = ws.run("done", "INC-1", "report_upp", "--at", ws.t("10:05"))
+def test_done_on_an_unknown_step_is_refused_with_a_suggestion(env):
+    env.start()
+    before = snapshot(env)
+    result = env.run("done", "INC-1", "report_upp", "--at", env.t("10:05"))
     assert result.exit_code == 1
     assert "report_upp" in result.stderr and "report_up" in result.stderr.replace("report_upp", "")
-    assert snapshot(ws) == before
+    assert snapshot(env) == before
 
 
-def test_done_twice_is_refused(ws):
-    ws.start()
-    ws.json("done", "INC-1", "report_up", "--at", ws.t("10:05"))
-    before = snapshot(ws)
-    result = ws.run("done", "INC-1", "report_up", "--at", ws.t("10:06"))
+def test_done_twice_is_refused(env):
+    env.start()
+    env.json("done", "INC-1", "report_up", "--at", env.t("10:05"))
+    before = snapshot(env)
+    result = env.run("done", "INC-1", "report_up", "--at", env.t("10:06"))
     assert result.exit_code == 1
-    assert snapshot(ws) == before
+    assert snapshot(env) == before
 
 
-def test_event_not_valid_in_the_phase_is_refused_naming_the_valid_ones(ws):
-    ws.start()
-    before = snapshot(ws)
-    result = ws.run("event", "INC-1", "dispersed", "--at", ws.t("10:05"))
+def test_event_not_valid_in_the_phase_is_refused_naming_the_valid_ones(env):
+    env.start()
+    before = snapshot(env)
+    result = env.run("event", "INC-1", "dispersed", "--at", env.t("10:05"))
     assert result.exit_code == 1
     assert "dispersed" in result.stderr and "activate" in result.stderr
-    assert snapshot(ws) == before
-    assert ws.status()["phase"] == "reported"
+    assert snapshot(env) == before
+    assert env.status()["phase"] == "reported"
 
 
 @pytest.mark.parametrize(
@@ -112,14 +112,14 @@ def test_event_not_valid_in_the_phase_is_refused_naming_the_valid_ones(ws):
         ("close", "INC-1"),
     ],
 )
-def test_commands_on_a_closed_incident_are_refused(ws, command):
-    ws.start()
-    ws.json("close", "INC-1", "--at", ws.t("10:30"))
-    before = snapshot(ws)
-    result = ws.run(*command, "--at", ws.t("10:40"))
+def test_commands_on_a_closed_incident_are_refused(env, command):
+    env.start()
+    env.json("close", "INC-1", "--at", env.t("10:30"))
+    before = snapshot(env)
+    result = env.run(*command, "--at", env.t("10:40"))
     assert result.exit_code == 1
     assert "closed" in result.stderr
-    assert snapshot(ws) == before
+    assert snapshot(env) == before
 
 
 @pytest.mark.parametrize(
@@ -132,16 +132,16 @@ def test_commands_on_a_closed_incident_are_refused(ws, command):
         ("note", "NOPE", "hello"),
     ],
 )
-def test_commands_on_an_unknown_incident_are_refused(ws, command):
-    ws.start()
-    result = ws.run(*command)
+def test_commands_on_an_unknown_incident_are_refused(env, command):
+    env.start()
+    result = env.run(*command)
     assert result.exit_code == 1
     assert "NOPE" in result.stderr
 
 
-def test_start_of_an_unknown_plan_is_refused(ws):
-    ws.plan()
-    result = ws.run("start", "petiton", "--plans", str(ws.root))
+def test_start_of_an_unknown_plan_is_refused(env):
+    env.plan()
+    result = env.run("start", "petiton", "--plans", str(env.root))
     assert result.exit_code == 1
     assert "petiton" in result.stderr and "did you mean 'petition'" in result.stderr
 
@@ -159,32 +159,32 @@ def test_start_of_an_unknown_plan_is_refused(ws):
         ("frobnicate",),
     ],
 )
-def test_usage_errors_exit_2(ws, argv):
-    ws.start()
-    before = snapshot(ws)
-    result = ws.run(*argv)
+def test_usage_errors_exit_2(env, argv):
+    env.start()
+    before = snapshot(env)
+    result = env.run(*argv)
     assert result.exit_code == 2, result.output
-    assert snapshot(ws) == before
+    assert snapshot(env) == before
 
 
-def test_malformed_time_is_refused_as_bad_input_naming_the_value(ws):
-    result = ws.run("start", ws.plan(), "--at", "yesterday")
+def test_malformed_time_is_refused_as_bad_input_naming_the_value(env):
+    result = env.run("start", env.plan(), "--at", "yesterday")
     assert result.exit_code == 1, result.output  # refused, not a usage error
     assert "yesterday" in result.stderr
     assert "internal error" not in result.stderr
-    assert ws.count("events") == 0
+    assert env.count("events") == 0
 
 
-def test_malformed_tick_time_is_refused_naming_the_value(ws):
-    ws.start()
-    result = ws.run("tick", "--now", "soon")
+def test_malformed_tick_time_is_refused_naming_the_value(env):
+    env.start()
+    result = env.run("tick", "--now", "soon")
     assert result.exit_code == 1, result.output  # refused, not a usage error
     assert "soon" in result.stderr
     assert "internal error" not in result.stderr
 
 
-def test_a_file_that_is_not_a_database_is_refused_cleanly(ws):
-    bogus = ws.write("notes.txt", "this is not sqlite " * 100)
-    result = ws.run("status", "--db", bogus, db=False)
+def test_a_file_that_is_not_a_database_is_refused_cleanly(env):
+    bogus = env.write("notes.txt", "this is not sqlite " * 100)
+    result = env.run("status", "--db", bogus, db=False)
     assert result.exit_code == 1
     assert result.stderr.strip()

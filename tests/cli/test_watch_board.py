@@ -12,16 +12,16 @@ def test_cjk_text_is_measured_and_cut_by_terminal_columns():
     assert width(cut) <= 21 and cut.endswith("…")
 
 
-def test_the_board_fits_120_by_24_with_the_header_and_the_overdue_incident_on_top(ws):
-    plan = ws.plan(ws.PLAN.replace("title: Test petition plan", "title: " + "群体性上访事件应急处置预案" * 4))
-    eng = Engine(db=ws.db)
+def test_the_board_fits_120_by_24_with_the_header_and_the_overdue_incident_on_top(env):
+    plan = env.plan(env.PLAN.replace("title: Test petition plan", "title: " + "群体性上访事件应急处置预案" * 4))
+    eng = Engine(db=env.db)
     for i in range(12):
-        eng.start(plan, incident_id=f"INC-{i:02d}", at=ws.t("10:00"))
-        eng.command(f"INC-{i:02d}", "event", {"name": "activate"}, at=ws.t("10:05"))
-    eng.start(plan, incident_id="LATE", at=ws.t("09:00"))  # report_up was due at 09:10
+        eng.start(plan, incident_id=f"INC-{i:02d}", at=env.t("10:00"))
+        eng.command(f"INC-{i:02d}", "event", {"name": "activate"}, at=env.t("10:05"))
+    eng.start(plan, incident_id="LATE", at=env.t("09:00"))  # report_up was due at 09:10
     board = Board(eng, lang="zh")
     assert board.refresh()
-    frame = board.frame(f"{ws.DAY}T02:15:00Z", 120, 24, "header")  # 10:15 in Shanghai
+    frame = board.frame(f"{env.DAY}T02:15:00Z", 120, 24, "header")  # 10:15 in Shanghai
     texts = [t for t, _ in frame]
     assert len(frame) <= 24 and all(width(t) <= 120 for t in texts)
     assert texts[0] == "header" and "LATE" in texts[1] and frame[1][1], "the overdue incident first, in red"

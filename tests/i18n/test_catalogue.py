@@ -63,31 +63,31 @@ def test_language_order_is_flag_then_environment_then_site_then_zh(monkeypatch):
     i18n.choose(None)
 
 
-def test_refusals_are_said_in_chinese_with_the_same_exit_status(ws):
-    ws.start()
-    at = ("--at", ws.t("10:02"))
-    r = ws.run("done", "INC-1", "report_up", "--lang", "zh", *at)
+def test_refusals_are_said_in_chinese_with_the_same_exit_status(env):
+    env.start()
+    at = ("--at", env.t("10:02"))
+    r = env.run("done", "INC-1", "report_up", "--lang", "zh", *at)
     assert r.exit_code == 0
-    r = ws.run("done", "INC-1", "report_up", "--lang", "zh", *at)
+    r = env.run("done", "INC-1", "report_up", "--lang", "zh", *at)
     assert r.exit_code == 1
     assert r.stderr.strip() == "error: 步骤 'report_up' 已经完成"
-    r = ws.run("done", "INC-1", "report_up", "--lang", "en", *at)
+    r = env.run("done", "INC-1", "report_up", "--lang", "en", *at)
     assert r.stderr.strip() == "error: step 'report_up' is already done"
 
 
-def test_site_lang_applies_when_neither_flag_nor_environment_chooses(ws, monkeypatch):
-    ws.start()
+def test_site_lang_applies_when_neither_flag_nor_environment_chooses(env, monkeypatch):
+    env.start()
     monkeypatch.delenv("PLANENGINE_LANG")
-    ws.write("site.yaml", "lang: en\n")
-    r = ws.run("status", "INC-1", "--config", str(ws.root / "site.yaml"))
+    env.write("site.yaml", "lang: en\n")
+    r = env.run("status", "INC-1", "--config", str(env.root / "site.yaml"))
     assert " phase " in r.stdout and "阶段" not in r.stdout
-    r = ws.run("status", "INC-1")
+    r = env.run("status", "INC-1")
     assert "阶段" in r.stdout and "级别 Ⅳ级" in r.stdout
 
 
-def test_chinese_board_shows_titles_yes_no_and_roman_levels(ws, monkeypatch):
-    plan = ws.plan(
-        ws.PLAN.replace(
+def test_chinese_board_shows_titles_yes_no_and_roman_levels(env, monkeypatch):
+    plan = env.plan(
+        env.PLAN.replace(
             "casualties: {type: integer, min: 0, default: 0}",
             "casualties: {type: integer, min: 0, default: 0, title: 伤亡人数}",
         ).replace(
@@ -95,22 +95,22 @@ def test_chinese_board_shows_titles_yes_no_and_roman_levels(ws, monkeypatch):
             "location:   {type: string}\n  urgent: {type: boolean, default: false, title: 紧急}",
         )
     )
-    ws.start("crowd_size=6", "casualties=3", plan=plan)
-    out = ws.ok("status", "INC-1", "--lang", "zh").stdout
+    env.start("crowd_size=6", "casualties=3", plan=plan)
+    out = env.ok("status", "INC-1", "--lang", "zh").stdout
     assert "阶段 Reported" in out  # the phase's title, not its id
     assert "级别 Ⅲ级" in out
     assert "伤亡人数=3" in out and "紧急=否" in out and "Crowd size=6" in out
     assert "时限 03-05 10:10" in out  # local time
 
 
-def test_plan_errors_keep_their_prefix_in_chinese(ws):
-    path = ws.plan(ws.PLAN.replace("initial: reported", "initial: nowhere"))
-    r = ws.run("validate", path, "--lang", "zh", db=False)
+def test_plan_errors_keep_their_prefix_in_chinese(env):
+    path = env.plan(env.PLAN.replace("initial: reported", "initial: nowhere"))
+    r = env.run("validate", path, "--lang", "zh", db=False)
     assert r.exit_code == 1
     assert f"{path}:" in r.stderr and ": error: " in r.stderr
 
 
-def test_help_is_chinese_by_default(ws, monkeypatch):
+def test_help_is_chinese_by_default(env, monkeypatch):
     monkeypatch.delenv("PLANENGINE_LANG")
-    r = ws.run("done", "--help", db=False)
+    r = env.run("done", "--help", db=False)
     assert "标记事件的步骤" in r.stdout and "六分钟前" in r.stdout

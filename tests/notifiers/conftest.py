@@ -184,7 +184,7 @@ PEOPLE = {"Chen": {"phone": "13900000000", "email": "chen@example.gov.cn"}, "Wan
 
 
 @pytest.fixture
-def site(ws, receiver, monkeypatch):
+def site(env, receiver, monkeypatch):
     """write(notifiers, routes): a planengine.yaml whose secrets and robot URLs come from the environment."""
     monkeypatch.setenv("PLANENGINE_HOOK_SECRET", HOOK_SECRET)
     monkeypatch.setenv("PLANENGINE_DING_URL", f"{receiver.url}/ding?access_token={DING_TOKEN}")
@@ -204,6 +204,6 @@ def site(ws, receiver, monkeypatch):
     def write(routes, notifiers=None, people=PEOPLE, **extra):
         data = {"lang": "en", "notifiers": dict(channels, **(notifiers or {})), "routes": routes, "people": people}
         data.update(extra)
-        return ws.write("planengine.yaml", json.dumps(data, ensure_ascii=False, indent=1))
+        return env.write("planengine.yaml", json.dumps(data, ensure_ascii=False, indent=1))
 
     return write

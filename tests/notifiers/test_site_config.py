@@ -30,58 +30,58 @@ CASES = {
 }
 
 
-def queued(ws):
-    ws.start(at="10:00")
-    ws.json("event", "INC-1", "activate", "--at", ws.t("10:05"))
-    return len(ws.events())
+def queued(env):
+    env.start(at="10:00")
+    env.json("event", "INC-1", "activate", "--at", env.t("10:05"))
+    return len(env.events())
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_a_bad_configuration_is_refused_with_its_position_before_anything_is_claimed(ws, case, monkeypatch):
+def test_a_bad_configuration_is_refused_with_its_position_before_anything_is_claimed(env, case, monkeypatch):
     monkeypatch.delenv("PLANENGINE_TEST_UNSET", raising=False)
     text, line, message = CASES[case]
-    before = queued(ws)
-    ws.write("planengine.yaml", text)
-    for argv in (("tick", "--now", ws.t("10:30")), ("watch", "--once")):
-        result = ws.run(*argv)
+    before = queued(env)
+    env.write("planengine.yaml", text)
+    for argv in (("tick", "--now", env.t("10:30")), ("watch", "--once")):
+        result = env.run(*argv)
         assert result.exit_code == 1, result.output
         assert f"planengine.yaml:{line}:" in result.stderr and message in result.stderr, result.stderr
         assert "Traceback" not in result.output
-    assert ws.count("deliveries") == 0, "nothing claimed"
-    assert len(ws.events()) == before, "nothing fired or recorded"
+    assert env.count("deliveries") == 0, "nothing claimed"
+    assert len(env.events()) == before, "nothing fired or recorded"
 
 
 @pytest.mark.parametrize("text, what", [("- leader\n- team\n", "a list"), ("# only a comment\n", "empty document")])
-def test_a_configuration_that_is_not_a_mapping_is_refused_with_a_message(ws, text, what):
-    queued(ws)
-    ws.write("planengine.yaml", text)
+def test_a_configuration_that_is_not_a_mapping_is_refused_with_a_message(env, text, what):
+    queued(env)
+    env.write("planengine.yaml", text)
     for argv in (("tick",), ("watch", "--once")):
-        result = ws.run(*argv)
+        result = env.run(*argv)
         assert result.exit_code == 1
         assert "planengine.yaml:1:1: error: " in result.stderr and what in result.stderr
-    assert ws.count("deliveries") == 0
+    assert env.count("deliveries") == 0
 
 
-def test_a_config_path_that_does_not_exist_is_an_error(ws):
-    queued(ws)
-    result = ws.run("tick", "--config", "nowhere.yaml")
+def test_a_config_path_that_does_not_exist_is_an_error(env):
+    queued(env)
+    result = env.run("tick", "--config", "nowhere.yaml")
     assert result.exit_code == 1 and "nowhere.yaml: no such file" in result.stderr
 
 
-def test_a_refusal_never_shows_a_secret(ws, monkeypatch):
+def test_a_refusal_never_shows_a_secret(env, monkeypatch):
     monkeypatch.setenv("PLANENGINE_TEST_URL", "ftp://robot.example/send?access_token=tok-93be1")
-    queued(ws)
-    ws.write("planengine.yaml", "notifiers:\n  ding: {type: dingtalk, url_env: PLANENGINE_TEST_URL}\n")
-    result = ws.run("tick")
+    queued(env)
+    env.write("planengine.yaml", "notifiers:\n  ding: {type: dingtalk, url_env: PLANENGINE_TEST_URL}\n")
+    result = env.run("tick")
     assert result.exit_code == 1
     assert "url (from PLANENGINE_TEST_URL) is not an http(s) URL" in result.stderr
     assert "tok-93be1" not in result.output
 
 
-def test_a_good_configuration_with_every_channel_type_is_accepted(ws, monkeypatch, tmp_path):
+def test_a_good_configuration_with_every_channel_type_is_accepted(env, monkeypatch, tmp_path):
     monkeypatch.setenv("PLANENGINE_TEST_URL", "https://oapi.dingtalk.com/robot/send?access_token=x")
-    queued(ws)
-    ws.write(
+    queued(env)
+    env.write(
         "planengine.yaml",
         """\
         lang: zh
@@ -99,4 +99,4 @@ def test_a_good_configuration_with_every_channel_type_is_accepted(ws, monkeypatc
           Chen: {email: chen@example.gov.cn, phone: "13900000000"}
         """,
     )
-    assert ws.run("tick", "--now", ws.t("10:06")).exit_code == 0
+    assert env.run("tick", "--now", env.t("10:06")).exit_code == 0

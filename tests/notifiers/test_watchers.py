@@ -15,24 +15,24 @@ from planengine.core.engine import Engine
 WAIT = 60  # seconds a process gets to do what the test waits for (a bound, not a pause)
 
 
-def queue_incidents(ws, n):
-    plan = ws.plan()
-    eng = Engine(db=ws.db)
+def queue_incidents(env, n):
+    plan = env.plan()
+    eng = Engine(db=env.db)
     for i in range(n):
-        eng.start(plan, incident_id=f"INC-{i:03d}", at=ws.t("10:00"))
-        eng.command(f"INC-{i:03d}", "event", {"name": "activate"}, at=ws.t("10:05"))
+        eng.start(plan, incident_id=f"INC-{i:03d}", at=env.t("10:00"))
+        eng.command(f"INC-{i:03d}", "event", {"name": "activate"}, at=env.t("10:05"))
     return [f"INC-{i:03d}:" for i in range(n)]
 
 
-def spawn(ws, *args):
+def spawn(env, *args):
     """`plan ARGS` in its own process; its board goes to a file (``proc.board``) that shows it is up."""
-    env = dict(os.environ, PLANENGINE_LOAD_PLUGINS="")
-    board = ws.root / f"board-{time.monotonic_ns()}.txt"
+    environ = dict(os.environ, PLANENGINE_LOAD_PLUGINS="")
+    board = env.root / f"board-{time.monotonic_ns()}.txt"
     with open(board, "w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "planengine", *args, "--db", ws.db],
-            cwd=ws.root,
-            env=env,
+            [sys.executable, "-m", "planengine", *args, "--db", env.db],
+            cwd=env.root,
+            env=environ,
             stdout=out,
             stderr=subprocess.PIPE,
             text=True,
@@ -53,8 +53,8 @@ def until(predicate, what):
         time.sleep(0.05)
 
 
-def delivered_events(ws):
-    conn = sqlite3.connect(ws.db)
+def delivered_events(env):
+    conn = sqlite3.connect(env.db)
     try:
         rows = conn.execute(
             "SELECT json_extract(data, '$.key'), json_extract(data, '$.channel') FROM events"
@@ -65,13 +65,13 @@ def delivered_events(ws):
     return rows
 
 
-def test_two_watchers_side_by_side_send_each_message_once(ws, site, receiver):
+def test_two_watchers_side_by_side_send_each_message_once(env, site, receiver):
     site({"leader": ["hook"], "team": ["hook"]})
-    queue_incidents(ws, 40)
-    procs = [spawn(ws, "watch", "--interval", "0.1") for _ in range(2)]
+    queue_incidents(env, 40)
+    procs = [spawn(env, "watch", "--interval", "0.1") for _ in range(2)]
     try:
         until(lambda: len(receiver.received["/hook"]) >= 40, "40 messages")
-        until(lambda: len(delivered_events(ws)) >= 40, "40 outcomes recorded")
+        until(lambda: len(delivered_events(env)) >= 40, "40 outcomes recorded")
         until(lambda: all(up(p) for p in procs), "both watchers up")
     finally:
         for p in procs:
@@ -80,46 +80,46 @@ def test_two_watchers_side_by_side_send_each_message_once(ws, site, receiver):
     keys = receiver.keys("/hook")
     assert len(keys) == 40 and len(set(keys)) == 40, "each (key, channel) exactly once"
     assert codes == [0, 0]
-    events = delivered_events(ws)
+    events = delivered_events(env)
     assert len(events) == 40 and len(set(events)) == 40
 
 
-def test_a_watcher_killed_mid_send_leaves_only_the_message_in_hand_to_its_successor(ws, site, receiver):
+def test_a_watcher_killed_mid_send_leaves_only_the_message_in_hand_to_its_successor(env, site, receiver):
     import threading
 
     site({"leader": ["hook"], "team": ["hook"]})
-    queue_incidents(ws, 30)
+    queue_incidents(env, 30)
     receiver.script["/hook"] = []
     gate = receiver.gate["/hook"] = threading.Event()
-    first = spawn(ws, "watch", "--interval", "0.1")
+    first = spawn(env, "watch", "--interval", "0.1")
     until(lambda: len(receiver.received["/hook"]) == 1, "the first message to arrive")
     first.send_signal(signal.SIGKILL)  # dies with that message in hand and a batch claimed
     first.wait(WAIT)
     in_hand = receiver.keys("/hook")[0]
     del receiver.gate["/hook"]
     gate.set()
-    conn = sqlite3.connect(ws.db)
+    conn = sqlite3.connect(env.db)
     with conn:
         claimed = conn.execute("SELECT COUNT(*) FROM deliveries WHERE status='sending'").fetchone()[0]
         assert claimed >= 1
         conn.execute("UPDATE deliveries SET claimed_wall = claimed_wall - 3600")  # its lease ran out (wall clock)
     conn.close()
-    second = spawn(ws, "watch", "--once")
+    second = spawn(env, "watch", "--once")
     assert second.wait(WAIT) == 0, second.stderr.read()
     keys = receiver.keys("/hook")
     assert set(keys) == {k for k in keys} and len(set(keys)) == 30, "every message arrives"
     assert all(keys.count(k) == 1 for k in set(keys) if k != in_hand), "none but the one in hand twice"
-    events = delivered_events(ws)
+    events = delivered_events(env)
     assert len(events) == 30 and len(set(events)) == 30, "one outcome per (key, channel) in the log"
 
 
-def test_sigterm_ends_watch_with_status_0_after_the_message_in_hand(ws, site, receiver):
+def test_sigterm_ends_watch_with_status_0_after_the_message_in_hand(env, site, receiver):
     import threading
 
     site({"leader": ["hook"], "team": ["hook"]})
-    queue_incidents(ws, 5)
+    queue_incidents(env, 5)
     gate = receiver.gate["/hook"] = threading.Event()
-    proc = spawn(ws, "watch", "--interval", "0.1")
+    proc = spawn(env, "watch", "--interval", "0.1")
     until(lambda: len(receiver.received["/hook"]) == 1, "the first message to arrive")
     proc.send_signal(signal.SIGTERM)
     said = []
@@ -129,9 +129,9 @@ def test_sigterm_ends_watch_with_status_0_after_the_message_in_hand(ws, site, re
     assert said and "SIGTERM: stopping after the message in hand" in said[0]
     gate.set()
     assert proc.wait(WAIT) == 0
-    events = delivered_events(ws)
+    events = delivered_events(env)
     assert len(events) == 1, "the message in hand was finished and recorded; nothing else was started"
-    conn = sqlite3.connect(ws.db)
+    conn = sqlite3.connect(env.db)
     try:
         statuses = sorted(r[0] for r in conn.execute("SELECT status FROM deliveries"))
     finally:
@@ -139,7 +139,7 @@ def test_sigterm_ends_watch_with_status_0_after_the_message_in_hand(ws, site, re
     assert statuses == ["delivered"] + ["queued"] * 4, "the unsent claims were given back"
 
 
-def test_watch_refuses_to_start_where_there_is_no_database(ws):
-    result = ws.run("watch", "--once", db=False)
+def test_watch_refuses_to_start_where_there_is_no_database(env):
+    result = env.run("watch", "--once", db=False)
     assert result.exit_code == 1 and "no database at planengine.db" in result.stderr
-    assert not (ws.root / "planengine.db").exists()
+    assert not (env.root / "planengine.db").exists()

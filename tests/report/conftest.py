@@ -80,13 +80,13 @@ FINDINGS = {"report_up": "整改项", "muster": "改进项", "notify_county": "�
 
 
 @pytest.fixture
-def drill_ws(ws):
-    """The workspace with the plan and its drill run: ``ws.drill_id`` is the drill incident."""
-    ws.plan(PLAN, name="town_fire.yaml")
-    path = ws.write("fire_drill.yaml", DRILL)
-    ws.ok("drill", "run", path, "--id", "DRL-1")
-    ws.drill_id = "DRL-1"
-    return ws
+def drill_ws(env):
+    """The workspace with the plan and its drill run: ``env.drill_id`` is the drill incident."""
+    env.plan(PLAN, name="town_fire.yaml")
+    path = env.write("fire_drill.yaml", DRILL)
+    env.ok("drill", "run", path, "--id", "DRL-1")
+    env.drill_id = "DRL-1"
+    return env
 
 
 class Fire:

@@ -10,16 +10,16 @@ from planengine.report import incident_report
 
 
 @pytest.fixture
-def live(ws, fire):
+def live(env, fire):
     """A live town_fire incident: report_up late, the team never at full strength, a note, delivered notices."""
-    plan = ws.plan(fire.PLAN, name="town_fire.yaml")
-    ws.ok("start", plan, "--id", "INC-7", "--set", "place=西村", "--at", ws.t("10:00"))
-    ws.ok("checkin", "INC-7", "team", "--count", "7", "--by", "李明", "--at", ws.t("10:09"))
-    ws.ok("tick", "--now", ws.t("10:12"))  # report_up overdue at 10:10; the queued notices are delivered
-    ws.ok("done", "INC-7", "report_up", "--by", "王焰", "--at", ws.t("10:13"))
-    ws.ok("note", "INC-7", "现场风力较大，请求增援", "--by", "王焰", "--at", ws.t("10:14"))
-    ws.ok("set", "INC-7", "injured=3", "--at", ws.t("10:20"))
-    return ws
+    plan = env.plan(fire.PLAN, name="town_fire.yaml")
+    env.ok("start", plan, "--id", "INC-7", "--set", "place=西村", "--at", env.t("10:00"))
+    env.ok("checkin", "INC-7", "team", "--count", "7", "--by", "李明", "--at", env.t("10:09"))
+    env.ok("tick", "--now", env.t("10:12"))  # report_up overdue at 10:10; the queued notices are delivered
+    env.ok("done", "INC-7", "report_up", "--by", "王焰", "--at", env.t("10:13"))
+    env.ok("note", "INC-7", "现场风力较大，请求增援", "--by", "王焰", "--at", env.t("10:14"))
+    env.ok("set", "INC-7", "injured=3", "--at", env.t("10:20"))
+    return env
 
 
 def test_incident_report_sections_in_order(live, fire):
@@ -164,12 +164,12 @@ def test_reports_are_byte_stable(live, monkeypatch):
     assert outputs[0] == outputs[1]
 
 
-def test_a_step_released_with_plan_waive_is_reported(ws, fire):
-    plan = ws.plan(fire.PLAN.replace("within: 24h}", "within: 24h, required: true}"), name="town_fire.yaml")
-    ws.ok("start", plan, "--id", "INC-W", "--at", ws.t("10:00"))
-    ws.ok("event", "INC-W", "out", "--at", ws.t("10:30"))
-    ws.ok("waive", "INC-W", "summary", "--by", "陈英", "--reason", "已并入县级总结", "--at", ws.t("11:00"))
-    md = ws.ok("report", "INC-W").stdout
+def test_a_step_released_with_plan_waive_is_reported(env, fire):
+    plan = env.plan(fire.PLAN.replace("within: 24h}", "within: 24h, required: true}"), name="town_fire.yaml")
+    env.ok("start", plan, "--id", "INC-W", "--at", env.t("10:00"))
+    env.ok("event", "INC-W", "out", "--at", env.t("10:30"))
+    env.ok("waive", "INC-W", "summary", "--by", "陈英", "--reason", "已并入县级总结", "--at", env.t("11:00"))
+    md = env.ok("report", "INC-W").stdout
     waived = md.split("经批准免除的步骤", 1)[1].split("##", 1)[0]
     assert "形成书面总结报告" in waived and "陈英" in waived and "已并入县级总结" in waived
     row = next(line for line in md.splitlines() if line.startswith("| 形成书面总结报告 |"))
@@ -178,16 +178,16 @@ def test_a_step_released_with_plan_waive_is_reported(ws, fire):
     assert "免除：已并入县级总结" in plan_rows
 
 
-def test_escalation_chain_links_are_listed(ws, fire):
+def test_escalation_chain_links_are_listed(env, fire):
     text = fire.PLAN.replace(
         "- {id: report_up, title: 向镇长报告火情, role: duty, within: 10m}",
         "- {id: report_up, title: 向镇长报告火情, role: duty, within: 10m, remind: [5m],"
         " overdue: [{notify: [duty]}, {after: 10m, notify: [leader], message: 值班室仍未报告}]}",
     )
-    plan = ws.plan(text, name="town_fire.yaml")
-    ws.ok("start", plan, "--id", "INC-E", "--at", ws.t("10:00"))
-    ws.ok("tick", "--now", ws.t("10:25"))
-    md = ws.ok("report", "INC-E", "--at", ws.t("10:25")).stdout
+    plan = env.plan(text, name="town_fire.yaml")
+    env.ok("start", plan, "--id", "INC-E", "--at", env.t("10:00"))
+    env.ok("tick", "--now", env.t("10:25"))
+    md = env.ok("report", "INC-E", "--at", env.t("10:25")).stdout
     reminders = md.split("### 提醒", 1)[1].split("###", 1)[0]
     assert "向镇长报告火情" in reminders  # 5 minutes before the deadline
     esc = md.split("### 逾期督办", 1)[1].split("###", 1)[0]

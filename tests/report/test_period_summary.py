@@ -4,14 +4,14 @@ from __future__ import annotations
 
 
 def test_period_summary_counts_rates_musters_and_drills(drill_ws, fire, tmp_path):
-    ws = drill_ws
+    env = drill_ws
     plan = "town_fire.yaml"
-    ws.ok("start", plan, "--id", "INC-A", "--at", "2026-04-10T10:00:00+08:00")
-    ws.ok("done", "INC-A", "report_up", "--at", "2026-04-10T10:05:00+08:00")
-    ws.ok("checkin", "INC-A", "team", "--count", "20", "--at", "2026-04-10T10:30:00+08:00")
-    ws.ok("start", plan, "--id", "INC-OLD", "--at", "2026-02-01T10:00:00+08:00")  # before the period
+    env.ok("start", plan, "--id", "INC-A", "--at", "2026-04-10T10:00:00+08:00")
+    env.ok("done", "INC-A", "report_up", "--at", "2026-04-10T10:05:00+08:00")
+    env.ok("checkin", "INC-A", "team", "--count", "20", "--at", "2026-04-10T10:30:00+08:00")
+    env.ok("start", plan, "--id", "INC-OLD", "--at", "2026-02-01T10:00:00+08:00")  # before the period
     out = tmp_path / "q2"
-    r = ws.ok("report", "--all", "--since", "2026-04-01", "--until", "2026-06-30", "-o", out, "--plans", ws.root)
+    r = env.ok("report", "--all", "--since", "2026-04-01", "--until", "2026-06-30", "-o", out, "--plans", env.root)
     files = sorted(p.name for p in out.iterdir())
     assert files == ["DRL-1.md", "INC-A.md", "summary-2026-04-01-2026-06-30.md"]
     assert r.stdout.count("\n") == 3
@@ -29,10 +29,10 @@ def test_period_summary_counts_rates_musters_and_drills(drill_ws, fire, tmp_path
 
 
 def test_drills_overdue_against_the_required_frequency(drill_ws, tmp_path):
-    ws = drill_ws
-    ws.write("planengine.yaml", "reports:\n  drill_every: {town_fire: 30d}\n")
+    env = drill_ws
+    env.write("planengine.yaml", "reports:\n  drill_every: {town_fire: 30d}\n")
     out = tmp_path / "later"
-    ws.ok("report", "--all", "--since", "2026-07-01", "--until", "2026-07-31", "-o", out, "--plans", ws.root)
+    env.ok("report", "--all", "--since", "2026-07-01", "--until", "2026-07-31", "-o", out, "--plans", env.root)
     md = (out / "summary-2026-07-01-2026-07-31.md").read_text(encoding="utf-8")
     assert "| 0 | 2026-04-02 | 每30天 | 逾期未演练 |" in md
 

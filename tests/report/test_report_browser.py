@@ -104,8 +104,8 @@ def test_print_layout_fits_a4(drill_ws, page, tmp_path):
     print(f"chromium print: {pdf}; content width {content:.0f}px")
 
 
-def test_hostile_plan_text_shows_as_text_and_runs_nothing(ws, page, tmp_path):
-    plan = ws.plan(
+def test_hostile_plan_text_shows_as_text_and_runs_nothing(env, page, tmp_path):
+    plan = env.plan(
         """\
 id: hostile
 title: '<script>window.pwned = 1</script>预案'
@@ -123,10 +123,10 @@ phases:
 """,
         name="hostile.yaml",
     )
-    ws.ok("start", plan, "--id", "INC-H", "--at", ws.t("10:00"))
-    ws.ok("done", "INC-H", "a", "--at", ws.t("10:09"))
+    env.ok("start", plan, "--id", "INC-H", "--at", env.t("10:00"))
+    env.ok("done", "INC-H", "a", "--at", env.t("10:09"))
     out = tmp_path / "h.html"
-    ws.ok("report", "INC-H", "--format", "html", "-o", out)
+    env.ok("report", "INC-H", "--format", "html", "-o", out)
     _open(page, out)
     assert page.evaluate("() => window.pwned") is None
     text = page.inner_text("body")
@@ -140,10 +140,10 @@ phases:
     print(f"screenshot: {shot}")
 
 
-def test_printable_checklist_in_the_browser(ws, fire, page, tmp_path):
-    plan = ws.plan(fire.PLAN, name="town_fire.yaml")
+def test_printable_checklist_in_the_browser(env, fire, page, tmp_path):
+    plan = env.plan(fire.PLAN, name="town_fire.yaml")
     out = tmp_path / "checklist.html"
-    ws.ok("show", plan, "--format", "html", "-o", out)
+    env.ok("show", plan, "--format", "html", "-o", out)
     _open(page, out)
     text = page.inner_text("body")
     for title in fire.TITLES + ["王焰", "13900000001"]:

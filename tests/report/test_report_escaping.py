@@ -36,13 +36,13 @@ phases:
 
 
 @pytest.fixture
-def hostile(ws):
-    plan = ws.plan(PLAN, name="hostile.yaml")
-    ws.ok("start", plan, "--id", "INC-X", "--at", ws.t("10:00"))
-    ws.ok("note", "INC-X", HOSTILE_NOTE, "--at", ws.t("10:05"))
-    ws.ok("done", "INC-X", "report_up", "--by", "<b>王</b>", "--at", ws.t("10:20"))
-    ws.ok("event", "INC-X", "done", "--at", ws.t("10:30"))
-    return ws
+def hostile(env):
+    plan = env.plan(PLAN, name="hostile.yaml")
+    env.ok("start", plan, "--id", "INC-X", "--at", env.t("10:00"))
+    env.ok("note", "INC-X", HOSTILE_NOTE, "--at", env.t("10:05"))
+    env.ok("done", "INC-X", "report_up", "--by", "<b>王</b>", "--at", env.t("10:20"))
+    env.ok("event", "INC-X", "done", "--at", env.t("10:30"))
+    return env
 
 
 def _visible_text(html_text: str) -> str:

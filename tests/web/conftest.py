@@ -10,18 +10,18 @@ HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 
 @pytest.fixture
-def site(ws):
+def site(env):
     """A database with an officer, a viewer and one open incident (a step title carries hostile markup)."""
-    plan = ws.plan(ws.PLAN.replace("      - id: report_up\n", f"      - id: report_up\n        title: '{HOSTILE}'\n"))
-    ws.start(plan=plan)
+    plan = env.plan(env.PLAN.replace("      - id: report_up\n", f"      - id: report_up\n        title: '{HOSTILE}'\n"))
+    env.start(plan=plan)
     for name, role in (("wang", "officer"), ("li", "viewer"), ("boss", "admin")):
-        r = ws.runner.invoke(
+        r = env.runner.invoke(
             __import__("planengine.cli", fromlist=["cli"]).cli,
-            ["user", "add", name, "--role", role, "--password-stdin", "--db", ws.db],
+            ["user", "add", name, "--role", role, "--password-stdin", "--db", env.db],
             input=f"pw-{name}\n",
         )
         assert r.exit_code == 0, r.output
-    return ws
+    return env
 
 
 def client(site):

@@ -7,12 +7,12 @@ import pytest
 from tests.web.conftest import HOSTILE, client, csrf_of, login
 
 
-def snapshot(ws):
-    return (ws.count("events"), ws.count("commands"), ws.count("users"))
+def snapshot(env):
+    return (env.count("events"), env.count("commands"), env.count("users"))
 
 
-def token_for(ws, name):
-    r = ws.ok("user", "token", name)
+def token_for(env, name):
+    r = env.ok("user", "token", name)
     return r.stdout.strip()
 
 

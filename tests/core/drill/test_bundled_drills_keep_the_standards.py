@@ -7,9 +7,9 @@ def _rows(score):
     return {(r["id"], r.get("round")): r for r in score["steps"]}
 
 
-def test_the_day_drill_scores_a_late_arrival_late(ws):
+def test_the_day_drill_scores_a_late_arrival_late(env):
     # dispatch 09:38, arrival 10:11: 33 min after call-out against the 20-minute day standard
-    score = ws.json("drill", "run", ws.REPO / "drills" / "sudden_event_day.yaml", "--plans", ws.REPO / "plans")
+    score = env.json("drill", "run", env.REPO / "drills" / "sudden_event_day.yaml", "--plans", env.REPO / "plans")
     arrive = _rows(score)[("arrive", None)]
     assert arrive["limit_seconds"] == 20 * 60
     assert arrive["took_seconds"] == 33 * 60 and arrive["late_seconds"] == 13 * 60
@@ -31,13 +31,13 @@ injects:
 """
 
 
-def test_an_arrival_is_timed_from_dispatch_with_day_or_night_by_the_dispatch_time(ws):
-    plans = ws.REPO / "plans"
+def test_an_arrival_is_timed_from_dispatch_with_day_or_night_by_the_dispatch_time(env):
+    plans = env.REPO / "plans"
     # dispatched 18:55 (day: 20 min); responding starts at once, arrival 19:20 = 25 min: late
-    path = ws.write("d1.yaml", DRILL.format(dispatch="15m", arrive="40m"))
-    arrive = _rows(ws.json("drill", "run", path, "--plans", plans))[("arrive", None)]
+    path = env.write("d1.yaml", DRILL.format(dispatch="15m", arrive="40m"))
+    arrive = _rows(env.json("drill", "run", path, "--plans", plans))[("arrive", None)]
     assert (arrive["limit_seconds"], arrive["took_seconds"], arrive["rating"]) == (1200, 1500, "S")
     # dispatched 19:01 (night: 30 min); arrival 19:29 = 28 min: on time
-    path = ws.write("d2.yaml", DRILL.format(dispatch="21m", arrive="49m"))
-    arrive = _rows(ws.json("drill", "run", path, "--plans", plans))[("arrive", None)]
+    path = env.write("d2.yaml", DRILL.format(dispatch="21m", arrive="49m"))
+    arrive = _rows(env.json("drill", "run", path, "--plans", plans))[("arrive", None)]
     assert (arrive["limit_seconds"], arrive["took_seconds"], arrive["rating"]) == (1800, 1680, "P")

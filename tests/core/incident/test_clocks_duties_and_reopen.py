@@ -69,98 +69,98 @@ phases:
 
 
 @pytest.fixture
-def duty(ws):
-    return ws.plan(DUTY, "duty.yaml")
+def duty(env):
+    return env.plan(DUTY, "duty.yaml")
 
 
-def opened(ws, duty, at="18:50"):
+def opened(env, duty, at="18:50"):
     """Opened at ``at``; dispatch 18:55 (day); convene 19:05 (night): responding from 19:05."""
-    ws.start(at=at, plan=duty)
-    ws.ok("done", "INC-1", "dispatch", "--at", ws.t("18:55"))
-    return ws.json("done", "INC-1", "convene", "--at", ws.t("19:05"))
+    env.start(at=at, plan=duty)
+    env.ok("done", "INC-1", "dispatch", "--at", env.t("18:55"))
+    return env.json("done", "INC-1", "convene", "--at", env.t("19:05"))
 
 
-def due(ws, status, step):
-    return ws.dt(ws.step(status, step)["due_at"])
+def due(env, status, step):
+    return env.dt(env.step(status, step)["due_at"])
 
 
 # -- from ----------------------------------------------------------------------
 
 
-def test_from_a_step_counts_from_when_that_step_was_done_with_day_or_night_by_its_time(ws, duty):
-    s = opened(ws, duty)
+def test_from_a_step_counts_from_when_that_step_was_done_with_day_or_night_by_its_time(env, duty):
+    s = opened(env, duty)
     assert s["phase"] == "responding"
     # dispatched 18:55 (day): 20 min from then, although the step activated at 19:05 (night)
-    assert due(ws, s, "arrive") == ws.dt(ws.t("19:15"))
-    assert ws.step(s, "arrive")["limit_seconds"] == 20 * 60
-    assert ws.dt(ws.step(s, "arrive")["clock_from"]) == ws.dt(ws.t("18:55"))
+    assert due(env, s, "arrive") == env.dt(env.t("19:15"))
+    assert env.step(s, "arrive")["limit_seconds"] == 20 * 60
+    assert env.dt(env.step(s, "arrive")["clock_from"]) == env.dt(env.t("18:55"))
 
 
-def test_from_a_step_dispatched_at_night_gets_the_night_limit(ws, duty):
-    ws.start(at="18:40", plan=duty)
-    ws.ok("done", "INC-1", "dispatch", "--at", ws.t("19:01"))
-    s = ws.json("done", "INC-1", "convene", "--at", ws.t("19:02"))
-    assert due(ws, s, "arrive") == ws.dt(ws.t("19:31"))  # 19:01 is night: 30 min
+def test_from_a_step_dispatched_at_night_gets_the_night_limit(env, duty):
+    env.start(at="18:40", plan=duty)
+    env.ok("done", "INC-1", "dispatch", "--at", env.t("19:01"))
+    s = env.json("done", "INC-1", "convene", "--at", env.t("19:02"))
+    assert due(env, s, "arrive") == env.dt(env.t("19:31"))  # 19:01 is night: 30 min
 
 
-def test_from_opened_counts_from_the_report_not_from_the_phase(ws, duty):
-    s = opened(ws, duty)
-    assert due(ws, s, "written_feedback") == ws.dt(ws.t("18:50", "2090-03-06"))
+def test_from_opened_counts_from_the_report_not_from_the_phase(env, duty):
+    s = opened(env, duty)
+    assert due(env, s, "written_feedback") == env.dt(env.t("18:50", "2090-03-06"))
 
 
-def test_from_phase_counts_from_entering_the_phase_even_when_the_step_activates_later(ws, duty):
-    opened(ws, duty)
-    s = ws.json("set", "INC-1", "x=1", "--at", ws.t("19:12"))
-    step = ws.step(s, "since_phase")
-    assert ws.dt(step["activated_at"]) == ws.dt(ws.t("19:12"))
-    assert due(ws, s, "since_phase") == ws.dt(ws.t("19:15"))  # phase entered 19:05 + 10m
+def test_from_phase_counts_from_entering_the_phase_even_when_the_step_activates_later(env, duty):
+    opened(env, duty)
+    s = env.json("set", "INC-1", "x=1", "--at", env.t("19:12"))
+    step = env.step(s, "since_phase")
+    assert env.dt(step["activated_at"]) == env.dt(env.t("19:12"))
+    assert due(env, s, "since_phase") == env.dt(env.t("19:15"))  # phase entered 19:05 + 10m
 
 
-def test_a_step_counted_from_a_step_not_yet_done_has_no_deadline_until_then(ws, duty):
-    s = opened(ws, duty)
-    waiting = ws.step(s, "on_scene_report")
+def test_a_step_counted_from_a_step_not_yet_done_has_no_deadline_until_then(env, duty):
+    s = opened(env, duty)
+    waiting = env.step(s, "on_scene_report")
     assert waiting["status"] == "pending" and waiting["due_at"] is None and waiting["waits_for"] == "arrive"
-    ws.ok("tick", "--now", ws.t("23:00", "2090-03-04"))  # nothing can fire for it
-    s = ws.json("done", "INC-1", "arrive", "--at", ws.t("19:12"))
-    assert due(ws, s, "on_scene_report") == ws.dt(ws.t("19:22"))
-    assert "step_due" in ws.kinds()
-    fired = ws.json("tick", "--now", ws.t("19:23"))["fired"]
+    env.ok("tick", "--now", env.t("23:00", "2090-03-04"))  # nothing can fire for it
+    s = env.json("done", "INC-1", "arrive", "--at", env.t("19:12"))
+    assert due(env, s, "on_scene_report") == env.dt(env.t("19:22"))
+    assert "step_due" in env.kinds()
+    fired = env.json("tick", "--now", env.t("19:23"))["fired"]
     assert [f["key"].split(":")[1] for f in fired].count("on_scene_report") == 1
 
 
 # -- repeat --------------------------------------------------------------------
 
 
-def test_repeat_rounds_are_due_one_period_after_the_previous_deadline(ws, duty):
-    s = opened(ws, duty)
-    first = ws.step(s, "progress_report")
-    assert first["round"] == 1 and due(ws, s, "progress_report") == ws.dt(ws.t("20:05"))
-    s = ws.json("done", "INC-1", "progress_report", "--at", ws.t("19:50"))
-    assert ws.step(s, "progress_report")["round"] == 2
-    assert due(ws, s, "progress_report") == ws.dt(ws.t("21:05"))  # 20:05 + 1h, not 19:50 + 1h
-    s = ws.json("done", "INC-1", "progress_report", "--at", ws.t("21:20"))  # 15 min late
-    assert ws.step(s, "progress_report")["round"] == 3
-    assert due(ws, s, "progress_report") == ws.dt(ws.t("22:05"))
+def test_repeat_rounds_are_due_one_period_after_the_previous_deadline(env, duty):
+    s = opened(env, duty)
+    first = env.step(s, "progress_report")
+    assert first["round"] == 1 and due(env, s, "progress_report") == env.dt(env.t("20:05"))
+    s = env.json("done", "INC-1", "progress_report", "--at", env.t("19:50"))
+    assert env.step(s, "progress_report")["round"] == 2
+    assert due(env, s, "progress_report") == env.dt(env.t("21:05"))  # 20:05 + 1h, not 19:50 + 1h
+    s = env.json("done", "INC-1", "progress_report", "--at", env.t("21:20"))  # 15 min late
+    assert env.step(s, "progress_report")["round"] == 3
+    assert due(env, s, "progress_report") == env.dt(env.t("22:05"))
     # leaving the phase ends the cadence
-    s = ws.json("event", "INC-1", "finish", "--at", ws.t("21:30"))
-    assert ws.step(s, "progress_report")["status"] == "skipped"
-    rows = [r for r in ws.json("drill", "score", "INC-1")["steps"] if r["id"] == "progress_report"]
+    s = env.json("event", "INC-1", "finish", "--at", env.t("21:30"))
+    assert env.step(s, "progress_report")["status"] == "skipped"
+    rows = [r for r in env.json("drill", "score", "INC-1")["steps"] if r["id"] == "progress_report"]
     assert [(r["round"], r["rating"], r["took_seconds"]) for r in rows] == [(1, "P", 45 * 60), (2, "S", 75 * 60)]
     assert rows[1]["points"] == 75  # 100 x (1 - 15/60)
 
 
-def test_a_repeat_step_counts_as_done_for_all_done_once_a_round_is_done(ws):
-    plan = ws.plan(
+def test_a_repeat_step_counts_as_done_for_all_done_once_a_round_is_done(env):
+    plan = env.plan(
         DUTY.replace(
             "      - {id: archive, role: office}", "      - {id: archive, role: office, within: 1h, repeat: 1h}"
         ),
         "rep.yaml",
     )
-    ws.start(at="18:50", plan=plan)
-    ws.ok("done", "INC-1", "dispatch", "--at", ws.t("18:55"))
-    ws.ok("done", "INC-1", "convene", "--at", ws.t("19:05"))
-    ws.ok("event", "INC-1", "finish", "--at", ws.t("19:30"))
-    s = ws.json("done", "INC-1", "archive", "--at", ws.t("19:40"))
+    env.start(at="18:50", plan=plan)
+    env.ok("done", "INC-1", "dispatch", "--at", env.t("18:55"))
+    env.ok("done", "INC-1", "convene", "--at", env.t("19:05"))
+    env.ok("event", "INC-1", "finish", "--at", env.t("19:30"))
+    s = env.json("done", "INC-1", "archive", "--at", env.t("19:40"))
     # the phase moved on (all_done) although archive's next round was started: the incident now
     # waits in the final phase for the required written feedback
     assert s["phase"] == "closed" and s["closed_at"] is None
@@ -169,58 +169,58 @@ def test_a_repeat_step_counts_as_done_for_all_done_once_a_round_is_done(ws):
 # -- default -------------------------------------------------------------------
 
 
-def test_a_decision_nobody_makes_gets_its_default_at_the_deadline_by_the_timer(ws, duty):
-    s = opened(ws, duty)
-    assert due(ws, s, "escalate") == ws.dt(ws.t("19:20"))
-    ws.ok("tick", "--now", ws.t("19:19"))
-    assert ws.step(ws.status(), "escalate")["status"] == "pending"
-    ws.ok("tick", "--now", ws.t("19:21"))
-    step = ws.step(ws.status(), "escalate")
+def test_a_decision_nobody_makes_gets_its_default_at_the_deadline_by_the_timer(env, duty):
+    s = opened(env, duty)
+    assert due(env, s, "escalate") == env.dt(env.t("19:20"))
+    env.ok("tick", "--now", env.t("19:19"))
+    assert env.step(env.status(), "escalate")["status"] == "pending"
+    env.ok("tick", "--now", env.t("19:21"))
+    step = env.step(env.status(), "escalate")
     assert step["answer"] == "county" and step["status"] == "done" and step["default"] is True
-    assert ws.dt(step["done_at"]) == ws.dt(ws.t("19:20"))
-    [decision] = ws.kinds(kind="decision")
+    assert env.dt(step["done_at"]) == env.dt(env.t("19:20"))
+    [decision] = env.kinds(kind="decision")
     assert decision["actor"] == "timer" and decision["data"]["answer"] == "county"
-    [row] = [r for r in ws.json("drill", "score", "INC-1")["steps"] if r["id"] == "escalate"]
+    [row] = [r for r in env.json("drill", "score", "INC-1")["steps"] if r["id"] == "escalate"]
     assert row["rating"] == "U" and row["status"] == "default"  # the leader did not decide
 
 
-def test_a_decision_made_in_time_is_not_overridden_by_its_default(ws, duty):
-    opened(ws, duty)
-    ws.ok("decide", "INC-1", "escalate", "township", "--by", "Chen", "--at", ws.t("19:10"))
-    ws.ok("tick", "--now", ws.t("19:30"))
-    assert ws.step(ws.status(), "escalate")["answer"] == "township"
-    assert [e["actor"] for e in ws.kinds(kind="decision")] == ["Chen"]
+def test_a_decision_made_in_time_is_not_overridden_by_its_default(env, duty):
+    opened(env, duty)
+    env.ok("decide", "INC-1", "escalate", "township", "--by", "Chen", "--at", env.t("19:10"))
+    env.ok("tick", "--now", env.t("19:30"))
+    assert env.step(env.status(), "escalate")["answer"] == "township"
+    assert [e["actor"] for e in env.kinds(kind="decision")] == ["Chen"]
 
 
 # -- required and waive --------------------------------------------------------
 
 
-def test_a_required_step_survives_the_phase_change_and_blocks_closing(ws, duty):
-    opened(ws, duty)
-    result = ws.ok("event", "INC-1", "finish", "--at", ws.t("19:30"))
+def test_a_required_step_survives_the_phase_change_and_blocks_closing(env, duty):
+    opened(env, duty)
+    result = env.ok("event", "INC-1", "finish", "--at", env.t("19:30"))
     first = result.stdout.splitlines()[0]
     assert first.startswith("skipped") and "arrive" in first and "escalate" in first
     assert "written_feedback" not in first
-    s = ws.status()
-    feedback = ws.step(s, "written_feedback")
+    s = env.status()
+    feedback = env.step(s, "written_feedback")
     assert feedback["status"] == "pending" and feedback["required"] is True
-    assert due(ws, s, "written_feedback") == ws.dt(ws.t("18:50", "2090-03-06"))
-    assert ws.step(s, "arrive")["status"] == "skipped" and ws.step(s, "arrive")["required"] is False
-    refused = ws.run("close", "INC-1", "--at", ws.t("19:40"))
+    assert due(env, s, "written_feedback") == env.dt(env.t("18:50", "2090-03-06"))
+    assert env.step(s, "arrive")["status"] == "skipped" and env.step(s, "arrive")["required"] is False
+    refused = env.run("close", "INC-1", "--at", env.t("19:40"))
     assert refused.exit_code == 1
     assert "written_feedback" in refused.stderr and "plan waive" in refused.stderr
     # all_done in aftermath reaches the final phase; the incident waits there, open
-    s = ws.json("done", "INC-1", "archive", "--at", ws.t("19:45"))
+    s = env.json("done", "INC-1", "archive", "--at", env.t("19:45"))
     assert s["phase"] == "closed" and s["closed_at"] is None
-    s = ws.json("done", "INC-1", "written_feedback", "--at", ws.t("09:00", "2090-03-06"))
-    assert ws.dt(s["closed_at"]) == ws.dt(ws.t("09:00", "2090-03-06"))
+    s = env.json("done", "INC-1", "written_feedback", "--at", env.t("09:00", "2090-03-06"))
+    assert env.dt(s["closed_at"]) == env.dt(env.t("09:00", "2090-03-06"))
 
 
-def test_plan_waive_releases_a_required_step_on_the_record(ws, duty):
-    opened(ws, duty)
-    ws.ok("event", "INC-1", "finish", "--at", ws.t("19:30"))
-    ws.ok("done", "INC-1", "archive", "--at", ws.t("19:45"))
-    s = ws.json(
+def test_plan_waive_releases_a_required_step_on_the_record(env, duty):
+    opened(env, duty)
+    env.ok("event", "INC-1", "finish", "--at", env.t("19:30"))
+    env.ok("done", "INC-1", "archive", "--at", env.t("19:45"))
+    s = env.json(
         "waive",
         "INC-1",
         "written_feedback",
@@ -229,100 +229,102 @@ def test_plan_waive_releases_a_required_step_on_the_record(ws, duty):
         "--reason",
         "merged into the county report",
         "--at",
-        ws.t("20:00"),
+        env.t("20:00"),
     )
-    step = ws.step(s, "written_feedback")
+    step = env.step(s, "written_feedback")
     assert step["status"] == "waived" and step["reason"] == "merged into the county report" and step["by"] == "Chen"
     assert s["closed_at"] is not None  # nothing else held the final phase
-    [waived] = ws.kinds(kind="step_waived")
+    [waived] = env.kinds(kind="step_waived")
     assert waived["data"] == {"step": "written_feedback", "by": "Chen", "reason": "merged into the county report"}
-    rows = [r for r in ws.json("drill", "score", "INC-1")["steps"] if r["id"] == "written_feedback"]
+    rows = [r for r in env.json("drill", "score", "INC-1")["steps"] if r["id"] == "written_feedback"]
     assert rows[0]["rating"] == "N/A" and rows[0]["weight"] == 0
 
 
-def test_waive_needs_by_and_reason(ws, duty):
-    opened(ws, duty)
-    assert ws.run("waive", "INC-1", "written_feedback", "--by", "Chen", "--at", ws.t("19:10")).exit_code == 2
-    result = ws.run("waive", "INC-1", "written_feedback", "--by", "Chen", "--reason", "", "--at", ws.t("19:10"))
+def test_waive_needs_by_and_reason(env, duty):
+    opened(env, duty)
+    assert env.run("waive", "INC-1", "written_feedback", "--by", "Chen", "--at", env.t("19:10")).exit_code == 2
+    result = env.run("waive", "INC-1", "written_feedback", "--by", "Chen", "--reason", "", "--at", env.t("19:10"))
     assert result.exit_code == 1 and "--reason" in result.stderr
 
 
-def test_the_deadline_of_a_required_step_still_fires_after_its_phase_was_left(ws, duty):
-    opened(ws, duty)
-    ws.ok("event", "INC-1", "finish", "--at", ws.t("19:30"))
-    fired = ws.json("tick", "--now", ws.t("18:51", "2090-03-06"))["fired"]
+def test_the_deadline_of_a_required_step_still_fires_after_its_phase_was_left(env, duty):
+    opened(env, duty)
+    env.ok("event", "INC-1", "finish", "--at", env.t("19:30"))
+    fired = env.json("tick", "--now", env.t("18:51", "2090-03-06"))["fired"]
     assert any("written_feedback" in f["key"] for f in fired)
-    assert ws.step(ws.status(), "written_feedback")["status"] == "overdue"
+    assert env.step(env.status(), "written_feedback")["status"] == "overdue"
 
 
 # -- reopen --------------------------------------------------------------------
 
 
-def test_reopen_a_mistaken_done_restores_the_step_with_its_deadline(ws, duty):
-    ws.start(at="18:50", plan=duty)
-    ws.ok("done", "INC-1", "dispatch", "--at", ws.t("18:52"))
-    s = ws.json("reopen", "INC-1", "dispatch", "--by", "Li", "--reason", "wrong incident", "--at", ws.t("18:53"))
-    step = ws.step(s, "dispatch")
+def test_reopen_a_mistaken_done_restores_the_step_with_its_deadline(env, duty):
+    env.start(at="18:50", plan=duty)
+    env.ok("done", "INC-1", "dispatch", "--at", env.t("18:52"))
+    s = env.json("reopen", "INC-1", "dispatch", "--by", "Li", "--reason", "wrong incident", "--at", env.t("18:53"))
+    step = env.step(s, "dispatch")
     assert step["status"] == "pending" and step["done_at"] is None
-    assert due(ws, s, "dispatch") == ws.dt(ws.t("18:55"))  # its deadline, not a new one
-    [ev] = ws.kinds(kind="step_reopened")
+    assert due(env, s, "dispatch") == env.dt(env.t("18:55"))  # its deadline, not a new one
+    [ev] = env.kinds(kind="step_reopened")
     assert ev["data"] == {"step": "dispatch", "by": "Li", "reason": "wrong incident"}
-    fired = ws.json("tick", "--now", ws.t("18:56"))["fired"]  # the deadline is armed again
+    fired = env.json("tick", "--now", env.t("18:56"))["fired"]  # the deadline is armed again
     assert [f["key"].split(":")[1] for f in fired] == ["dispatch"]
-    assert ws.step(ws.status(), "dispatch")["status"] == "overdue"
+    assert env.step(env.status(), "dispatch")["status"] == "overdue"
 
 
-def test_reopen_a_repeat_step_undoes_its_last_round(ws, duty):
-    opened(ws, duty)
-    ws.ok("done", "INC-1", "progress_report", "--at", ws.t("19:50"))
-    s = ws.json("reopen", "INC-1", "progress_report", "--by", "Li", "--reason", "not sent", "--at", ws.t("19:55"))
-    step = ws.step(s, "progress_report")
-    assert step["round"] == 1 and step["status"] == "pending" and due(ws, s, "progress_report") == ws.dt(ws.t("20:05"))
+def test_reopen_a_repeat_step_undoes_its_last_round(env, duty):
+    opened(env, duty)
+    env.ok("done", "INC-1", "progress_report", "--at", env.t("19:50"))
+    s = env.json("reopen", "INC-1", "progress_report", "--by", "Li", "--reason", "not sent", "--at", env.t("19:55"))
+    step = env.step(s, "progress_report")
+    assert (
+        step["round"] == 1 and step["status"] == "pending" and due(env, s, "progress_report") == env.dt(env.t("20:05"))
+    )
 
 
-def test_reopen_refuses_what_cannot_be_undone(ws, duty):
-    opened(ws, duty)
-    pending = ws.run("reopen", "INC-1", "arrive", "--by", "Li", "--reason", "x", "--at", ws.t("19:10"))
+def test_reopen_refuses_what_cannot_be_undone(env, duty):
+    opened(env, duty)
+    pending = env.run("reopen", "INC-1", "arrive", "--by", "Li", "--reason", "x", "--at", env.t("19:10"))
     assert pending.exit_code == 1 and "only a done step" in pending.stderr
-    left = ws.run("reopen", "INC-1", "dispatch", "--by", "Li", "--reason", "x", "--at", ws.t("19:10"))
+    left = env.run("reopen", "INC-1", "dispatch", "--by", "Li", "--reason", "x", "--at", env.t("19:10"))
     assert left.exit_code == 1 and "reported" in left.stderr and "has left" in left.stderr
-    open_ = ws.run("reopen", "INC-1", "--by", "Li", "--reason", "x", "--at", ws.t("19:10"))
+    open_ = env.run("reopen", "INC-1", "--by", "Li", "--reason", "x", "--at", env.t("19:10"))
     assert open_.exit_code == 1 and "is open" in open_.stderr
 
 
-def test_reopen_a_closed_incident_goes_back_to_the_phase_it_closed_from(ws, duty):
-    opened(ws, duty)
-    ws.ok("event", "INC-1", "finish", "--at", ws.t("19:30"))
-    ws.ok("done", "INC-1", "written_feedback", "--at", ws.t("19:40"))
-    s = ws.json("done", "INC-1", "archive", "--at", ws.t("19:45"))
+def test_reopen_a_closed_incident_goes_back_to_the_phase_it_closed_from(env, duty):
+    opened(env, duty)
+    env.ok("event", "INC-1", "finish", "--at", env.t("19:30"))
+    env.ok("done", "INC-1", "written_feedback", "--at", env.t("19:40"))
+    s = env.json("done", "INC-1", "archive", "--at", env.t("19:45"))
     assert s["closed_at"] is not None
-    assert ws.run("done", "INC-1", "archive", "--at", ws.t("19:50")).exit_code == 1
-    s = ws.json("reopen", "INC-1", "--by", "Li", "--reason", "archive incomplete", "--at", ws.t("19:50"))
+    assert env.run("done", "INC-1", "archive", "--at", env.t("19:50")).exit_code == 1
+    s = env.json("reopen", "INC-1", "--by", "Li", "--reason", "archive incomplete", "--at", env.t("19:50"))
     assert s["closed_at"] is None and s["phase"] == "aftermath"
-    assert ws.step(s, "archive")["status"] == "pending"
-    assert "reopened" in ws.kinds()
-    s = ws.json("done", "INC-1", "archive", "--at", ws.t("20:10"))
-    assert ws.dt(s["closed_at"]) == ws.dt(ws.t("20:10"))
-    assert ws.json("replay", "INC-1")["ok"] is True
+    assert env.step(s, "archive")["status"] == "pending"
+    assert "reopened" in env.kinds()
+    s = env.json("done", "INC-1", "archive", "--at", env.t("20:10"))
+    assert env.dt(s["closed_at"]) == env.dt(env.t("20:10"))
+    assert env.json("replay", "INC-1")["ok"] is True
 
 
-def test_reopen_after_plan_close_returns_to_the_same_phase(ws, duty):
-    opened(ws, duty)
-    ws.ok("done", "INC-1", "written_feedback", "--at", ws.t("19:10"))
-    ws.ok("close", "INC-1", "--at", ws.t("19:20"))
-    s = ws.json("reopen", "INC-1", "--by", "Li", "--reason", "closed by mistake", "--at", ws.t("19:25"))
+def test_reopen_after_plan_close_returns_to_the_same_phase(env, duty):
+    opened(env, duty)
+    env.ok("done", "INC-1", "written_feedback", "--at", env.t("19:10"))
+    env.ok("close", "INC-1", "--at", env.t("19:20"))
+    s = env.json("reopen", "INC-1", "--by", "Li", "--reason", "closed by mistake", "--at", env.t("19:25"))
     assert s["phase"] == "responding" and s["closed_at"] is None
-    assert ws.step(s, "arrive")["status"] == "pending"
+    assert env.step(s, "arrive")["status"] == "pending"
 
 
 # -- refusals that say why -----------------------------------------------------
 
 
-def test_a_step_that_is_not_active_names_the_step_it_needs(ws, duty):
-    ws.start(at="18:50", plan=duty)
-    result = ws.run("done", "INC-1", "convene", "--at", ws.t("18:51"))
+def test_a_step_that_is_not_active_names_the_step_it_needs(env, duty):
+    env.start(at="18:50", plan=duty)
+    result = env.run("done", "INC-1", "convene", "--at", env.t("18:51"))
     assert result.exit_code == 1 and "needs dispatch" in result.stderr
-    result = ws.run("done", "INC-1", "archive", "--at", ws.t("18:51"))
+    result = env.run("done", "INC-1", "archive", "--at", env.t("18:51"))
     assert "aftermath" in result.stderr and "reported" in result.stderr
 
 
@@ -339,24 +341,24 @@ def test_a_step_that_is_not_active_names_the_step_it_needs(ws, duty):
         ("        repeat: 1h", "        repeat: 0s", "repeat: 0s", "longer than 0"),
     ],
 )
-def test_the_loader_refuses_bad_clock_keys_with_their_position(ws, old, new, needle, message):
+def test_the_loader_refuses_bad_clock_keys_with_their_position(env, old, new, needle, message):
     text = DUTY.replace(old, new)
     assert text != DUTY
-    path = ws.plan(text, "bad.yaml")
-    result = ws.run("validate", path, db=False)
+    path = env.plan(text, "bad.yaml")
+    result = env.run("validate", path, db=False)
     assert result.exit_code == 1
-    line = ws.line_of(text, needle)
+    line = env.line_of(text, needle)
     assert f"bad.yaml:{line}:" in result.output and message in result.output
 
 
-def test_default_on_a_step_that_is_not_a_decision_is_refused(ws):
+def test_default_on_a_step_that_is_not_a_decision_is_refused(env):
     text = DUTY.replace("      - {id: archive, role: office}", "      - {id: archive, role: office, default: x}")
-    result = ws.run("validate", ws.plan(text, "bad.yaml"), db=False)
+    result = env.run("validate", env.plan(text, "bad.yaml"), db=False)
     assert result.exit_code == 1 and "add `decision:`" in result.output
 
 
-def test_the_schema_describes_the_new_step_keys(ws):
-    schema = ws.json("schema", "plan", db=False)
+def test_the_schema_describes_the_new_step_keys(env):
+    schema = env.json("schema", "plan", db=False)
     step = schema["properties"]["phases"]["additionalProperties"]["properties"]["steps"]["items"]["properties"]
     for key in ("from", "required", "repeat", "default"):
         assert step[key]["description"]
@@ -382,16 +384,16 @@ start: 2090-03-05T18:50:00+08:00
 """
 
 
-def run(ws, extra=""):
-    ws.plan(DUTY, "duty.yaml")
-    path = ws.write("duties.yaml", DRILL.format(extra=extra))
-    return ws.json("drill", "run", path)
+def run(env, extra=""):
+    env.plan(DUTY, "duty.yaml")
+    path = env.write("duties.yaml", DRILL.format(extra=extra))
+    return env.json("drill", "run", path)
 
 
-def test_waive_and_reopen_injects_run_like_the_commands(ws):
-    score = run(ws)
+def test_waive_and_reopen_injects_run_like_the_commands(env):
+    score = run(env)
     incident = score["incident"]
-    kinds = ws.kinds(incident)
+    kinds = env.kinds(incident)
     assert "step_reopened" in kinds and "step_waived" in kinds and kinds[-1] == "closed"
     rows = {r["id"]: r for r in score["steps"]}
     # dispatch: done at 18:55 after the mistaken 18:52 was reopened: exactly on its 5 min
@@ -399,83 +401,83 @@ def test_waive_and_reopen_injects_run_like_the_commands(ws):
     # arrive counts from dispatch (18:55): 19:15 is 20 min, day
     assert rows["arrive"]["took_seconds"] == 20 * 60 and rows["arrive"]["rating"] == "P"
     assert rows["written_feedback"]["rating"] == "N/A" and rows["written_feedback"]["status"] == "waived"
-    assert ws.json("replay", incident)["ok"] is True
+    assert env.json("replay", incident)["ok"] is True
 
 
-def test_not_exercised_steps_are_na_and_out_of_the_score(ws):
-    full = run(ws)
+def test_not_exercised_steps_are_na_and_out_of_the_score(env):
+    full = run(env)
     # progress_report's first round (due 20:05) was skipped when the phase was left at 19:30: 0 points
     assert {r["id"]: r for r in full["steps"]}["progress_report"]["points"] == 0
     assert full["score"] < 100
-    partial = run(ws, "not_exercised: [progress_report]\n")
+    partial = run(env, "not_exercised: [progress_report]\n")
     row = {r["id"]: r for r in partial["steps"]}["progress_report"]
     assert row["rating"] == "N/A" and row["status"] == "not exercised" and row["weight"] == 0
     assert "progress_report" not in [f["step"] for f in partial["findings"]]
     assert partial["score"] == 100 and partial["grade"] == "优秀"
 
 
-def test_not_exercised_names_a_step_of_the_plan(ws):
-    ws.plan(DUTY, "duty.yaml")
+def test_not_exercised_names_a_step_of_the_plan(env):
+    env.plan(DUTY, "duty.yaml")
     text = DRILL.format(extra="not_exercised: [progres_report]\n")
-    path = ws.write("bad.yaml", text)
-    result = ws.run("validate", path, db=False)
+    path = env.write("bad.yaml", text)
+    result = env.run("validate", path, db=False)
     assert result.exit_code == 1
-    assert f"bad.yaml:{ws.line_of(text, 'not_exercised')}:" in result.output and "progress_report" in result.output
+    assert f"bad.yaml:{env.line_of(text, 'not_exercised')}:" in result.output and "progress_report" in result.output
 
 
-def test_waive_and_reopen_injects_need_a_reason(ws):
-    ws.plan(DUTY, "duty.yaml")
+def test_waive_and_reopen_injects_need_a_reason(env):
+    env.plan(DUTY, "duty.yaml")
     text = DRILL.format(extra="").replace(", reason: wrong team", "")
-    path = ws.write("bad.yaml", text)
-    result = ws.run("validate", path, db=False)
+    path = env.write("bad.yaml", text)
+    result = env.run("validate", path, db=False)
     assert result.exit_code == 1 and "`reopen:` needs `reason:`" in result.output
 
 
-def test_extract_keeps_waive_reopen_and_not_exercised_and_scores_the_same(ws):
-    first = run(ws, "not_exercised: [progress_report]\n")
-    r = ws.ok("drill", "extract", first["incident"], "-o", "again.yaml")
-    text = (ws.root / "again.yaml").read_text(encoding="utf-8")
+def test_extract_keeps_waive_reopen_and_not_exercised_and_scores_the_same(env):
+    first = run(env, "not_exercised: [progress_report]\n")
+    r = env.ok("drill", "extract", first["incident"], "-o", "again.yaml")
+    text = (env.root / "again.yaml").read_text(encoding="utf-8")
     assert "reopen: dispatch" in text and "reason: wrong team" in text
     assert "waive: written_feedback" in text and "not_exercised: [progress_report]" in text
-    again = ws.json("drill", "run", "again.yaml")
+    again = env.json("drill", "run", "again.yaml")
     assert again["score"] == first["score"] and again["steps"] == first["steps"]
     del r
 
 
-def test_repeat_rounds_survive_a_state_snapshot(ws, duty):
+def test_repeat_rounds_survive_a_state_snapshot(env, duty):
     from planengine.core.engine import Engine
     from planengine.core.incident.state import fold, to_snapshot
 
-    opened(ws, duty)
+    opened(env, duty)
     for i in range(12):  # enough events for a snapshot to be stored mid-cadence
-        ws.ok("done", "INC-1", "progress_report", "--at", ws.t(f"19:{10 + i:02d}"))
-    ws.ok("reopen", "INC-1", "progress_report", "--by", "Li", "--reason", "x", "--at", ws.t("19:30"))
-    eng = Engine(db=ws.db)
+        env.ok("done", "INC-1", "progress_report", "--at", env.t(f"19:{10 + i:02d}"))
+    env.ok("reopen", "INC-1", "progress_report", "--by", "Li", "--reason", "x", "--at", env.t("19:30"))
+    eng = Engine(db=env.db)
     full = fold(eng.store.event_rows("INC-1"), "INC-1")
     assert to_snapshot(eng.state("INC-1")) == to_snapshot(full)
-    assert ws.step(ws.status(), "progress_report")["round"] == 12
-    row = ws.step(ws.status(), "progress_report")
-    assert ws.dt(row["due_at"]) == ws.dt(ws.t("07:05", "2090-03-06"))  # 20:05 + 11 x 1h
+    assert env.step(env.status(), "progress_report")["round"] == 12
+    row = env.step(env.status(), "progress_report")
+    assert env.dt(row["due_at"]) == env.dt(env.t("07:05", "2090-03-06"))  # 20:05 + 11 x 1h
 
 
 # -- tick --now ahead of the clock ----------------------------------------------
 
 
-def test_tick_now_later_than_the_clock_is_refused_on_an_incident_running_now(ws, duty):
+def test_tick_now_later_than_the_clock_is_refused_on_an_incident_running_now(env, duty):
     from datetime import datetime, timedelta, timezone
 
-    ws.ok("start", duty, "--id", "LIVE")  # opened now: dispatch due in 5 minutes
-    before = ws.kinds("LIVE")
+    env.ok("start", duty, "--id", "LIVE")  # opened now: dispatch due in 5 minutes
+    before = env.kinds("LIVE")
     ahead = (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat(timespec="seconds")
-    result = ws.run("tick", "--now", ahead)
+    result = env.run("tick", "--now", ahead)
     assert result.exit_code == 1
     assert "later than the clock" in result.stderr and "LIVE" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
-    assert ws.kinds("LIVE") == before  # nothing fired early
-    assert ws.json("tick")["fired"] == []  # the plain tick is the wall clock's: nothing is due yet
+    assert env.kinds("LIVE") == before  # nothing fired early
+    assert env.json("tick")["fired"] == []  # the plain tick is the wall clock's: nothing is due yet
 
 
-def test_tick_now_may_drive_an_incident_recorded_ahead_of_the_clock(ws, duty):
-    opened(ws, duty)  # 2090: an exercise recorded ahead of the clock
-    fired = ws.json("tick", "--now", ws.t("19:21"))["fired"]
+def test_tick_now_may_drive_an_incident_recorded_ahead_of_the_clock(env, duty):
+    opened(env, duty)  # 2090: an exercise recorded ahead of the clock
+    fired = env.json("tick", "--now", env.t("19:21"))["fired"]
     assert {f["key"].split(":")[1] for f in fired} == {"arrive", "escalate"}  # due 19:15 and 19:20

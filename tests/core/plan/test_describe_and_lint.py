@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 
-def test_graph_mermaid_shows_every_phase_and_transition(ws):
-    out = ws.ok("graph", ws.plan(), "--format", "mermaid").stdout
+def test_graph_mermaid_shows_every_phase_and_transition(env):
+    out = env.ok("graph", env.plan(), "--format", "mermaid").stdout
     assert out.lstrip().startswith("stateDiagram")
     for phase in ("reported", "responding", "closed"):
         assert phase in out
@@ -16,30 +16,30 @@ def test_graph_mermaid_shows_every_phase_and_transition(ws):
     assert re.search(r"\[\*\]\s*-->\s*reported", out), "initial phase marked"
 
 
-def test_graph_dot_shows_every_phase_and_transition(ws):
-    out = ws.ok("graph", ws.plan(), "--format", "dot").stdout
+def test_graph_dot_shows_every_phase_and_transition(env):
+    out = env.ok("graph", env.plan(), "--format", "dot").stdout
     assert out.lstrip().startswith("digraph")
     assert out.count("{") == out.count("}")
     assert re.search(r'"?reported"?\s*->\s*"?responding"?\s*\[label="[^"]*activate', out)
     assert re.search(r'"?responding"?\s*->\s*"?closed"?\s*\[label="[^"]*dispersed', out)
 
 
-def test_graph_default_format_is_mermaid_and_plan_id_resolves_on_the_plan_path(ws):
-    ws.plan(name="plans/petition.yaml")  # ./plans in the working directory
-    out = ws.ok("graph", "petition").stdout
+def test_graph_default_format_is_mermaid_and_plan_id_resolves_on_the_plan_path(env):
+    env.plan(name="plans/petition.yaml")  # ./plans in the working directory
+    out = env.ok("graph", "petition").stdout
     assert out.lstrip().startswith("stateDiagram")
 
 
-def test_graph_of_a_broken_plan_is_refused_with_its_location(ws):
-    text = ws.PLAN.replace("to: closed", "to: close")
-    path = ws.plan(text)
-    result = ws.run("graph", path)
+def test_graph_of_a_broken_plan_is_refused_with_its_location(env):
+    text = env.PLAN.replace("to: closed", "to: close")
+    path = env.plan(text)
+    result = env.run("graph", path)
     assert result.exit_code == 1
-    assert f"{path}:{ws.line_of(text, 'to: close')}:" in result.stderr
+    assert f"{path}:{env.line_of(text, 'to: close')}:" in result.stderr
 
 
-def test_show_prints_a_checklist_by_phase_with_roles_and_timers(ws):
-    out = ws.ok("show", ws.plan()).stdout
+def test_show_prints_a_checklist_by_phase_with_roles_and_timers(env):
+    out = env.ok("show", env.plan()).stdout
     assert "Test petition plan" in out
     for phase in ("reported", "responding", "closed"):
         assert phase in out
@@ -53,14 +53,14 @@ def test_show_prints_a_checklist_by_phase_with_roles_and_timers(ws):
     assert "crowd_size" in out, "conditional step shows its condition"
 
 
-def test_show_json_describes_the_plan(ws):
-    out = ws.json("show", ws.plan())
+def test_show_json_describes_the_plan(env):
+    out = env.json("show", env.plan())
     assert out["id"] == "petition" and out["version"] == 2
 
 
-def test_list_shows_plans_on_the_plan_path(ws):
-    ws.plan(name="lib/petition.yaml")
-    ws.write(
+def test_list_shows_plans_on_the_plan_path(env):
+    env.plan(name="lib/petition.yaml")
+    env.write(
         "lib/tiny.yaml",
         """\
         id: tiny
@@ -71,21 +71,21 @@ def test_list_shows_plans_on_the_plan_path(ws):
           only: {final: true}
         """,
     )
-    ws.write("lib/drill.yaml", "drill: d1\nplan: tiny\nstart: 2090-03-05T10:00:00+08:00\ninjects: []\n")
-    rows = ws.json("list", "--plans", str(ws.root / "lib"))
+    env.write("lib/drill.yaml", "drill: d1\nplan: tiny\nstart: 2090-03-05T10:00:00+08:00\ninjects: []\n")
+    rows = env.json("list", "--plans", str(env.root / "lib"))
     by_id = {r["id"]: r for r in rows}
     assert {"petition", "tiny"} <= set(by_id)
     assert None not in by_id, "a drill script is not a plan"
     assert by_id["tiny"]["version"] == 7 and by_id["tiny"]["title"] == "Tiny plan"
     assert by_id["petition"]["source"].endswith("petition.yaml")
-    text = ws.ok("list", "--plans", str(ws.root / "lib")).stdout
+    text = env.ok("list", "--plans", str(env.root / "lib")).stdout
     assert "tiny" in text and "Tiny plan" in text
 
 
-def test_list_includes_a_broken_plan_file_without_failing(ws):
-    ws.plan(name="lib/petition.yaml")
-    ws.write("lib/broken.yaml", "id: broken\nphases: [\n")
-    result = ws.run("list", "--plans", str(ws.root / "lib"), "--json")
+def test_list_includes_a_broken_plan_file_without_failing(env):
+    env.plan(name="lib/petition.yaml")
+    env.write("lib/broken.yaml", "id: broken\nphases: [\n")
+    result = env.run("list", "--plans", str(env.root / "lib"), "--json")
     assert result.exit_code == 0
     assert "petition" in result.stdout
 
@@ -128,12 +128,12 @@ def warnings_of(result):
     return [(int(m.group(1)), m.group(2)) for m in re.finditer(r":(\d+):\d+: warning: (.*)$", out, re.M)]
 
 
-def test_lint_warns_about_unreachable_phases_unused_roles_and_unstaffed_teams(ws):
-    path = ws.write("linty.yaml", LINTY)
-    result = ws.run("lint", path)
+def test_lint_warns_about_unreachable_phases_unused_roles_and_unstaffed_teams(env):
+    path = env.write("linty.yaml", LINTY)
+    result = env.run("lint", path)
     assert result.exit_code == 0, "warnings do not fail lint"
     found = warnings_of(result)
-    line = ws.line_of
+    line = env.line_of
 
     def has(at, *words):
         return any(n == at and all(w in msg for w in words) for n, msg in found)
@@ -145,47 +145,47 @@ def test_lint_warns_about_unreachable_phases_unused_roles_and_unstaffed_teams(ws
     assert not any("office" in msg for _, msg in found), "office is used"
 
 
-def test_lint_of_a_clean_plan_has_no_warnings_and_validate_ignores_lint_rules(ws):
-    ws.ok("validate", ws.write("linty.yaml", LINTY))
-    result = ws.ok("lint", ws.plan())
+def test_lint_of_a_clean_plan_has_no_warnings_and_validate_ignores_lint_rules(env):
+    env.ok("validate", env.write("linty.yaml", LINTY))
+    result = env.ok("lint", env.plan())
     assert warnings_of(result) == []
 
 
-def test_lint_warns_when_a_phase_timer_fires_before_a_needs_chain_can_finish(ws):
-    text = ws.PLAN.replace(
+def test_lint_warns_when_a_phase_timer_fires_before_a_needs_chain_can_finish(env):
+    text = env.PLAN.replace(
         "    steps:\n      - id: report_up",
         "    after:\n      - after: 20m\n        notify: [leader]\n        message: slow\n"
         "    steps:\n      - id: report_up",
     )
-    path = ws.plan(text)
-    found = warnings_of(ws.ok("lint", path))
+    path = env.plan(text)
+    found = warnings_of(env.ok("lint", path))
     assert any("needs" in msg or "chain" in msg for _, msg in found), found
 
 
-def test_lint_warns_about_a_step_whose_if_can_never_hold(ws):
-    text = ws.PLAN.replace(
+def test_lint_warns_about_a_step_whose_if_can_never_hold(env):
+    text = env.PLAN.replace(
         "crowd_size: {type: integer, min: 0, title: Crowd size}", "crowd_size: {type: integer, min: 0, max: 4}"
     )
-    path = ws.plan(text)
-    found = warnings_of(ws.ok("lint", path))
+    path = env.plan(text)
+    found = warnings_of(env.ok("lint", path))
     assert any("representatives" in msg for _, msg in found), found
 
 
-def test_lint_json_reports_warnings_with_severity(ws):
-    path = ws.write("linty.yaml", LINTY)
-    [entry] = ws.json("lint", path)
+def test_lint_json_reports_warnings_with_severity(env):
+    path = env.write("linty.yaml", LINTY)
+    [entry] = env.json("lint", path)
     assert entry["ok"] is True
     assert entry["problems"] and {p["severity"] for p in entry["problems"]} == {"warning"}
 
 
-def test_lint_warns_when_a_step_needs_a_step_of_another_phase(ws):
-    text = ws.PLAN.replace(
+def test_lint_warns_when_a_step_needs_a_step_of_another_phase(env):
+    text = env.PLAN.replace(
         "      - id: secure\n        role: team\n",
         "      - id: secure\n        role: team\n        needs: [brief]\n",
     )
-    path = ws.plan(text)
-    found = warnings_of(ws.ok("lint", path))
-    assert any(n == ws.line_of(text, "- id: secure") and "brief" in msg and "reported" in msg for n, msg in found), (
+    path = env.plan(text)
+    found = warnings_of(env.ok("lint", path))
+    assert any(n == env.line_of(text, "- id: secure") and "brief" in msg and "reported" in msg for n, msg in found), (
         found
     )
 
@@ -217,7 +217,7 @@ phases:
 """
 
 
-def test_graph_dot_of_hostile_titles_is_one_graph_with_exactly_the_plans_phases(ws):
+def test_graph_dot_of_hostile_titles_is_one_graph_with_exactly_the_plans_phases(env):
     import json
     import shutil
     import subprocess
@@ -227,7 +227,7 @@ def test_graph_dot_of_hostile_titles_is_one_graph_with_exactly_the_plans_phases(
     dot = shutil.which("dot")
     if dot is None:
         pytest.skip("Graphviz `dot` is not installed (make debs)")
-    out = ws.ok("graph", ws.write("hostile.yaml", HOSTILE), "--format", "dot").stdout
+    out = env.ok("graph", env.write("hostile.yaml", HOSTILE), "--format", "dot").stdout
     proc = subprocess.run([dot, "-Tjson"], input=out.encode(), capture_output=True, check=False)
     assert proc.returncode == 0, proc.stderr.decode()
     drawn = json.loads(proc.stdout)
@@ -241,8 +241,8 @@ def test_graph_dot_of_hostile_titles_is_one_graph_with_exactly_the_plans_phases(
     assert "one is done" in edge["label"], "the event's if: guard is drawn"
 
 
-def test_graph_mermaid_of_hostile_titles_has_only_the_plans_states_and_literal_labels(ws):
-    out = ws.ok("graph", ws.write("hostile.yaml", HOSTILE)).stdout
+def test_graph_mermaid_of_hostile_titles_has_only_the_plans_states_and_literal_labels(env):
+    out = env.ok("graph", env.write("hostile.yaml", HOSTILE)).stdout
     lines = out.rstrip("\n").split("\n")
     assert lines[:2] == ["stateDiagram-v2", "  direction LR"]
     label = r"(?:[\w ]|#\d+;|<br/>)*"
@@ -264,11 +264,11 @@ def test_graph_mermaid_of_hostile_titles_has_only_the_plans_states_and_literal_l
     assert "one is done" in decoded, "the event's if: guard is drawn"
 
 
-def test_show_json_and_checklist_carry_the_guard_of_an_event_transition(ws):
-    path = ws.write("hostile.yaml", HOSTILE)
-    out = ws.json("show", path)
+def test_show_json_and_checklist_carry_the_guard_of_an_event_transition(env):
+    path = env.write("hostile.yaml", HOSTILE)
+    out = env.json("show", path)
     start = next(p for p in out["phases"] if p["id"] == "start")
     assert start["on"] == [{"to": "middle", "event": "go", "when": None, "if": "one is done"}]
-    text = ws.ok("show", path).stdout
+    text = env.ok("show", path).stdout
     assert "\x1b" not in text and "on event 'go' if one is done" in text
     assert "second line" in text and "\nsecond line" not in text

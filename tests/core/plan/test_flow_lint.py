@@ -49,16 +49,16 @@ phases:
 )
 
 
-def test_lint_warns_when_every_step_is_conditional_and_all_done_fires_at_once(ws):
-    path = ws.write("flow.yaml", ALL_CONDITIONAL)
-    [(line, msg)] = warnings(ws.ok("lint", path), "every step has an `if:`")
-    assert line == ws.line_of(ALL_CONDITIONAL, "when: all_done") and "'check'" in msg and "'done'" in msg
+def test_lint_warns_when_every_step_is_conditional_and_all_done_fires_at_once(env):
+    path = env.write("flow.yaml", ALL_CONDITIONAL)
+    [(line, msg)] = warnings(env.ok("lint", path), "every step has an `if:`")
+    assert line == env.line_of(ALL_CONDITIONAL, "when: all_done") and "'check'" in msg and "'done'" in msg
     # what the warning says: with big=false the incident passes the phase on entry and closes
-    started = ws.json("start", path, "--id", "INC-1", "--at", ws.t("10:00"))
+    started = env.json("start", path, "--id", "INC-1", "--at", env.t("10:00"))
     assert started["phase"] == "done" and started["closed_at"]
 
     fixed = ALL_CONDITIONAL.replace("    steps:\n", "    steps:\n      - {id: log, role: office}\n")
-    assert warnings(ws.ok("lint", ws.write("fixed.yaml", fixed)), "`if:`") == []
+    assert warnings(env.ok("lint", env.write("fixed.yaml", fixed)), "`if:`") == []
 
 
 # -- 2. a decision answer that leads nowhere -----------------------------------
@@ -125,44 +125,44 @@ phases:
 )
 
 
-def test_lint_warns_about_a_decision_answer_with_no_way_out(ws):
-    path = ws.write("flow.yaml", DEAD_END)
-    [(line, msg)] = warnings(ws.ok("lint", path), "no way out")
-    assert line == ws.line_of(DEAD_END, "id: acceptance") and "'rework'" in msg and "stuck" in msg
+def test_lint_warns_about_a_decision_answer_with_no_way_out(env):
+    path = env.write("flow.yaml", DEAD_END)
+    [(line, msg)] = warnings(env.ok("lint", path), "no way out")
+    assert line == env.line_of(DEAD_END, "id: acceptance") and "'rework'" in msg and "stuck" in msg
     # what the warning says: after rework, accepted is refused and aftermath is out of reach
-    ws.ok("start", path, "--id", "INC-1", "--at", ws.t("10:00"))
-    ws.ok("done", "INC-1", "clear", "--at", ws.t("10:10"))
-    ws.ok("decide", "INC-1", "acceptance", "rework", "--by", "chief", "--at", ws.t("10:20"))
-    refused = ws.refused("decide", "INC-1", "acceptance", "accepted", "--by", "chief", "--at", ws.t("10:30"))
+    env.ok("start", path, "--id", "INC-1", "--at", env.t("10:00"))
+    env.ok("done", "INC-1", "clear", "--at", env.t("10:10"))
+    env.ok("decide", "INC-1", "acceptance", "rework", "--by", "chief", "--at", env.t("10:20"))
+    refused = env.refused("decide", "INC-1", "acceptance", "accepted", "--by", "chief", "--at", env.t("10:30"))
     assert "already done" in refused.stderr
-    assert ws.status()["phase"] == "mop_up"
+    assert env.status()["phase"] == "mop_up"
 
 
-def test_lint_warns_when_a_decision_answer_loops_back_on_its_old_answer(ws):
-    path = ws.write("loop.yaml", LOOP)
-    assert warnings(ws.ok("lint", path), "no way out") == []
-    [(line, msg)] = warnings(ws.ok("lint", path), "and back")
-    assert line == ws.line_of(LOOP, "id: acceptance") and "'rework'" in msg and "needs clear" in msg
+def test_lint_warns_when_a_decision_answer_loops_back_on_its_old_answer(env):
+    path = env.write("loop.yaml", LOOP)
+    assert warnings(env.ok("lint", path), "no way out") == []
+    [(line, msg)] = warnings(env.ok("lint", path), "and back")
+    assert line == env.line_of(LOOP, "id: acceptance") and "'rework'" in msg and "needs clear" in msg
     # what the warning says: the rework is done, mop_up is entered, and the old answer sends it back
-    ws.ok("start", path, "--id", "INC-1", "--at", ws.t("10:00"))
-    ws.ok("done", "INC-1", "clear", "--at", ws.t("10:10"))
-    ws.ok("decide", "INC-1", "acceptance", "rework", "--by", "chief", "--at", ws.t("10:20"))
-    assert ws.json("done", "INC-1", "redo", "--at", ws.t("10:30"))["phase"] == "rework"
+    env.ok("start", path, "--id", "INC-1", "--at", env.t("10:00"))
+    env.ok("done", "INC-1", "clear", "--at", env.t("10:10"))
+    env.ok("decide", "INC-1", "acceptance", "rework", "--by", "chief", "--at", env.t("10:20"))
+    assert env.json("done", "INC-1", "redo", "--at", env.t("10:30"))["phase"] == "rework"
 
 
-def test_a_decision_in_a_phase_of_its_own_can_be_answered_rework_then_accepted(ws):
-    path = ws.write("fixed.yaml", FIXED)
-    result = ws.ok("lint", path)
+def test_a_decision_in_a_phase_of_its_own_can_be_answered_rework_then_accepted(env):
+    path = env.write("fixed.yaml", FIXED)
+    result = env.ok("lint", path)
     assert warnings(result, "no way out") == [] and warnings(result, "and back") == []
-    ws.ok("start", path, "--id", "INC-1", "--at", ws.t("10:00"))
-    ws.ok("done", "INC-1", "clear", "--at", ws.t("10:10"))
-    assert ws.json("decide", "INC-1", "acceptance", "rework", "--by", "chief", "--at", ws.t("10:20"))["phase"] == (
+    env.ok("start", path, "--id", "INC-1", "--at", env.t("10:00"))
+    env.ok("done", "INC-1", "clear", "--at", env.t("10:10"))
+    assert env.json("decide", "INC-1", "acceptance", "rework", "--by", "chief", "--at", env.t("10:20"))["phase"] == (
         "mop_up"
     )
-    ws.ok("done", "INC-1", "clear", "--at", ws.t("10:40"))
-    out = ws.json("decide", "INC-1", "acceptance", "accepted", "--by", "chief", "--at", ws.t("10:50"))
+    env.ok("done", "INC-1", "clear", "--at", env.t("10:40"))
+    out = env.json("decide", "INC-1", "acceptance", "accepted", "--by", "chief", "--at", env.t("10:50"))
     assert out["phase"] == "aftermath"
-    assert ws.step(out, "feedback")["due_at"] == ws.t("10:50", day="2090-03-06")
+    assert env.step(out, "feedback")["due_at"] == env.t("10:50", day="2090-03-06")
 
 
 # -- 3. a required step a `when:` may leave behind ------------------------------
@@ -184,38 +184,38 @@ phases:
 )
 
 
-def test_lint_warns_about_a_required_step_a_when_may_leave_before_it_is_activated(ws):
-    path = ws.write("flow.yaml", REQUIRED)
-    [(line, msg)] = warnings(ws.ok("lint", path), "required step")
-    assert line == ws.line_of(REQUIRED, "id: feedback") and "never be activated" in msg and "report" in msg
+def test_lint_warns_about_a_required_step_a_when_may_leave_before_it_is_activated(env):
+    path = env.write("flow.yaml", REQUIRED)
+    [(line, msg)] = warnings(env.ok("lint", path), "required step")
+    assert line == env.line_of(REQUIRED, "id: feedback") and "never be activated" in msg and "report" in msg
     # what the warning says: the phase is left before report is done; feedback never exists and the incident closes
-    ws.ok("start", path, "--id", "INC-1", "--at", ws.t("10:00"))
-    out = ws.json("set", "INC-1", "big=true", "--at", ws.t("10:05"))
-    assert out["closed_at"] and "feedback" not in ws.step_ids(out)
+    env.ok("start", path, "--id", "INC-1", "--at", env.t("10:00"))
+    out = env.json("set", "INC-1", "big=true", "--at", env.t("10:05"))
+    assert out["closed_at"] and "feedback" not in env.step_ids(out)
 
     # activated on entry but with no deadline: it stays pending, unseen by any timer, and blocks the close
     no_needs = REQUIRED.replace(", needs: [report]", "")
-    [(line, msg)] = warnings(ws.ok("lint", ws.write("no_needs.yaml", no_needs)), "required step")
+    [(line, msg)] = warnings(env.ok("lint", env.write("no_needs.yaml", no_needs)), "required step")
     assert "no `within:`" in msg and "cannot close" in msg
-    ws.ok("start", ws.write("no_needs.yaml", no_needs), "--id", "INC-2", "--at", ws.t("10:00"))
-    out = ws.json("set", "INC-2", "big=true", "--at", ws.t("10:05"))
+    env.ok("start", env.write("no_needs.yaml", no_needs), "--id", "INC-2", "--at", env.t("10:00"))
+    out = env.json("set", "INC-2", "big=true", "--at", env.t("10:05"))
     assert out["phase"] == "done" and out["closed_at"] is None
-    assert ws.step(out, "feedback")["status"] == "pending" and ws.step(out, "feedback").get("due_at") is None
+    assert env.step(out, "feedback")["status"] == "pending" and env.step(out, "feedback").get("due_at") is None
 
     # the fix: a deadline, so the duty stays visible after the phase is left; lint still says, as a
     # note, what will happen, and the engine does just that
     fixed = no_needs.replace("required: true}", "required: true, within: 24h}")
-    result = ws.ok("lint", ws.write("fixed.yaml", fixed))
+    result = env.ok("lint", env.write("fixed.yaml", fixed))
     assert warnings(result, "required step") == []
     [note] = [x for x in result.stdout.splitlines() if ": note: " in x]
-    assert f":{ws.line_of(fixed, 'id: feedback')}:" in note and "stays pending" in note and "cannot close" in note
-    ws.ok("start", ws.write("fixed.yaml", fixed), "--id", "INC-3", "--at", ws.t("10:00"))
-    out = ws.json("set", "INC-3", "big=true", "--at", ws.t("10:05"))
+    assert f":{env.line_of(fixed, 'id: feedback')}:" in note and "stays pending" in note and "cannot close" in note
+    env.ok("start", env.write("fixed.yaml", fixed), "--id", "INC-3", "--at", env.t("10:00"))
+    out = env.json("set", "INC-3", "big=true", "--at", env.t("10:05"))
     assert out["phase"] == "done" and out["closed_at"] is None
-    assert ws.step(out, "feedback")["due_at"] == ws.t("10:00", day="2090-03-06")
-    ws.json("tick", "--now", ws.t("10:01", day="2090-03-06"))
-    assert ws.step(ws.status("INC-3"), "feedback")["status"] == "overdue"
-    assert ws.json("done", "INC-3", "feedback", "--at", ws.t("10:02", day="2090-03-06"))["closed_at"]
+    assert env.step(out, "feedback")["due_at"] == env.t("10:00", day="2090-03-06")
+    env.json("tick", "--now", env.t("10:01", day="2090-03-06"))
+    assert env.step(env.status("INC-3"), "feedback")["status"] == "overdue"
+    assert env.json("done", "INC-3", "feedback", "--at", env.t("10:02", day="2090-03-06"))["closed_at"]
 
 
 # -- 4. a deadline counted from a step that may never be done -------------------
@@ -237,21 +237,21 @@ phases:
 )
 
 
-def test_lint_warns_about_a_deadline_counted_from_a_step_that_may_never_be_done(ws):
-    path = ws.write("flow.yaml", FROM_CONDITIONAL)
-    [(line, msg)] = warnings(ws.ok("lint", path), "counts `from: dispatch`")
-    assert line == ws.line_of(FROM_CONDITIONAL, "id: arrive") and "conditional" in msg and "no deadline" in msg
+def test_lint_warns_about_a_deadline_counted_from_a_step_that_may_never_be_done(env):
+    path = env.write("flow.yaml", FROM_CONDITIONAL)
+    [(line, msg)] = warnings(env.ok("lint", path), "counts `from: dispatch`")
+    assert line == env.line_of(FROM_CONDITIONAL, "id: arrive") and "conditional" in msg and "no deadline" in msg
     # what the warning says: dispatch never exists, so arrive has no deadline and never falls overdue
-    ws.ok("start", path, "--id", "INC-1", "--at", ws.t("10:00"))
-    ws.ok("tick", "--now", ws.t("12:00"))
-    arrive = ws.step(ws.status(), "arrive")
+    env.ok("start", path, "--id", "INC-1", "--at", env.t("10:00"))
+    env.ok("tick", "--now", env.t("12:00"))
+    arrive = env.step(env.status(), "arrive")
     assert arrive["status"] == "pending" and arrive.get("due_at") is None
 
     fixed = FROM_CONDITIONAL.replace(", if: {fact: big, eq: true}", "")
-    assert warnings(ws.ok("lint", ws.write("fixed.yaml", fixed)), "counts `from:") == []
+    assert warnings(env.ok("lint", env.write("fixed.yaml", fixed)), "counts `from:") == []
 
 
-def test_lint_warns_when_the_anchor_phase_can_be_skipped(ws):
+def test_lint_warns_when_the_anchor_phase_can_be_skipped(env):
     branch = (
         HEAD
         + """\
@@ -280,10 +280,10 @@ phases:
   done: {final: true}
 """
     )
-    [(_, msg)] = warnings(ws.ok("lint", ws.write("flow.yaml", branch)), "counts `from: dispatch`")
+    [(_, msg)] = warnings(env.ok("lint", env.write("flow.yaml", branch)), "counts `from: dispatch`")
     assert "without passing 'dispatching'" in msg
     fixed = branch.replace("answer: direct}\n        to: scene", "answer: direct}\n        to: dispatching")
-    assert warnings(ws.ok("lint", ws.write("fixed.yaml", fixed)), "counts `from:") == []
+    assert warnings(env.ok("lint", env.write("fixed.yaml", fixed)), "counts `from:") == []
 
 
 # -- the bundled plans ------------------------------------------------------------

@@ -37,14 +37,14 @@ phases:
 """
 
 
-def start(ws, at="10:00", incident="INC-1"):
-    return ws.json("start", ws.write("figures.yaml", FIGURES), "--id", incident, "--at", ws.t(at))
+def start(env, at="10:00", incident="INC-1"):
+    return env.json("start", env.write("figures.yaml", FIGURES), "--id", incident, "--at", env.t(at))
 
 
-def test_without_site_values_the_plan_defaults_apply_and_are_recorded(ws):
-    out = start(ws)
-    assert ws.step(out, "report_up")["due_at"] == ws.t("10:10")
-    [started] = [e for e in ws.events() if e["kind"] == "started"]
+def test_without_site_values_the_plan_defaults_apply_and_are_recorded(env):
+    out = start(env)
+    assert env.step(out, "report_up")["due_at"] == env.t("10:10")
+    [started] = [e for e in env.events() if e["kind"] == "started"]
     assert started["data"]["local_settings"] == {
         "arrival": {"value": {"day": "20m", "night": "30m"}, "from": "plan"},
         "immediate": {"value": "10m", "from": "plan"},
@@ -52,71 +52,71 @@ def test_without_site_values_the_plan_defaults_apply_and_are_recorded(ws):
     }
 
 
-def test_a_centre_sets_its_own_figures_for_one_plan_or_for_all(ws):
-    ws.write(
+def test_a_centre_sets_its_own_figures_for_one_plan_or_for_all(env):
+    env.write(
         "planengine.yaml",
         "settings:\n  all: {immediate: 5m, other_plans_figure: 1h}\n"
         "  figures:\n    arrival: {day: 15m, night: 25m}\n    needed: [crowd, place]\n",
     )
-    out = start(ws)
-    assert ws.step(out, "report_up")["due_at"] == ws.t("10:05"), "`all:` applies to every plan declaring it"
+    out = start(env)
+    assert env.step(out, "report_up")["due_at"] == env.t("10:05"), "`all:` applies to every plan declaring it"
     assert out["local_settings"]["immediate"] == {"value": "5m", "from": "site"}
     # a check argument: the site's list of facts is what the check reads
-    ws.json("set", "INC-1", "crowd=40", "--at", ws.t("10:02"))
-    refused = ws.refused("done", "INC-1", "report_up", "--at", ws.t("10:03"))
+    env.json("set", "INC-1", "crowd=40", "--at", env.t("10:02"))
+    refused = env.refused("done", "INC-1", "report_up", "--at", env.t("10:03"))
     assert "place" in refused.stderr
-    ws.json("set", "INC-1", "place=square", "--at", ws.t("10:03"))
-    out = ws.json("done", "INC-1", "report_up", "--at", ws.t("10:04"))
-    assert ws.step(out, "arrive")["due_at"] == ws.t("10:19"), "by day: the site's 15m"
+    env.json("set", "INC-1", "place=square", "--at", env.t("10:03"))
+    out = env.json("done", "INC-1", "report_up", "--at", env.t("10:04"))
+    assert env.step(out, "arrive")["due_at"] == env.t("10:19"), "by day: the site's 15m"
     # the status board shows the figures in force and where they come from
-    board = ws.ok("status", "INC-1").stdout
+    board = env.ok("status", "INC-1").stdout
     assert "local settings:" in board and "立即 (immediate)=5m (planengine.yaml)" in board
 
 
-def test_the_recorded_values_hold_whatever_the_configuration_says_later(ws):
-    ws.write("planengine.yaml", "settings:\n  figures: {immediate: 5m, arrival: 40m}\n")
-    start(ws)
-    ws.write("planengine.yaml", "settings:\n  figures: {immediate: 30m, arrival: 1h}\n")
-    ws.json("set", "INC-1", "crowd=40", "--at", ws.t("10:01"))
-    out = ws.json("done", "INC-1", "report_up", "--at", ws.t("10:04"))
-    assert ws.step(out, "arrive")["due_at"] == ws.t("10:44"), "activated after the change: still the recorded 40m"
-    ws.json("tick", "--now", ws.t("10:45"))
-    assert ws.step(ws.status(), "arrive")["status"] == "overdue"
-    assert ws.json("replay", "INC-1")["ok"] is True
-    ws.ok("verify", "INC-1")
+def test_the_recorded_values_hold_whatever_the_configuration_says_later(env):
+    env.write("planengine.yaml", "settings:\n  figures: {immediate: 5m, arrival: 40m}\n")
+    start(env)
+    env.write("planengine.yaml", "settings:\n  figures: {immediate: 30m, arrival: 1h}\n")
+    env.json("set", "INC-1", "crowd=40", "--at", env.t("10:01"))
+    out = env.json("done", "INC-1", "report_up", "--at", env.t("10:04"))
+    assert env.step(out, "arrive")["due_at"] == env.t("10:44"), "activated after the change: still the recorded 40m"
+    env.json("tick", "--now", env.t("10:45"))
+    assert env.step(env.status(), "arrive")["status"] == "overdue"
+    assert env.json("replay", "INC-1")["ok"] is True
+    env.ok("verify", "INC-1")
     # and with no configuration at all
-    ws.root.joinpath("planengine.yaml").unlink()
-    assert ws.json("replay", "INC-1")["ok"] is True
+    env.root.joinpath("planengine.yaml").unlink()
+    assert env.json("replay", "INC-1")["ok"] is True
 
 
-def test_a_drill_scores_against_the_figures_it_ran_with(ws):
-    ws.write("figures.yaml", FIGURES)
-    ws.write(
+def test_a_drill_scores_against_the_figures_it_ran_with(env):
+    env.write("figures.yaml", FIGURES)
+    env.write(
         "drill.yaml",
         "drill: fig_drill\nplan: ./figures.yaml\nstart: 2090-03-05T10:00:00+08:00\n"
         "facts: {crowd: 40}\ninjects:\n  - {at: 7m, done: report_up}\n  - {at: 12m, done: arrive}\n",
     )
-    relaxed = ws.json("drill", "run", "drill.yaml")
-    ws.write("planengine.yaml", "settings:\n  figures: {immediate: 5m}\n")
-    strict = ws.json("drill", "run", "drill.yaml", "--db", "strict.db")
+    relaxed = env.json("drill", "run", "drill.yaml")
+    env.write("planengine.yaml", "settings:\n  figures: {immediate: 5m}\n")
+    strict = env.json("drill", "run", "drill.yaml", "--db", "strict.db")
     assert relaxed["score"] == 100.0 and strict["score"] < relaxed["score"]
     report_up = next(r for r in strict["steps"] if r["id"] == "report_up")
     assert report_up["limit_seconds"] == 300 and report_up["late_seconds"] == 120, report_up
     # the score of the stored incident does not move when the configuration does
-    ws.write("planengine.yaml", "settings:\n  figures: {immediate: 1h}\n")
-    assert ws.json("drill", "score", strict["incident"], "--db", "strict.db")["score"] == strict["score"]
+    env.write("planengine.yaml", "settings:\n  figures: {immediate: 1h}\n")
+    assert env.json("drill", "score", strict["incident"], "--db", "strict.db")["score"] == strict["score"]
 
 
-def test_plan_show_names_each_figure_its_value_source_and_default(ws):
-    path = ws.write("figures.yaml", FIGURES)
-    out = ws.ok("show", path).stdout
+def test_plan_show_names_each_figure_its_value_source_and_default(env):
+    path = env.write("figures.yaml", FIGURES)
+    out = env.ok("show", path).stdout
     assert "immediate (立即) = 10m  [plan default; source: local practice]" in out
     assert "within 10m (setting immediate)" in out
-    ws.write("planengine.yaml", "settings:\n  figures: {immediate: 5m}\n")
-    out = ws.ok("show", path).stdout
+    env.write("planengine.yaml", "settings:\n  figures: {immediate: 5m}\n")
+    out = env.ok("show", path).stdout
     assert "immediate (立即) = 5m  [planengine.yaml; plan default 10m; source: local practice]" in out
     assert "within 5m (setting immediate)" in out
-    shown = ws.json("show", path)
+    shown = env.json("show", path)
     assert shown["settings"]["immediate"] == {
         "title": "立即",
         "source": "local practice",
@@ -128,35 +128,35 @@ def test_plan_show_names_each_figure_its_value_source_and_default(ws):
     assert step["within"] == {"day": 300, "night": 300, "setting": "immediate"}
 
 
-def test_bad_site_values_are_refused_with_their_position_and_nothing_is_started(ws):
-    path = ws.write("figures.yaml", FIGURES)
+def test_bad_site_values_are_refused_with_their_position_and_nothing_is_started(env):
+    path = env.write("figures.yaml", FIGURES)
     config = "settings:\n  figures:\n    immediate: soon\n    arival: 15m\n    needed: crowd\n"
-    ws.write("planengine.yaml", config)
-    refused = ws.run("start", path, "--id", "INC-1", "--at", ws.t("10:00"))
+    env.write("planengine.yaml", config)
+    refused = env.run("start", path, "--id", "INC-1", "--at", env.t("10:00"))
     assert refused.exit_code == 1
     lines = refused.stderr.strip().splitlines()
     assert len(lines) == 3, "one line per problem"
     assert any(x.startswith("planengine.yaml:3:16: ") and "time limit" in x and "soon" in x for x in lines), lines
     assert any(x.startswith("planengine.yaml:4:5: ") and "no setting 'arival'" in x and "arrival" in x for x in lines)
     assert any(x.startswith("planengine.yaml:5:13: ") and "a list" in x and "not a text" in x for x in lines), lines
-    assert ws.run("status", "INC-1").exit_code != 0
-    ws.write("planengine.yaml", "settings: [immediate]\n")
-    assert "planengine.yaml:1:11: " in ws.refused("start", path, "--id", "INC-1", "--at", ws.t("10:00")).stderr
+    assert env.run("status", "INC-1").exit_code != 0
+    env.write("planengine.yaml", "settings: [immediate]\n")
+    assert "planengine.yaml:1:11: " in env.refused("start", path, "--id", "INC-1", "--at", env.t("10:00")).stderr
 
 
-def test_plan_errors_name_the_line_of_an_unknown_or_unusable_setting(ws):
+def test_plan_errors_name_the_line_of_an_unknown_or_unusable_setting(env):
     text = FIGURES.replace("within: {setting: immediate}", "within: {setting: imediate}").replace(
         "{default: {day: 20m, night: 30m}", "{default: {day: 20m}"
     )
-    path = ws.write("figures.yaml", text)
-    result = ws.run("validate", path)
+    path = env.write("figures.yaml", text)
+    result = env.run("validate", path)
     assert result.exit_code == 1
-    assert f"{path}:{ws.line_of(text, 'setting: imediate')}:" in result.stderr and "did you mean 'immediate'" in (
+    assert f"{path}:{env.line_of(text, 'setting: imediate')}:" in result.stderr and "did you mean 'immediate'" in (
         result.stderr
     )
-    assert f"{path}:{ws.line_of(text, 'arrival: {default')}:" in result.stderr and "day: DURATION" in result.stderr
+    assert f"{path}:{env.line_of(text, 'arrival: {default')}:" in result.stderr and "day: DURATION" in result.stderr
     bad_arg = FIGURES.replace("{setting: needed}", "{setting: neded}")
-    result = ws.run("validate", ws.write("bad_arg.yaml", bad_arg))
+    result = env.run("validate", env.write("bad_arg.yaml", bad_arg))
     assert result.exit_code == 1 and "unknown setting 'neded'" in result.stderr
 
 

@@ -32,9 +32,9 @@ phases:
 """
 
 
-def refused(ws, text, name="plan.yaml"):
-    path = ws.plan(text, name)
-    result = ws.run("validate", path)
+def refused(env, text, name="plan.yaml"):
+    path = env.plan(text, name)
+    result = env.run("validate", path)
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
     return path, result.stderr
@@ -49,19 +49,19 @@ def error_at(stderr, path, line, *fragments):
 # -- 1. min/max on a non-numeric fact ----------------------------------------
 
 
-def test_min_max_on_a_string_fact_is_refused_at_its_position(ws):
+def test_min_max_on_a_string_fact_is_refused_at_its_position(env):
     text = TINY.replace("k: {type: string}", "k: {type: string, min: 3}")
-    path, err = refused(ws, text)
-    error_at(err, path, ws.line_of(text, "min: 3"), "fact 'k'", "min", "integer or number")
+    path, err = refused(env, text)
+    error_at(err, path, env.line_of(text, "min: 3"), "fact 'k'", "min", "integer or number")
     text = TINY.replace("k: {type: string}", "k: {type: boolean, max: 1}")
-    path, err = refused(ws, text)
-    error_at(err, path, ws.line_of(text, "max: 1"), "max")
+    path, err = refused(env, text)
+    error_at(err, path, env.line_of(text, "max: 1"), "max")
 
 
-def test_min_above_max_is_refused(ws):
+def test_min_above_max_is_refused(env):
     text = TINY.replace("rain: {type: number}", "rain: {type: number, min: 5, max: 1}")
-    path, err = refused(ws, text)
-    error_at(err, path, ws.line_of(text, "min: 5"), "min 5 is above max 1")
+    path, err = refused(env, text)
+    error_at(err, path, env.line_of(text, "min: 5"), "min 5 is above max 1")
 
 
 def test_coerce_value_bounds_never_raise_type_error():
@@ -82,18 +82,18 @@ def test_durations_longer_than_3660_days_are_refused():
             durations.parse(bad)
 
 
-def test_a_huge_within_is_refused_by_validate_not_an_overflow_at_start(ws):
+def test_a_huge_within_is_refused_by_validate_not_an_overflow_at_start(env):
     text = TINY.replace("within: 10m", "within: 99999999d")
-    path, err = refused(ws, text)
-    error_at(err, path, ws.line_of(text, "99999999d"), "longer than 3660 days")
+    path, err = refused(env, text)
+    error_at(err, path, env.line_of(text, "99999999d"), "longer than 3660 days")
     text = TINY.replace("within: 10m", "within: {day: 10m, night: 4000d}")
-    path, err = refused(ws, text)
-    error_at(err, path, ws.line_of(text, "4000d"), "3660 days")
+    path, err = refused(env, text)
+    error_at(err, path, env.line_of(text, "4000d"), "3660 days")
 
 
-def test_a_huge_drill_inject_offset_is_refused_by_validate(ws):
-    plan = ws.plan(TINY, "tiny.yaml")
-    drill = ws.write(
+def test_a_huge_drill_inject_offset_is_refused_by_validate(env):
+    plan = env.plan(TINY, "tiny.yaml")
+    drill = env.write(
         "d.yaml",
         f"""\
         drill: d
@@ -103,85 +103,85 @@ def test_a_huge_drill_inject_offset_is_refused_by_validate(ws):
           - {{at: 999999999d, done: report}}
         """,
     )
-    result = ws.run("validate", drill)
+    result = env.run("validate", drill)
     assert result.exit_code == 1 and f"{drill}:5:" in result.stderr and "3660 days" in result.stderr
-    result = ws.run("drill", "run", drill)
+    result = env.run("drill", "run", drill)
     assert result.exit_code == 1 and "internal error" not in result.output
 
 
 # -- 3. version beyond SQLite's INTEGER ----------------------------------------
 
 
-def test_a_huge_version_is_refused_by_the_schema(ws):
+def test_a_huge_version_is_refused_by_the_schema(env):
     text = TINY.replace("version: 1", "version: 99999999999999999999999")
-    path, err = refused(ws, text)
+    path, err = refused(env, text)
     error_at(err, path, 3, "version")
-    ok = ws.plan(TINY.replace("version: 1", "version: 2147483647"), "ok.yaml")
-    assert ws.json("start", ok, "--id", "A", "--at", ws.t("10:00"))["plan_version"] == 2147483647
+    ok = env.plan(TINY.replace("version: 1", "version: 2147483647"), "ok.yaml")
+    assert env.json("start", ok, "--id", "A", "--at", env.t("10:00"))["plan_version"] == 2147483647
 
 
 # -- 4. arguments that are not UTF-8 -------------------------------------------
 
 
-def test_an_argument_that_is_not_utf8_is_one_clear_line(ws):
-    plan = ws.plan(TINY, "tiny.yaml")
-    ws.start(plan=plan, incident="A")
-    result = ws.run("note", "A", "bad\udcffbyte", "--at", ws.t("10:01"))  # $'bad\xffbyte' as Python sees it
+def test_an_argument_that_is_not_utf8_is_one_clear_line(env):
+    plan = env.plan(TINY, "tiny.yaml")
+    env.start(plan=plan, incident="A")
+    result = env.run("note", "A", "bad\udcffbyte", "--at", env.t("10:01"))  # $'bad\xffbyte' as Python sees it
     assert result.exit_code == 1
     assert "internal error" not in result.stderr
     [line] = result.stderr.strip().splitlines()
     assert line.startswith("error: text is not valid UTF-8") and "\\xff" in line
-    assert ws.kinds("A").count("note") == 0
+    assert env.kinds("A").count("note") == 0
 
 
 # -- 5. enum values take the fact's type --------------------------------------
 
 
-def test_enum_values_are_converted_to_the_fact_type(ws):
-    plan = ws.plan(TINY.replace("k: {type: string}", 'k: {type: string, enum: [1, "a", 2.5]}'), "tiny.yaml")
-    ws.start("k=1", plan=plan, incident="A")
-    assert ws.json("set", "A", "k=2.5", "--at", ws.t("10:01"))["facts"]["k"] == "2.5"
-    assert ws.run("set", "A", "k=b", "--at", ws.t("10:02")).exit_code == 1
+def test_enum_values_are_converted_to_the_fact_type(env):
+    plan = env.plan(TINY.replace("k: {type: string}", 'k: {type: string, enum: [1, "a", 2.5]}'), "tiny.yaml")
+    env.start("k=1", plan=plan, incident="A")
+    assert env.json("set", "A", "k=2.5", "--at", env.t("10:01"))["facts"]["k"] == "2.5"
+    assert env.run("set", "A", "k=b", "--at", env.t("10:02")).exit_code == 1
     text = TINY.replace("rain: {type: number}", "rain: {type: integer, enum: [1, '2', x]}")
-    path, err = refused(ws, text)
-    error_at(err, path, ws.line_of(text, "enum: [1"), "fact 'rain'", "'x' is not an integer")
-    plan = ws.plan(TINY.replace("rain: {type: number}", "rain: {type: integer, enum: [1, '2']}"), "t2.yaml")
-    ws.start("rain=2", plan=plan, incident="B")
+    path, err = refused(env, text)
+    error_at(err, path, env.line_of(text, "enum: [1"), "fact 'rain'", "'x' is not an integer")
+    plan = env.plan(TINY.replace("rain: {type: number}", "rain: {type: integer, enum: [1, '2']}"), "t2.yaml")
+    env.start("rain=2", plan=plan, incident="B")
 
 
-def test_enum_yaml_booleans_on_a_string_fact_must_be_quoted(ws):
+def test_enum_yaml_booleans_on_a_string_fact_must_be_quoted(env):
     text = TINY.replace("k: {type: string}", "k: {type: string, enum: [true, maybe]}")
-    path, err = refused(ws, text)
-    error_at(err, path, ws.line_of(text, "enum: [true"), "quotes")
+    path, err = refused(env, text)
+    error_at(err, path, env.line_of(text, "enum: [true"), "quotes")
 
 
-def test_enum_values_outside_min_max_are_refused(ws):
+def test_enum_values_outside_min_max_are_refused(env):
     text = TINY.replace("rain: {type: number}", "rain: {type: integer, min: 0, enum: [-1, 2]}")
-    path, err = refused(ws, text)
-    error_at(err, path, ws.line_of(text, "enum: [-1"), "below the minimum 0")
+    path, err = refused(env, text)
+    error_at(err, path, env.line_of(text, "enum: [-1"), "below the minimum 0")
 
 
-def test_fact_conditions_compare_against_typed_enum(ws):
+def test_fact_conditions_compare_against_typed_enum(env):
     text = TINY.replace("k: {type: string}", "k: {type: string, enum: [1, 2]}").replace(
         "      - {event: finish, to: closed}",
         "      - {event: finish, to: closed}\n      - {when: {fact: k, eq: 2}, to: closed}",
     )
-    plan = ws.plan(text, "tiny.yaml")
-    assert ws.ok("validate", plan).exit_code == 0
-    ws.start(plan=plan, incident="A")
-    assert ws.json("set", "A", "k=2", "--at", ws.t("10:01"))["phase"] == "closed"
+    plan = env.plan(text, "tiny.yaml")
+    assert env.ok("validate", plan).exit_code == 0
+    env.start(plan=plan, incident="A")
+    assert env.json("set", "A", "k=2", "--at", env.t("10:01"))["phase"] == "closed"
 
 
 # -- 6. non-finite numbers -----------------------------------------------------
 
 
 @pytest.mark.parametrize("value", ["inf", "-inf", "nan", "Infinity", "1e400"])
-def test_non_finite_numbers_are_refused(ws, value):
-    plan = ws.plan(TINY, "tiny.yaml")
-    ws.start(plan=plan, incident="A")
-    result = ws.run("set", "A", f"rain={value}", "--at", ws.t("10:01"))
+def test_non_finite_numbers_are_refused(env, value):
+    plan = env.plan(TINY, "tiny.yaml")
+    env.start(plan=plan, incident="A")
+    result = env.run("set", "A", f"rain={value}", "--at", env.t("10:01"))
     assert result.exit_code == 1 and "is not a number" in result.stderr, result.output
-    out = ws.ok("status", "A", "--json").stdout
+    out = env.ok("status", "A", "--json").stdout
     assert "Infinity" not in out and "NaN" not in out
     json.loads(out)
 
@@ -222,30 +222,30 @@ phases:
 """
 
 
-def test_integer_levels_work_in_level_at_least(ws):
-    plan = ws.plan(LEVELS, "lv.yaml")
-    assert ws.ok("validate", plan).exit_code == 0
-    s = ws.start(plan=plan, incident="A")
-    assert s["level"] == "1" and "escalate" not in ws.step_ids(s)
-    s = ws.json("set", "A", "hurt=5", "--at", ws.t("10:01"))
-    assert s["level"] == "2" and ws.step(s, "escalate")["status"] == "pending"
+def test_integer_levels_work_in_level_at_least(env):
+    plan = env.plan(LEVELS, "lv.yaml")
+    assert env.ok("validate", plan).exit_code == 0
+    s = env.start(plan=plan, incident="A")
+    assert s["level"] == "1" and "escalate" not in env.step_ids(s)
+    s = env.json("set", "A", "hurt=5", "--at", env.t("10:01"))
+    assert s["level"] == "2" and env.step(s, "escalate")["status"] == "pending"
 
 
-def test_level_at_least_naming_an_unknown_integer_level_is_refused(ws):
+def test_level_at_least_naming_an_unknown_integer_level_is_refused(env):
     text = LEVELS.replace("level_at_least: 2", "level_at_least: 3")
-    path, err = refused(ws, text)
-    error_at(err, path, ws.line_of(text, "level_at_least: 3"), "unknown level '3'")
+    path, err = refused(env, text)
+    error_at(err, path, env.line_of(text, "level_at_least: 3"), "unknown level '3'")
 
 
-def test_duplicate_levels_are_refused(ws):
+def test_duplicate_levels_are_refused(env):
     text = LEVELS.replace("levels: [1, 2]", "levels: [1, '1', 2]")
-    path, err = refused(ws, text)
-    error_at(err, path, ws.line_of(text, "levels:"), "duplicate level '1'")
+    path, err = refused(env, text)
+    error_at(err, path, env.line_of(text, "levels:"), "duplicate level '1'")
 
 
-def test_an_output_file_that_cannot_be_written_is_one_clear_line(ws):
-    plan = ws.plan(TINY, "tiny.yaml")
-    ws.start(plan=plan, incident="A")
-    result = ws.run("drill", "extract", "A", "-o", "no/such/dir/D.yaml")
+def test_an_output_file_that_cannot_be_written_is_one_clear_line(env):
+    plan = env.plan(TINY, "tiny.yaml")
+    env.start(plan=plan, incident="A")
+    result = env.run("drill", "extract", "A", "-o", "no/such/dir/D.yaml")
     assert result.exit_code == 1 and "internal error" not in result.stderr
     assert result.stderr.strip() == "error: no/such/dir/D.yaml: No such file or directory"

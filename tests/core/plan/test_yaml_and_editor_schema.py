@@ -54,16 +54,16 @@ def check_jsonschema(schemafile, *files):
     return proc.returncode, proc.stdout + proc.stderr
 
 
-def test_yes_no_on_off_and_sexagesimal_are_strings_so_a_yes_no_decision_works(ws):
-    path = ws.write("yes_no.yaml", YES_NO)
-    ws.ok("validate", path)
-    status = ws.json("start", path, "--id", "YN-1", "--set", "switch=off", "--at", ws.t("10:00"))
+def test_yes_no_on_off_and_sexagesimal_are_strings_so_a_yes_no_decision_works(env):
+    path = env.write("yes_no.yaml", YES_NO)
+    env.ok("validate", path)
+    status = env.json("start", path, "--id", "YN-1", "--set", "switch=off", "--at", env.t("10:00"))
     assert status["facts"] == {"switch": "off", "when": "1:30"}
-    status = ws.json("decide", "YN-1", "evacuate", "yes", "--by", "Li", "--at", ws.t("10:05"))
+    status = env.json("decide", "YN-1", "evacuate", "yes", "--by", "Li", "--at", env.t("10:05"))
     assert status["phase"] == "closed"
 
 
-def test_only_true_and_false_are_booleans_and_integers_are_decimal(ws):
+def test_only_true_and_false_are_booleans_and_integers_are_decimal(env):
     from planengine.core.plan.source import read
 
     data = read(
@@ -95,16 +95,16 @@ BAD = {
 
 
 @pytest.mark.parametrize("case", sorted(BAD))
-def test_plan_schema_rejects_what_the_loader_rejects(ws, case):
+def test_plan_schema_rejects_what_the_loader_rejects(env, case):
     old, new, fragment = BAD[case]
-    assert old in ws.PLAN, case
-    text = ws.PLAN.replace(old, new, 1)
-    path = ws.plan(text)
-    result = ws.run("validate", path)
+    assert old in env.PLAN, case
+    text = env.PLAN.replace(old, new, 1)
+    path = env.plan(text)
+    result = env.run("validate", path)
     assert result.exit_code == 1 and fragment in result.stderr, result.output
     assert all(line.startswith(f"{path}:") for line in result.stderr.splitlines()), result.stderr
-    schemafile = ws.root / "plan.schema.json"
-    schemafile.write_text(ws.ok("schema", "plan").stdout, encoding="utf-8")
+    schemafile = env.root / "plan.schema.json"
+    schemafile.write_text(env.ok("schema", "plan").stdout, encoding="utf-8")
     code, out = check_jsonschema(schemafile, path)
     assert code == 1, f"check-jsonschema accepted what the loader refuses ({case}):\n{out}"
 
@@ -124,16 +124,16 @@ injects:
 
 
 @pytest.mark.parametrize("case", sorted(BAD_INJECTS))
-def test_drill_schema_rejects_injects_the_loader_rejects(ws, case):
+def test_drill_schema_rejects_injects_the_loader_rejects(env, case):
     old, new, fragment = BAD_INJECTS[case]
-    ws.plan()
-    path = ws.write("drill.yaml", DRILL.replace(old, new))
-    result = ws.run("validate", path)
+    env.plan()
+    path = env.write("drill.yaml", DRILL.replace(old, new))
+    result = env.run("validate", path)
     assert result.exit_code == 1 and fragment in result.stderr, result.output
     code, out = check_jsonschema(SCHEMAS / "drill.schema.json", path)
     assert code == 1, out
-    good = ws.write("good.yaml", DRILL)
-    ws.ok("validate", good)
+    good = env.write("good.yaml", DRILL)
+    env.ok("validate", good)
     assert check_jsonschema(SCHEMAS / "drill.schema.json", good)[0] == 0
 
 
@@ -169,10 +169,10 @@ def test_the_documented_keys_are_the_schemas_keys():
 
 
 @pytest.mark.parametrize("kind", ["plan", "drill"])
-def test_shipped_schema_files_are_current_and_plan_schema_prints_them(ws, kind):
+def test_shipped_schema_files_are_current_and_plan_schema_prints_them(env, kind):
     shipped = (SCHEMAS / f"{kind}.schema.json").read_text(encoding="utf-8")
     assert shipped == plan_schema.schema_text(kind), "run: python -m planengine.core.plan.schema"
-    assert json.loads(ws.ok("schema", kind).stdout) == json.loads(shipped)
+    assert json.loads(env.ok("schema", kind).stdout) == json.loads(shipped)
 
 
 def test_bundled_plans_and_drills_pass_the_shipped_schemas_as_an_editor_reads_them():
@@ -185,12 +185,12 @@ def test_bundled_plans_and_drills_pass_the_shipped_schemas_as_an_editor_reads_th
     assert code == 0, out
 
 
-def test_the_editor_recipe_modeline_resolves_next_to_the_plan(ws):
+def test_the_editor_recipe_modeline_resolves_next_to_the_plan(env):
     """docs/plan-language.md: `plan schema plan > DIR/plan.schema.json`, then the modeline in DIR/*.yaml."""
-    (ws.root / "mine").mkdir()
-    (ws.root / "mine" / "plan.schema.json").write_text(ws.ok("schema", "plan").stdout, encoding="utf-8")
-    good = ws.write("mine/yes_no.yaml", "# yaml-language-server: $schema=plan.schema.json\n" + YES_NO)
-    bad = ws.write("mine/bad.yaml", Path(good).read_text(encoding="utf-8").replace("answer: yes", "anser: yes"))
+    (env.root / "mine").mkdir()
+    (env.root / "mine" / "plan.schema.json").write_text(env.ok("schema", "plan").stdout, encoding="utf-8")
+    good = env.write("mine/yes_no.yaml", "# yaml-language-server: $schema=plan.schema.json\n" + YES_NO)
+    bad = env.write("mine/bad.yaml", Path(good).read_text(encoding="utf-8").replace("answer: yes", "anser: yes"))
     for path, expected in ((good, 0), (bad, 1)):
         target = (Path(path).parent / MODELINE.search(Path(path).read_text(encoding="utf-8")).group(1)).resolve()
         assert target.is_file(), "the modeline resolves relative to the YAML file, as yaml-language-server does"

@@ -71,10 +71,10 @@ def test_a_weekly_leader_is_swapped_for_one_day():
 
 
 @pytest.fixture
-def site(ws):
-    ws.write("plans/duty_check.yaml", PLAN)
-    ws.write("planengine.yaml", CONFIG)
-    return ws
+def site(env):
+    env.write("plans/duty_check.yaml", PLAN)
+    env.write("planengine.yaml", CONFIG)
+    return env
 
 
 def calls(output, incident):

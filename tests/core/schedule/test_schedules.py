@@ -49,15 +49,15 @@ calendar:
 
 
 @pytest.fixture
-def site(ws):
+def site(env):
     for pid in ("summary", "risk", "meeting"):
-        ws.write(f"plans/{pid}.yaml", ROUTINE_PLAN.format(id=pid))
-    ws.write("planengine.yaml", CONFIG)
-    return ws
+        env.write(f"plans/{pid}.yaml", ROUTINE_PLAN.format(id=pid))
+    env.write("planengine.yaml", CONFIG)
+    return env
 
 
-def engine(ws, now=None):
-    return Engine(db=ws.db, plans="plans", config="planengine.yaml", clock=SimClock(now or datetime.now(SH)))
+def engine(env, now=None):
+    return Engine(db=env.db, plans="plans", config="planengine.yaml", clock=SimClock(now or datetime.now(SH)))
 
 
 def is_workday(d: date) -> bool:

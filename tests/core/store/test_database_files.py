@@ -44,21 +44,21 @@ def one_line_error(result) -> str:
 
 
 @pytest.mark.parametrize("argv", READ_COMMANDS, ids=" ".join)
-def test_read_commands_where_there_is_no_database_say_so_and_create_none(ws, argv):
-    line = one_line_error(ws.run(*argv, db=False))  # the default ./planengine.db
+def test_read_commands_where_there_is_no_database_say_so_and_create_none(env, argv):
+    line = one_line_error(env.run(*argv, db=False))  # the default ./planengine.db
     assert "no database at planengine.db" in line
-    line = one_line_error(ws.run(*argv))  # --db of a file that does not exist
-    assert f"no database at {ws.db}" in line
-    assert sorted(os.listdir(ws.root)) == [], "nothing was created"
+    line = one_line_error(env.run(*argv))  # --db of a file that does not exist
+    assert f"no database at {env.db}" in line
+    assert sorted(os.listdir(env.root)) == [], "nothing was created"
 
 
-def test_tick_before_the_first_incident_creates_nothing(ws):
-    assert "nothing to do" in ws.ok("tick").stdout
-    assert not os.path.exists(ws.db)
+def test_tick_before_the_first_incident_creates_nothing(env):
+    assert "nothing to do" in env.ok("tick").stdout
+    assert not os.path.exists(env.db)
 
 
-def foreign_db(ws, name="other_app.db") -> str:
-    path = str(ws.root / name)
+def foreign_db(env, name="other_app.db") -> str:
+    path = str(env.root / name)
     conn = sqlite3.connect(path)
     with conn:
         conn.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)")
@@ -78,15 +78,15 @@ def foreign_db(ws, name="other_app.db") -> str:
     ],
     ids=" ".join,
 )
-def test_a_sqlite_file_of_another_application_is_refused_and_left_unchanged(ws, argv):
-    path = foreign_db(ws)
-    plan = ws.plan()
-    drill = ws.write(
+def test_a_sqlite_file_of_another_application_is_refused_and_left_unchanged(env, argv):
+    path = foreign_db(env)
+    plan = env.plan()
+    drill = env.write(
         "d.yaml", f"drill: d\nplan: {plan}\nstart: 2090-03-05T10:00:00+08:00\ninjects:\n  - {{at: 1m, note: hi}}\n"
     )
     before = sha(path)
     argv = [plan if a == "PLAN" else drill if a == "DRILL" else a for a in argv]
-    line = one_line_error(ws.run(*argv, "--db", path, db=False))
+    line = one_line_error(env.run(*argv, "--db", path, db=False))
     assert f"{path}: not a planengine database" in line and "customers" in line
     assert sha(path) == before, "not one byte changed"
     assert not os.path.exists(path + "-wal"), "never switched to WAL"
@@ -98,20 +98,20 @@ def test_a_sqlite_file_of_another_application_is_refused_and_left_unchanged(ws, 
         conn.close()
 
 
-def test_a_sqlite_file_marked_by_another_application_is_refused_even_without_tables(ws):
-    path = str(ws.root / "theirs.db")
+def test_a_sqlite_file_marked_by_another_application_is_refused_even_without_tables(env):
+    path = str(env.root / "theirs.db")
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA application_id=1234")
     conn.close()
     before = sha(path)
-    line = one_line_error(ws.run("start", ws.plan(), "--db", path, db=False))
+    line = one_line_error(env.run("start", env.plan(), "--db", path, db=False))
     assert "not a planengine database" in line and "0x4d2" in line
     assert sha(path) == before
 
 
-def test_a_new_database_is_marked_as_planengine_and_in_wal_mode(ws):
-    ws.start()
-    conn = sqlite3.connect(ws.db)
+def test_a_new_database_is_marked_as_planengine_and_in_wal_mode(env):
+    env.start()
+    conn = sqlite3.connect(env.db)
     try:
         assert conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -119,11 +119,11 @@ def test_a_new_database_is_marked_as_planengine_and_in_wal_mode(ws):
         conn.close()
 
 
-def test_a_database_written_before_the_mark_is_read_unchanged_and_upgraded_on_the_next_write(ws):
-    ws.start()
-    ws.json("done", "INC-1", "report_up", "--at", ws.t("10:03"))
-    expected = ws.status()
-    conn = sqlite3.connect(ws.db)  # back to schema 2, as every database written before the mark
+def test_a_database_written_before_the_mark_is_read_unchanged_and_upgraded_on_the_next_write(env):
+    env.start()
+    env.json("done", "INC-1", "report_up", "--at", env.t("10:03"))
+    expected = env.status()
+    conn = sqlite3.connect(env.db)  # back to schema 2, as every database written before the mark
     conn.execute("DROP TABLE snapshots")
     conn.execute("DROP TABLE deliveries")
     conn.execute("ALTER TABLE outbox DROP COLUMN meta")
@@ -134,13 +134,13 @@ def test_a_database_written_before_the_mark_is_read_unchanged_and_upgraded_on_th
     conn.execute("PRAGMA application_id=0")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
-    before = sha(ws.db)
-    assert ws.status() == expected
-    assert "INC-1" in ws.ok("status").stdout
-    ws.ok("verify", "INC-1")
-    assert sha(ws.db) == before, "reading neither marks nor migrates it"
-    ws.json("note", "INC-1", "still here", "--at", ws.t("10:05"))
-    conn = sqlite3.connect(ws.db)
+    before = sha(env.db)
+    assert env.status() == expected
+    assert "INC-1" in env.ok("status").stdout
+    env.ok("verify", "INC-1")
+    assert sha(env.db) == before, "reading neither marks nor migrates it"
+    env.json("note", "INC-1", "still here", "--at", env.t("10:05"))
+    conn = sqlite3.connect(env.db)
     try:
         assert conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
         assert conn.execute("PRAGMA user_version").fetchone()[0] >= 3
@@ -150,11 +150,11 @@ def test_a_database_written_before_the_mark_is_read_unchanged_and_upgraded_on_th
 
 @pytest.mark.parametrize("name", ["", ":memory:"])
 @pytest.mark.parametrize("argv", [("start", "PLAN", "--id", "INC-1"), ("status",), ("tick",)], ids=" ".join)
-def test_an_empty_or_in_memory_database_name_is_refused(ws, name, argv):
-    argv = [ws.plan() if a == "PLAN" else a for a in argv]
-    line = one_line_error(ws.run(*argv, "--db", name, db=False))
+def test_an_empty_or_in_memory_database_name_is_refused(env, name, argv):
+    argv = [env.plan() if a == "PLAN" else a for a in argv]
+    line = one_line_error(env.run(*argv, "--db", name, db=False))
     assert f"--db {name!r}: give the path of a database file" in line
-    assert sorted(os.listdir(ws.root)) == (["petition.yaml"] if "start" in argv else [])
+    assert sorted(os.listdir(env.root)) == (["petition.yaml"] if "start" in argv else [])
 
 
 def _as_another_user(fn):
@@ -183,27 +183,27 @@ def _as_another_user(fn):
     return json.loads(b"".join(chunks))
 
 
-def test_a_read_only_database_is_still_read_by_status_log_and_verify(ws):
-    ws.start("crowd_size=8")
-    ws.json("done", "INC-1", "report_up", "--at", ws.t("10:03"))
-    expected = ws.status()
-    ws.ok("verify", "INC-1", "--json")  # every lazily imported module is loaded before the fork
-    ws.ok("log", "INC-1")
-    ws.ok("status")
-    conn = sqlite3.connect(ws.db)  # everything in the main file, as when the writer's process exits
+def test_a_read_only_database_is_still_read_by_status_log_and_verify(env):
+    env.start("crowd_size=8")
+    env.json("done", "INC-1", "report_up", "--at", env.t("10:03"))
+    expected = env.status()
+    env.ok("verify", "INC-1", "--json")  # every lazily imported module is loaded before the fork
+    env.ok("log", "INC-1")
+    env.ok("status")
+    conn = sqlite3.connect(env.db)  # everything in the main file, as when the writer's process exits
     assert conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0
     conn.close()
     # a directory anyone may traverse (pytest's own are private), then made read-only
     shared = tempfile.mkdtemp(prefix="planengine-ro-")
     db = os.path.join(shared, "incidents.db")
-    shutil.copyfile(ws.db, db)
+    shutil.copyfile(env.db, db)
     before = sha(db)
     os.chmod(db, 0o444)
     os.chmod(shared, 0o555)  # no -shm index can be created next to it either
 
     def reads():
         def run(*args):
-            r = ws.runner.invoke(ws_cli(), [*args, "--db", db])
+            r = env.runner.invoke(ws_cli(), [*args, "--db", db])
             return {"code": r.exit_code, "out": r.stdout, "err": r.stderr}
 
         return {
@@ -227,7 +227,7 @@ def test_a_read_only_database_is_still_read_by_status_log_and_verify(ws):
     assert got["facts"] == expected["facts"] and got["steps"] == expected["steps"]
     assert out["list"]["code"] == 0 and "INC-1" in out["list"]["out"]
     assert out["verify"]["code"] == 0 and json.loads(out["verify"]["out"])["ok"] is True
-    assert out["log"]["code"] == 0 and len(json.loads(out["log"]["out"])) == len(ws.events())
+    assert out["log"]["code"] == 0 and len(json.loads(out["log"]["out"])) == len(env.events())
     assert out["note"]["code"] == 1
     assert "read-only" in out["note"]["err"] and len(out["note"]["err"].strip().splitlines()) == 1
 
@@ -251,51 +251,51 @@ def _limit_pages(monkeypatch, pages):
     monkeypatch.setattr(sqlite3, "connect", connect)
 
 
-def test_a_full_disk_is_reported_as_such_and_records_nothing(ws, monkeypatch):
-    ws.start()
-    events = len(ws.events())
-    conn = sqlite3.connect(ws.db)
+def test_a_full_disk_is_reported_as_such_and_records_nothing(env, monkeypatch):
+    env.start()
+    events = len(env.events())
+    conn = sqlite3.connect(env.db)
     pages = conn.execute("PRAGMA page_count").fetchone()[0]
     conn.close()
     _limit_pages(monkeypatch, pages)
-    line = one_line_error(ws.run("note", "INC-1", "x" * 200_000, "--at", ws.t("10:05")))
+    line = one_line_error(env.run("note", "INC-1", "x" * 200_000, "--at", env.t("10:05")))
     assert "disk is full" in line and "nothing was recorded" in line
     assert "not a planengine database" not in line
     monkeypatch.undo()
-    assert len(ws.events()) == events
-    ws.ok("verify", "INC-1")
+    assert len(env.events()) == events
+    env.ok("verify", "INC-1")
 
 
-def test_a_full_disk_when_creating_the_database_is_reported_as_such(ws, monkeypatch):
+def test_a_full_disk_when_creating_the_database_is_reported_as_such(env, monkeypatch):
     _limit_pages(monkeypatch, 2)
-    line = one_line_error(ws.run("start", ws.plan(), "--id", "INC-1"))
+    line = one_line_error(env.run("start", env.plan(), "--id", "INC-1"))
     assert "disk is full" in line and "not a planengine database" not in line
 
 
-def test_a_file_size_limit_is_reported_as_such_and_leaves_the_database_unchanged(ws):
+def test_a_file_size_limit_is_reported_as_such_and_leaves_the_database_unchanged(env):
     """A real full-disk condition in a real process: `ulimit -f` (RLIMIT_FSIZE) stops every file
     growing, the WAL included; the write fails with EFBIG, which SQLite calls "disk I/O error"."""
     import resource
     import subprocess
     import sys
 
-    ws.start()
-    conn = sqlite3.connect(ws.db)
+    env.start()
+    conn = sqlite3.connect(env.db)
     assert conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0
     conn.close()
-    before, events = sha(ws.db), ws.events()
+    before, events = sha(env.db), env.events()
 
     def limit():  # Python ignores SIGXFSZ, so a write past the limit fails instead of killing it
         resource.setrlimit(resource.RLIMIT_FSIZE, (50_000, 50_000))
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PLANENGINE_")}
-    env.update(PLANENGINE_LOAD_PLUGINS="", PLANENGINE_LANG="en")
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("PLANENGINE_")}
+    environ.update(PLANENGINE_LOAD_PLUGINS="", PLANENGINE_LANG="en")
     proc = subprocess.run(
-        [sys.executable, "-m", "planengine", "note", "INC-1", "x" * 100_000, "--at", ws.t("10:05"), "--db", ws.db],
+        [sys.executable, "-m", "planengine", "note", "INC-1", "x" * 100_000, "--at", env.t("10:05"), "--db", env.db],
         capture_output=True,
         text=True,
-        env=env,
-        cwd=ws.root,
+        env=environ,
+        cwd=env.root,
         preexec_fn=limit,
         timeout=300,
     )
@@ -303,37 +303,37 @@ def test_a_file_size_limit_is_reported_as_such_and_leaves_the_database_unchanged
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
     assert "file-size limit (50000 bytes" in lines[0] and "nothing was recorded" in lines[0]
-    assert sha(ws.db) == before
-    assert ws.events() == events
-    ws.ok("verify", "INC-1")
+    assert sha(env.db) == before
+    assert env.events() == events
+    env.ok("verify", "INC-1")
 
 
-def test_a_database_in_a_read_only_directory_is_read_and_refuses_writes_unchanged(ws):
+def test_a_database_in_a_read_only_directory_is_read_and_refuses_writes_unchanged(env):
     """The file may be written but its directory may not: no -wal or -shm can be created."""
-    ws.start("crowd_size=8")
-    expected = ws.status()
-    ws.ok("verify", "INC-1", "--json")  # every lazily imported module is loaded before the fork
-    ws.ok("log", "INC-1")
-    ws.ok("tick", "--now", ws.t("10:01"))
-    conn = sqlite3.connect(ws.db)
+    env.start("crowd_size=8")
+    expected = env.status()
+    env.ok("verify", "INC-1", "--json")  # every lazily imported module is loaded before the fork
+    env.ok("log", "INC-1")
+    env.ok("tick", "--now", env.t("10:01"))
+    conn = sqlite3.connect(env.db)
     assert conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0
     conn.close()
     shared = tempfile.mkdtemp(prefix="planengine-rodir-")
     db = os.path.join(shared, "incidents.db")
-    shutil.copyfile(ws.db, db)
+    shutil.copyfile(env.db, db)
     before = sha(db)
     os.chmod(db, 0o666)  # the file itself is writable by anyone
     os.chmod(shared, 0o555)
 
     def attempts():
         def run(*args):
-            r = ws.runner.invoke(ws_cli(), [*args, "--db", db])
+            r = env.runner.invoke(ws_cli(), [*args, "--db", db])
             return {"code": r.exit_code, "out": r.stdout, "err": r.stderr}
 
         return {
             "status": run("status", "INC-1", "--json"),
-            "note": run("note", "INC-1", "cannot write", "--at", ws.t("10:05")),
-            "tick": run("tick", "--now", ws.t("10:30")),
+            "note": run("note", "INC-1", "cannot write", "--at", env.t("10:05")),
+            "tick": run("tick", "--now", env.t("10:30")),
         }
 
     try:

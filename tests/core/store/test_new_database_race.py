@@ -76,11 +76,11 @@ def race(root, db, plan, n=RACERS):
 
 
 @pytest.mark.parametrize("round_", range(ROUNDS))
-def test_eight_starts_racing_on_a_new_database_all_succeed(ws, round_):
-    plan = ws.plan()
+def test_eight_starts_racing_on_a_new_database_all_succeed(env, round_):
+    plan = env.plan()
     name = f"race-{round_}.db"
-    db = str(ws.root / name)
-    results = race(ws.root, db, plan)
+    db = str(env.root / name)
+    results = race(env.root, db, plan)
     failed = [(code, err.strip()) for code, _, err in results if code != 0]
     assert failed == [], failed
     ids = sorted(json.loads(out)["id"] for _, out, _ in results)
@@ -93,10 +93,10 @@ def test_eight_starts_racing_on_a_new_database_all_succeed(ws, round_):
     finally:
         conn.close()
     for i in range(RACERS):
-        ws.ok("verify", f"INC-{i}", db=name)
+        env.ok("verify", f"INC-{i}", db=name)
 
 
-def test_a_creator_that_finds_the_new_file_locked_waits_its_turn(ws, monkeypatch):
+def test_a_creator_that_finds_the_new_file_locked_waits_its_turn(env, monkeypatch):
     """The race above, made certain: another creator holds the write lock of the new, empty file
     (as while it writes the schema or switches the file to WAL). `plan start` must wait for it,
     not fail: before the fix it switched the journal mode outside the lock, and SQLite answers a
@@ -104,7 +104,7 @@ def test_a_creator_that_finds_the_new_file_locked_waits_its_turn(ws, monkeypatch
     busy timeout (the deadlock rule)."""
     from planengine.core.store import sqlite as store_sqlite
 
-    db = str(ws.root / "new.db")
+    db = str(env.root / "new.db")
     other = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
     other.execute("BEGIN IMMEDIATE")  # the other creator's write lock, on an empty file
     ready = threading.Event()  # set when `plan start` waits for the lock, or when it has finished
@@ -118,12 +118,12 @@ def test_a_creator_that_finds_the_new_file_locked_waits_its_turn(ws, monkeypatch
             time.sleep(seconds)
 
     monkeypatch.setattr(store_sqlite, "time", Clock)
-    plan = ws.plan()
+    plan = env.plan()
     result = {}
 
     def start():
         try:
-            result["run"] = ws.run("start", plan, "--id", "INC-1", "--json", db="new.db")
+            result["run"] = env.run("start", plan, "--id", "INC-1", "--json", db="new.db")
         finally:
             ready.set()
 
@@ -138,4 +138,4 @@ def test_a_creator_that_finds_the_new_file_locked_waits_its_turn(ws, monkeypatch
     run = result["run"]
     assert run.exit_code == 0, run.stderr
     assert json.loads(run.stdout)["id"] == "INC-1"
-    ws.ok("verify", "INC-1", db="new.db")
+    env.ok("verify", "INC-1", db="new.db")
