@@ -76,7 +76,7 @@ def serve(path, port):
 
 
 def stream(port, token, on_event, stop):
-    import httpx
+    import httpx2 as httpx
 
     with httpx.stream(
         "GET", f"http://127.0.0.1:{port}/events", headers={"Authorization": f"Bearer {token}"}, timeout=None

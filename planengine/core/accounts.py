@@ -46,6 +46,20 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+def session_stamp(password_hash: str | None) -> str:
+    """What a browser session carries to prove it began under the account's current password.
+
+    The stored hash is salted afresh on every `plan user add`, so changing a password (or
+    re-adding the account) changes the stamp and ends every session begun before it. Derived
+    from the salted hash, it tells the cookie's holder nothing they could test passwords with.
+    """
+    return hashlib.sha256(f"session|{password_hash or ''}".encode()).hexdigest()[:32]
+
+
+def session_holds(stamp, password_hash: str | None) -> bool:
+    return hmac.compare_digest(str(stamp), session_stamp(password_hash))
+
+
 def check_name(name: str) -> str:
     name = (name or "").strip()
     if not name or len(name) > NAME_MAX or any(c.isspace() or not c.isprintable() for c in name):

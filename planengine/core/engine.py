@@ -589,22 +589,29 @@ class Engine:
         return token
 
     def login(self, name, password):
-        """The account {name, role} when the password is right, else None."""
+        """The account {name, role, session} when the password is right, else None; ``session``
+        is the stamp a browser session keeps and hands back to :meth:`user`."""
         from planengine.core import accounts
 
         user = self.store.user(name)
         if user is None:
             accounts.check_password(password, accounts.hash_password("x"))  # same cost: names stay secret
             return None
-        return (
-            {"name": user["name"], "role": user["role"]}
-            if accounts.check_password(password, user["password_hash"])
-            else None
-        )
+        if not accounts.check_password(password, user["password_hash"]):
+            return None
+        return {"name": user["name"], "role": user["role"], "session": accounts.session_stamp(user["password_hash"])}
 
-    def user(self, name):
+    def user(self, name, session=None):
+        """The account {name, role}; with ``session``, only while the password it began under holds."""
         user = self.store.user(name)
-        return {"name": user["name"], "role": user["role"]} if user else None
+        if user is None:
+            return None
+        if session is not None:
+            from planengine.core import accounts
+
+            if not accounts.session_holds(session, user["password_hash"]):
+                return None
+        return {"name": user["name"], "role": user["role"]}
 
     def token_user(self, token):
         from planengine.core import accounts

@@ -222,8 +222,8 @@ def create_app(db, plans=None, config=None, secure=False, poll=0.25, lang=None, 
         if auth.lower().startswith("bearer "):
             return eng.token_user(auth[7:].strip()), "token"
         name = request.session.get("user")
-        if name:
-            return eng.user(name), "session"
+        if name:  # a session begun before the password last changed has ended
+            return eng.user(name, session=request.session.get("stamp", "")), "session"
         return None, None
 
     def _csrf(request: Request) -> str:
@@ -273,6 +273,7 @@ def create_app(db, plans=None, config=None, secure=False, poll=0.25, lang=None, 
         server.succeeded(key)
         request.session.clear()
         request.session["user"] = user["name"]
+        request.session["stamp"] = user["session"]
         request.session["csrf"] = secrets.token_urlsafe(32)  # a new token for the new session
         return RedirectResponse("/", status_code=303)
 

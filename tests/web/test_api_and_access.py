@@ -170,3 +170,25 @@ def test_the_board_shows_levels_musters_and_the_watermark_of_drills(site):
     assert "Level III" in html and "lv-yellow" in html
     assert "4/10" in html  # muster progress
     assert "Wang" in html  # who to call
+
+
+def test_changing_a_password_ends_the_sessions_begun_under_the_old_one(site):
+    with client(site) as old, client(site) as other:
+        login(old, "wang")
+        login(other, "li")
+        assert old.get("/", follow_redirects=False).status_code == 200
+        r = site.runner.invoke(
+            __import__("planengine.cli", fromlist=["cli"]).cli,
+            ["user", "add", "wang", "--role", "officer", "--password-stdin", "--db", site.db],
+            input="new-secret\n",
+        )
+        assert r.exit_code == 0, r.output
+        gone = old.get("/", follow_redirects=False)
+        assert gone.status_code == 303 and gone.headers["location"].endswith("/login")
+        page = old.get("/incidents/INC-1", follow_redirects=False)
+        assert page.status_code == 303, "the old session can no longer read an incident"
+        assert other.get("/", follow_redirects=False).status_code == 200, "other accounts keep their sessions"
+        token = csrf_of(old.get("/login").text)
+        r = old.post("/login", data={"user": "wang", "password": "new-secret", "csrf": token}, follow_redirects=False)
+        assert r.status_code == 303
+        assert old.get("/", follow_redirects=False).status_code == 200
