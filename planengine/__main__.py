@@ -1,3 +1,3 @@
-from planengine.cli import cli
+from planengine.entry import main
 
-cli(prog_name="plan")
+main()

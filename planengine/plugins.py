@@ -178,10 +178,10 @@ def _cache_file() -> str | None:
         return None
     if setting and setting.strip().lower() not in ("1", "on", "yes", "true"):
         return setting  # an explicit file
-    from hashlib import sha256  # loaded anyway by the commands that load plugins
+    from planengine.core.digest import sha256_hex
 
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "planengine", f"entry-points-{sha256(sys.prefix.encode()).hexdigest()[:8]}.json")
+    return os.path.join(base, "planengine", f"entry-points-{sha256_hex(sys.prefix.encode())[:8]}.json")
 
 
 def _installed():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from zoneinfo import ZoneInfo
 
+from planengine.core.digest import sha256_hex
 from planengine.core.drill.script import META, _resolve_plan
 from planengine.core.drill.verbs import VERBS, verb_for
 from planengine.core.incident import clock as clocks
@@ -14,14 +15,12 @@ from planengine.core.plan.source import SourceError, read
 
 def _source_sha(path):
     """sha256 of a plan file as the loader computes it (BOM dropped), or None if unreadable."""
-    import hashlib
-
     try:
         with open(path, "rb") as fh:
             text = fh.read().decode("utf-8-sig")
     except (OSError, UnicodeDecodeError):
         return None
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return sha256_hex(text.encode("utf-8"))
 
 
 def _plan_ref(engine, plan, stored_path, drill_path):

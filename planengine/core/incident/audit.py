@@ -10,9 +10,9 @@ what they can without anything from outside the database, and a head
 
 from __future__ import annotations
 
-import hashlib
 import json
 
+from planengine.core.digest import sha256_hex
 from planengine.core.incident.state import SNAPSHOT_FORMAT, fold, to_snapshot
 
 # incidents row column -> the folded state's attribute it must equal
@@ -85,7 +85,7 @@ def check_plan(started: dict | None, row: dict, plan_row, recompile=None) -> lis
     if plan_row is None:
         return [f"the plan {sha[:12]} the incident started with is not stored"]
     source, packed = plan_row[0], plan_row[1]
-    actual = hashlib.sha256((source or "").encode("utf-8")).hexdigest()
+    actual = sha256_hex((source or "").encode("utf-8"))
     if actual != sha:
         problems.append(
             f"stored plan: its source has sha256 {actual[:12]}, the `started` event names {sha[:12]}:"

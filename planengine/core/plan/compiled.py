@@ -10,9 +10,9 @@ is data, never code).
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 
+from planengine.core.digest import sha256_hex
 from planengine.core.plan import model
 
 _CLASSES = {
@@ -21,9 +21,9 @@ _CLASSES = {
     if isinstance(obj, type) and dataclasses.is_dataclass(obj) and obj.__module__ == model.__name__
 }
 # the shape of every model class: a field added or renamed gives a new format
-FORMAT = hashlib.sha256(
+FORMAT = sha256_hex(
     json.dumps({n: [f.name for f in dataclasses.fields(c)] for n, c in sorted(_CLASSES.items())}).encode()
-).hexdigest()[:16]
+)[:16]
 
 
 def _encode(obj):

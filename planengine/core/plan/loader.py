@@ -7,10 +7,10 @@ cycles, checks and types are checked here. Every problem carries file:line:col.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import os
 import re
 
+from planengine.core.digest import sha256_hex
 from planengine.core.plan import settings as local_settings
 from planengine.core.plan.facts import FactError, coerce_value
 from planengine.core.plan.model import (
@@ -357,7 +357,7 @@ class _Builder(Checker):
             scoring=d.get("scoring") or {},
             settings=self._settings(),
             source=src.text,
-            sha256=hashlib.sha256(src.text.encode("utf-8")).hexdigest(),
+            sha256=sha256_hex(src.text.encode("utf-8")),
             path=src.file,
         )
         return plan, self.problems

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from planengine.core.digest import sha256_hex
+
 
 def _canonical_encoder():
     """Canonical JSON (sorted keys, no spaces, UTF-8 text): the form events are hashed in.
@@ -43,17 +45,9 @@ def hashed_body(incident_json: str, seq: int, at_json: str, kind_json: str, acto
     )
 
 
-def _sha256(data: bytes):
-    """hashlib.sha256, imported on first use (loading OpenSSL costs a read command for nothing)."""
-    global _sha256
-    from hashlib import sha256 as _sha256
-
-    return _sha256(data)
-
-
 def link(prev_hash: str, body: str) -> str:
     """The hash of an event: sha256(prev_hash + canonical body)."""
-    return _sha256((prev_hash + body).encode("utf-8")).hexdigest()
+    return sha256_hex((prev_hash + body).encode("utf-8"))
 
 
 def event_hash(prev_hash: str, ev: dict) -> str:

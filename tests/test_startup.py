@@ -1,0 +1,80 @@
+"""What a `plan` process does at start-up (the figures are in bench/, the behaviour is pinned here)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+
+from planengine.core import digest
+
+
+def _plan_process(ws, *args, importtime=False):
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    argv = [sys.executable, *(["-X", "importtime"] if importtime else []), "-m", "planengine", *args]
+    return subprocess.run(argv, cwd=ws.root, env=env, capture_output=True, text=True, timeout=120)
+
+
+def _imported(stderr: str) -> set:
+    return {line.rsplit("|", 1)[-1].strip() for line in stderr.splitlines() if line.startswith("import time")}
+
+
+def test_the_builtin_and_the_openssl_digest_agree_before_and_after_the_switch(monkeypatch):
+    monkeypatch.setattr(digest, "_left", 3 * digest.CALL_COST + 300)
+    texts = [b"", b"abc", "事件".encode() * 50, b"x" * 5000, b"y" * 100, b"z"]
+    got = [digest.sha256_hex(t) for t in texts]
+    assert got == [hashlib.sha256(t).hexdigest() for t in texts]
+    assert digest._left == 0, "the budget ran out: the later digests came from OpenSSL"
+
+
+def test_a_plan_larger_than_the_budget_is_hashed_by_openssl_at_once(monkeypatch):
+    monkeypatch.setattr(digest, "_left", digest.BUILTIN_BUDGET)
+    big = b"p" * (digest.BUILTIN_BUDGET + 1)
+    assert digest.sha256_hex(big) == hashlib.sha256(big).hexdigest()
+    assert digest._left == 0
+
+
+def test_plan_done_hashes_its_events_without_loading_openssl_and_the_chain_verifies(ws):
+    ws.start()
+    done = _plan_process(ws, "done", "INC-1", "report_up", "--at", ws.t("10:05"), "--db", ws.db, importtime=True)
+    assert done.returncode == 0, done.stderr
+    imported = _imported(done.stderr)
+    assert "planengine.core.store.chain" in imported, "the import list was read"
+    assert not {"hashlib", "_hashlib"} & imported
+    verify = _plan_process(ws, "verify", "INC-1", "--db", ws.db)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+def test_the_plan_executable_runs_its_command_with_the_collector_on_and_its_start_up_frozen(ws):
+    code = (
+        "import gc, sys\n"
+        "import planengine.cli.auditor as auditor\n"  # imported with the collector on: not frozen
+        "seen = []\n"
+        "orig = auditor.verify.callback\n"
+        "def probe(*a, **k):\n"
+        "    seen.append((gc.isenabled(), gc.get_freeze_count()))\n"
+        "    return orig(*a, **k)\n"
+        "auditor.verify.callback = probe\n"
+        "sys.argv = ['plan', 'verify', 'INC-1', '--db', sys.argv[1]]\n"
+        "from planengine.entry import main\n"
+        "try:\n    main()\nexcept SystemExit as e:\n    code = e.code\n"
+        "print(code, seen[0][0], seen[0][1] > 1000)\n"
+    )
+    ws.start()
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    out = subprocess.run([sys.executable, "-c", code, ws.db], cwd=ws.root, env=env, capture_output=True, text=True)
+    assert out.stdout.split()[-3:] == ["0", "True", "True"], out.stdout + out.stderr
+
+
+def test_python_dash_m_planengine_names_itself_plan(ws):
+    out = _plan_process(ws, "--help")
+    assert out.returncode == 0 and out.stdout.startswith("Usage: plan "), out.stdout
+
+
+def test_the_installed_plan_script_is_the_entry_that_pauses_the_collector():
+    import tomllib
+
+    with open(os.path.join(os.path.dirname(os.path.dirname(__file__)), "pyproject.toml"), "rb") as fh:
+        scripts = tomllib.load(fh)["project"]["scripts"]
+    assert scripts["plan"] == "planengine.entry:main"
