@@ -10,10 +10,10 @@ import sys
 from planengine.core import digest
 
 
-def _plan_process(ws, *args, importtime=False):
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+def _plan_process(env, *args, importtime=False):
+    environ = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
     argv = [sys.executable, *(["-X", "importtime"] if importtime else []), "-m", "planengine", *args]
-    return subprocess.run(argv, cwd=ws.root, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(argv, cwd=env.root, env=environ, capture_output=True, text=True, timeout=120)
 
 
 def _imported(stderr: str) -> set:
@@ -35,18 +35,18 @@ def test_a_plan_larger_than_the_budget_is_hashed_by_openssl_at_once(monkeypatch)
     assert digest._left == 0
 
 
-def test_plan_done_hashes_its_events_without_loading_openssl_and_the_chain_verifies(ws):
-    ws.start()
-    done = _plan_process(ws, "done", "INC-1", "report_up", "--at", ws.t("10:05"), "--db", ws.db, importtime=True)
+def test_plan_done_hashes_its_events_without_loading_openssl_and_the_chain_verifies(env):
+    env.start()
+    done = _plan_process(env, "done", "INC-1", "report_up", "--at", env.t("10:05"), "--db", env.db, importtime=True)
     assert done.returncode == 0, done.stderr
     imported = _imported(done.stderr)
     assert "planengine.core.store.chain" in imported, "the import list was read"
     assert not {"hashlib", "_hashlib"} & imported
-    verify = _plan_process(ws, "verify", "INC-1", "--db", ws.db)
+    verify = _plan_process(env, "verify", "INC-1", "--db", env.db)
     assert verify.returncode == 0, verify.stdout + verify.stderr
 
 
-def test_the_plan_executable_runs_its_command_with_the_collector_on_and_its_start_up_frozen(ws):
+def test_the_plan_executable_runs_its_command_with_the_collector_on_and_its_start_up_frozen(env):
     code = (
         "import gc, sys\n"
         "import planengine.cli.auditor as auditor\n"  # imported with the collector on: not frozen
@@ -61,14 +61,15 @@ def test_the_plan_executable_runs_its_command_with_the_collector_on_and_its_star
         "try:\n    main()\nexcept SystemExit as e:\n    code = e.code\n"
         "print(code, seen[0][0], seen[0][1] > 1000)\n"
     )
-    ws.start()
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-    out = subprocess.run([sys.executable, "-c", code, ws.db], cwd=ws.root, env=env, capture_output=True, text=True)
+    env.start()
+    environ = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    argv = [sys.executable, "-c", code, env.db]
+    out = subprocess.run(argv, cwd=env.root, env=environ, capture_output=True, text=True)
     assert out.stdout.split()[-3:] == ["0", "True", "True"], out.stdout + out.stderr
 
 
-def test_python_dash_m_planengine_names_itself_plan(ws):
-    out = _plan_process(ws, "--help")
+def test_python_dash_m_planengine_names_itself_plan(env):
+    out = _plan_process(env, "--help")
     assert out.returncode == 0 and out.stdout.startswith("Usage: plan "), out.stdout
 
 
