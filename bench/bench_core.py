@@ -101,6 +101,9 @@ def _clone_incidents(db, template_id, count, prefix):
     timers = conn.execute("SELECT key, due_at FROM timers WHERE incident=?", (template_id,)).fetchall()
     snap = conn.execute("SELECT seq, format, state FROM snapshots WHERE incident=?", (template_id,)).fetchone()
     snap_state = json.loads(snap[2]) if snap else None
+    # the status text cached with the snapshot (keyed by the row's id, which the text leaves out)
+    cached = conn.execute("SELECT seq, format, text, holes, meta FROM status_cache WHERE incident=?", (template_id,))
+    cached = cached.fetchone()
     conn.execute("BEGIN")
     for i in range(count):
         inc = f"{prefix}{i:05d}"
@@ -117,6 +120,11 @@ def _clone_incidents(db, template_id, count, prefix):
             conn.execute(
                 "INSERT INTO snapshots(incident, seq, hash, format, state) VALUES (?,?,?,?,?)",
                 (inc, snap[0], out[snap[0] - 1][7], snap[1], json.dumps(snap_state, ensure_ascii=False)),
+            )
+        if cached:
+            conn.execute(
+                "INSERT INTO status_cache(incident, seq, hash, format, text, holes, meta) VALUES (?,?,?,?,?,?,?)",
+                (inc, cached[0], out[cached[0] - 1][7], *cached[1:]),
             )
         values = dict(zip(cols, inc_row))
         values.update(id=inc, last_hash=prev)

@@ -139,9 +139,18 @@ def emit_json(obj):
 
 
 def emit_json_list(items):
-    """A long JSON list, one item a line (json's C encoder: `plan status --json` of 10,000 incidents)."""
-    dumps = json.JSONEncoder(ensure_ascii=False).encode
-    click.echo("[\n" + ",\n".join(map(dumps, items)) + "\n]" if items else "[]")
+    """A long JSON list of items already encoded as UTF-8 (an iterable), one a line, written as
+    bytes about a megabyte at a time (`plan status --json` of 10,000 incidents: 30 MB)."""
+    chunk, size, sep = [], 0, b"[\n"
+    for item in items:
+        chunk += (sep, item)
+        size += len(item)
+        sep = b",\n"
+        if size > 1 << 20:
+            click.echo(b"".join(chunk), nl=False)
+            chunk, size = [], 0
+    chunk.append(b"[]" if sep == b"[\n" else b"\n]")
+    click.echo(b"".join(chunk))
 
 
 def _now_iso():

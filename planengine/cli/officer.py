@@ -311,15 +311,12 @@ def status(incident, show_all, drills, db, as_json, plans_dir, config_path):
             click.echo(legend())
         return
     now = _now_iso()
-    states = eng.incidents(open_only=not show_all, drills=show_all or drills)
-    if not as_json and duty_line(eng):
-        click.echo(duty_line(eng))
-    if as_json:
-        from planengine.core.incident.status import status_dict
-
-        rows = eng.notifications_many(states)
-        emit_json_list([status_dict(s, now, rows[s.id]) for s in states])
+    if as_json:  # one incident a line; most read from the text cached with their snapshot
+        emit_json_list(eng.status_texts(now, open_only=not show_all, drills=show_all or drills))
         return
+    states = eng.incidents(open_only=not show_all, drills=show_all or drills)
+    if duty_line(eng):
+        click.echo(duty_line(eng))
     from planengine import i18n
 
     if not states:

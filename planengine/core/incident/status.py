@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import json.scanner
+from itertools import chain
+
 from planengine.core.incident import clock
 from planengine.core.incident.clock import local, zone
 from planengine.core.incident.state import step_status
@@ -75,7 +79,6 @@ def notification_list(state, rows=None) -> list:
     ``rows`` are the outbox's delivery rows (Engine.notifications); without
     them (drills, which never send) the log's own outcomes are used.
     """
-    out = []
     if rows is None:
         rows = []
         for key, n in state.notifications.items():
@@ -83,8 +86,14 @@ def notification_list(state, rows=None) -> list:
                 rows.append({"key": key, "channel": None, "roles": n["roles"], "status": "queued", "attempts": 0})
             for ch, c in n["channels"].items():
                 rows.append(dict(c, key=key, channel=ch, roles=n["roles"]))
+    notes = state.notifications
+    return _delivery_list(rows, lambda key: (notes.get(key) or {}).get("step"), state.timezone)
+
+
+def _delivery_list(rows, step_of, timezone) -> list:
+    """notification_list() of delivery ``rows``; ``step_of(key)``: the step a notification is about."""
+    out = []
     for r in rows:
-        n = state.notifications.get(r["key"]) or {}
         out.append(
             {
                 "key": r["key"],
@@ -93,12 +102,21 @@ def notification_list(state, rows=None) -> list:
                 "status": DELIVERY_STATUS.get(r["status"], r["status"]),
                 "attempts": r.get("attempts") or 0,
                 "error": r.get("error"),
-                "step": n.get("step"),
+                "step": step_of(r["key"]),
             }
         )
         if r.get("next_at") and out[-1]["status"] == "queued" and out[-1]["attempts"]:
-            out[-1]["retry_at"] = local(r["next_at"], zone(state.timezone))
+            out[-1]["retry_at"] = local(r["next_at"], zone(timezone))
     return out
+
+
+def _by_step(notes) -> dict:
+    """{step id: the notifications about it, as a step of the status object lists them}."""
+    by_step: dict = {}
+    for n in notes:
+        if n["step"]:
+            by_step.setdefault(n["step"], []).append({k: n[k] for k in ("key", "channel", "status", "error")})
+    return by_step
 
 
 def status_dict(state, now_iso, notifications=None):
@@ -106,10 +124,7 @@ def status_dict(state, now_iso, notifications=None):
     tz = zone(state.timezone)
     steps = ordered_steps(state)
     notes = notification_list(state, notifications)
-    by_step: dict = {}
-    for n in notes:
-        if n["step"]:
-            by_step.setdefault(n["step"], []).append({k: n[k] for k in ("key", "channel", "status", "error")})
+    by_step = _by_step(notes)
     step_dicts = [step_dict(st, now_iso, tz) for st in steps]
     for d in step_dicts:
         if d["id"] in by_step:
@@ -142,3 +157,137 @@ def status_dict(state, now_iso, notifications=None):
         "transfers": [dict(t, at=local(t["at"], tz)) for t in state.transfers],
         "seq": state.seq,
     }
+
+
+# -- the cached status text ------------------------------------------------------
+# `plan status --json` of every open incident renders most of them from a text cached with
+# each snapshot (Store.status_texts: only a text at the head of the log, of this code's
+# format): the status object as JSON, cut where the clock or the outbox decides.
+#
+# Only two fields of the status object depend on the time it is read: a step that is not
+# done, skipped or waived and has a deadline is `overdue` (with `late_seconds`) once the clock
+# passes its deadline (or a tick marked it), else `pending` (null). The delivery state of
+# notifications (the object's `notifications` and each step's) comes from the outbox, which
+# changes without events. Everything else is a function of the log up to the head. Drills
+# have no text (an instant drill would pay for rendering at every snapshot, and the list
+# shows drills only on request): they are folded.
+#
+# The text is the encoder's own output with each `%` doubled and each cut a `%s`, filled in
+# by bytes formatting (in C, on the UTF-8 bytes as stored: nothing is decoded or encoded),
+# without its leading `{"id": ...` (the row's key), so a copy of the row under another id
+# stays right. ``holes`` lists the cuts in text order as JSON strings: a step's due_at for
+# its status and late_seconds (after "!" when a tick marked it overdue), "@" and a step id
+# for that step's notifications; the incident's list of notifications is the last cut.
+# ``meta``: {"tz": the plan's timezone, "steps": {key: step}} to place its delivery rows.
+
+encode = json.JSONEncoder(ensure_ascii=False).encode  # the `--json` list's encoder, one item a line
+
+_CUTS = ('"\\u0001"', '"\\u0002"', ', "\\u0003": null', '"\\u0004"')  # sentinels as the encoder writes them
+_FORMAT = []
+
+
+def text_format():
+    """Names the code a cached status text was rendered by (a digest of this module, the fold
+    and the clock, which make the status object), or None when it cannot be read: a text
+    rendered by another version of planengine is never used."""
+    if not _FORMAT:
+        import sys
+        import zlib
+
+        crc = 0
+        try:
+            for name in (__name__, "planengine.core.incident.state", "planengine.core.incident.clock"):
+                with open(sys.modules[name].__file__, "rb") as fh:
+                    crc = zlib.crc32(fh.read(), crc)
+            _FORMAT.append(f"1:{crc:08x}")
+        except (OSError, KeyError, TypeError):
+            _FORMAT.append(None)
+    return _FORMAT[0]
+
+
+def _clock_decides(st) -> bool:
+    """Whether the step's status and late_seconds depend on the time they are read (step_status)."""
+    return bool(st.due_at) and st.status not in ("done", "skipped", "waived")
+
+
+def status_text(state):
+    """(format, text, holes, meta) of a live incident's ``state`` for the cache, or None: a drill,
+    a user's text that reads like a cut, or a format that cannot be named."""
+    fmt = text_format()
+    if fmt is None or state.kind == "drill":
+        return None
+    d = status_dict(state, state.opened_at, [])  # any time (the cuts replace what it decides): the earliest
+    noted = {n.get("step") for n in state.notifications.values()}
+    holes: list = []
+    counts = [0, 0, 0, 1]
+    for st, sd in zip(ordered_steps(state), d["steps"]):
+        if _clock_decides(st):
+            sd["status"], sd["late_seconds"] = "\x01", "\x02"
+            holes.append(("!" if st.overdue_at else "") + st.due_at)
+            counts[0] += 1
+            counts[1] += 1
+        if st.id in noted:
+            sd["\x03"] = None  # the step's notifications go where status_dict appends them: last
+            holes.append("@" + st.id)
+            counts[2] += 1
+    d["notifications"] = "\x04"
+    text = encode(d)
+    head = '{"id": ' + encode(state.id)
+    if not text.startswith(head) or any(text.count(c) != n for c, n in zip(_CUTS, counts)):
+        return None
+    text = text[len(head) :].replace("%", "%%")
+    for c in _CUTS:
+        text = text.replace(c, "%s")
+    steps = {k: n["step"] for k, n in state.notifications.items() if n.get("step")}
+    meta = json.dumps({"tz": state.timezone, "steps": steps}, ensure_ascii=False)
+    return fmt, text, json.dumps(holes, ensure_ascii=False), meta
+
+
+class Clock(dict):
+    """The values of a step's two cuts at one reading time, per hole (memoised: a list repeats
+    the same deadlines): ("overdue", late_seconds) or ("pending", null) as JSON bytes."""
+
+    def __init__(self, now_iso):
+        super().__init__()
+        self.now_iso = now_iso
+
+    def __missing__(self, hole):
+        if hole[0] == "@":
+            raise KeyError(hole)  # a step's notifications: the incident's own (from_text)
+        ticked = hole[0] == "!"
+        due = hole[1:] if ticked else hole
+        if ticked or self.now_iso > due:  # as step_status() and step_dict() decide
+            out = (b'"overdue"', b"%d" % max(0, clock.seconds_between(due, self.now_iso)))
+        else:
+            out = (b'"pending"', b"null")
+        self[hole] = out
+        return out
+
+
+_scan = json.scanner.make_scanner(json.JSONDecoder())  # C: a hole list is read without json.loads' wrappers
+_str = json.encoder.encode_basestring  # what encode() does with a str, without its wrapper
+
+
+def from_text(incident_id, text, holes, meta, rows, clock_) -> bytes:
+    """The status object of a cached text (``text`` as UTF-8 bytes) as the UTF-8 of
+    encode(status_dict(state, now, rows)), ``clock_`` a Clock(now); ``rows``: the incident's
+    delivery rows."""
+    head = b'{"id": ' + _str(incident_id).encode()
+    if not rows:  # nothing in the outbox about it: only the clock decides
+        if '"@' not in holes:
+            return head + text % (*chain.from_iterable(map(clock_.__getitem__, _scan(holes, 0)[0])), b"[]")
+        notes, by_step = b"[]", {}
+    else:
+        m = json.loads(meta)
+        notes = _delivery_list(rows, m["steps"].get, m["tz"])
+        by_step = _by_step(notes)
+        notes = encode(notes).encode()
+    values = []
+    for h in _scan(holes, 0)[0]:
+        if h[0] == "@":  # a step that notifications are about
+            got = by_step.get(h[1:])
+            values.append((', "notifications": ' + encode(got)).encode() if got else b"")
+        else:
+            values += clock_[h]
+    values.append(notes)
+    return head + text % tuple(values)

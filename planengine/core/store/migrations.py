@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 def _migrate_1(db):
@@ -126,4 +126,17 @@ def _migrate_5(db):
     db["users"].create_index(["token_hash"])
 
 
-MIGRATIONS = {1: _migrate_1, 2: _migrate_2, 3: _migrate_3, 4: _migrate_4, 5: _migrate_5}
+def _migrate_6(db):
+    """A cache for the list of open incidents (`plan status --json`): each incident's status
+    object as JSON text, rendered with its snapshot and keyed by the same seq and hash, with
+    holes for what the clock and the outbox decide when it is read (planengine.core.incident.status).
+    ``format`` names the code that rendered it; a row that is not at the head of the log,
+    or of another format, is ignored. An older database gets an empty table: its incidents
+    are folded as before until their next snapshot."""
+    db.execute(
+        "CREATE TABLE status_cache (incident TEXT PRIMARY KEY, seq INTEGER NOT NULL, hash TEXT NOT NULL,"
+        " format TEXT NOT NULL, text TEXT NOT NULL, holes TEXT NOT NULL, meta TEXT)"
+    )
+
+
+MIGRATIONS = {1: _migrate_1, 2: _migrate_2, 3: _migrate_3, 4: _migrate_4, 5: _migrate_5, 6: _migrate_6}

@@ -402,6 +402,23 @@ class Store:
             out[incident][1].append((seq, at, kind, actor, data, h))
         return out
 
+    def status_texts(self, ids, fmt):
+        """{id: (text as UTF-8 bytes, holes, meta)} of the incidents among ``ids`` whose cached
+        status text (status_cache) is of format ``fmt`` and was rendered at the head of the log:
+        its seq and hash are those of the incident's last event. Every other incident is missing."""
+        if self.version < 6 or not ids:  # read-only, older schema: no cache yet
+            return {}
+        return {
+            incident: (text, holes, meta)
+            for incident, text, holes, meta in self.conn.execute(
+                "SELECT c.incident, CAST(c.text AS BLOB), c.holes, c.meta FROM status_cache c"
+                " JOIN events e ON e.incident=c.incident AND e.seq=c.seq AND e.hash=c.hash"
+                " WHERE c.incident IN (SELECT value FROM json_each(?)) AND c.format=?"
+                " AND NOT EXISTS (SELECT 1 FROM events n WHERE n.incident=c.incident AND n.seq>c.seq)",
+                (json.dumps(ids), fmt),
+            )
+        }
+
     def events(self, incident_id):
         cur = self.conn.execute(
             "SELECT incident, seq, at, kind, actor, data, prev_hash, hash FROM events WHERE incident=? ORDER BY seq",
@@ -433,7 +450,17 @@ class Store:
         ).fetchone()
 
     def append_many(
-        self, state, batch, prev_seq, prev_hash, timers_before, schedule=True, new=False, snapshot=None, head=None
+        self,
+        state,
+        batch,
+        prev_seq,
+        prev_hash,
+        timers_before,
+        schedule=True,
+        new=False,
+        snapshot=None,
+        head=None,
+        status=None,
     ):
         """Persist commands' events and their projections (incident row, timers, outbox).
 
@@ -443,7 +470,7 @@ class Store:
 
         ``head`` is head() read in this transaction by the caller (it saves reading it again).
         ``snapshot`` (the state's JSON, with ``format``) replaces the incident's snapshot, keyed by
-        the new head.
+        the new head; so does ``status`` (format, text, holes, meta: the cached status text).
 
         ``batch`` is [(cmd, events)] in order, already applied to ``state``;
         ``timers_before`` is the pending timers before the first of them. Call
@@ -524,6 +551,13 @@ class Store:
                 " ON CONFLICT(incident) DO UPDATE SET seq=excluded.seq, hash=excluded.hash,"
                 " format=excluded.format, state=excluded.state",
                 (incident, state.seq, h, fmt, text),
+            )
+        if status is not None:
+            conn.execute(
+                "INSERT INTO status_cache(incident, seq, hash, format, text, holes, meta) VALUES (?,?,?,?,?,?,?)"
+                " ON CONFLICT(incident) DO UPDATE SET seq=excluded.seq, hash=excluded.hash, format=excluded.format,"
+                " text=excluded.text, holes=excluded.holes, meta=excluded.meta",
+                (incident, state.seq, h, *status),
             )
         return h
 

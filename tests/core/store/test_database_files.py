@@ -125,6 +125,7 @@ def test_a_database_written_before_the_mark_is_read_unchanged_and_upgraded_on_th
     expected = env.status()
     conn = sqlite3.connect(env.db)  # back to schema 2, as every database written before the mark
     conn.execute("DROP TABLE snapshots")
+    conn.execute("DROP TABLE status_cache")
     conn.execute("DROP TABLE deliveries")
     conn.execute("ALTER TABLE outbox DROP COLUMN meta")
     conn.execute("DROP TABLE users")

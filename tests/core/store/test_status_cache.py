@@ -1,0 +1,190 @@
+"""The status text cached with each snapshot (`plan status --json` of every open incident) is a
+cache: the list it gives is byte for byte the one folded from the log, at any reading time and
+whatever the outbox says, and a text that is not at the head of the log is never used."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from planengine.core import engine as engine_module
+from planengine.core.engine import Engine
+from planengine.core.incident import status
+
+
+@pytest.fixture
+def every_command_snapshots(monkeypatch):
+    """A snapshot (and its status text) after every command, so each incident's text is at its head."""
+    monkeypatch.setattr(engine_module, "SNAPSHOT_EVERY", 1)
+
+
+def _folded(eng, now_iso, drills=False):
+    """The list as the single-incident path renders it: fold, status_dict, encode."""
+    ids = eng.store.incident_ids(open_only=True, drills=drills)
+    return [
+        status.encode(
+            status.status_dict(eng.state(i), now_iso, eng.notifications(i) if eng.state(i).kind != "drill" else None)
+        ).encode()
+        for i in ids
+    ]
+
+
+def _cached_ids(eng, drills=False):
+    ids = eng.store.incident_ids(open_only=True, drills=drills)
+    return set(eng.store.status_texts(ids, status.text_format()))
+
+
+def _varied_incidents(env):
+    """Incidents in every state a step can be in: on time, late, overdue by a tick, waived,
+    mustered, acknowledged, notified (with delivery rows that failed, wait for a retry or went
+    out), and user text that looks like the cache's own cuts."""
+    env.start("crowd_size=60", incident="A")
+    env.ok("done", "A", "report_up", "--at", env.t("10:05"))
+    env.ok("done", "A", "convene", "--at", env.t("10:45"))  # due 10:35: late
+    env.ok("ack", "A", "brief", "--by", "Chen", "--at", env.t("10:46"))
+    plan = env.PLAN.replace(
+        "        within: {day: 15m, night: 25m}\n",
+        "        within: {day: 15m, night: 25m}\n        overdue: {notify: [leader], message: muster late}\n",
+    ).replace(
+        "      - id: secure\n        role: team\n",
+        "      - id: secure\n        role: team\n        within: 1h\n        repeat: 1h\n",
+    )
+    assert "muster late" in plan and "repeat: 1h" in plan
+    env.start("crowd_size=6", incident="B", at="10:10", plan=env.plan(plan, "petition_notified.yaml"))
+    env.ok("event", "B", "activate", "--at", env.t("10:12"))  # notifies leader and team
+    env.ok("checkin", "B", "team", "--count", "4", "--at", env.t("10:20"))
+    env.ok("set", "B", "casualties=4", "--at", env.t("10:21"))
+    env.ok("tick", "--now", env.t("10:40"))  # a tick marks B's muster overdue (due 10:27)
+    env.start('location=50% {0} %s \x01 \\u0001 "\x04"', incident="C", at="10:30")
+    env.ok("waive", "C", "report_up", "--by", "Chen", "--reason", "reported by phone", "--at", env.t("10:31"))
+    env.ok("note", "C", "{}%%s\x02", "--at", env.t("10:32"))
+    conn = sqlite3.connect(env.db)  # what senders left in the outbox: a failure, a retry, a delivery
+    keys = [k for (k,) in conn.execute("SELECT key FROM outbox WHERE incident='B' ORDER BY key")]
+    assert keys, "the plan notifies on entering responding"
+    for n, key in enumerate(keys):
+        for ch, st, attempts, err in (("sms", "failed", 3, "no signal"), ("hook", "queued", 1, "timeout")):
+            conn.execute(
+                "INSERT INTO deliveries(key, channel, incident, roles, status, attempts, last_error, next_at,"
+                " queued_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                (key, ch, "B", '["leader"]', st if n == 0 else "delivered", attempts, err, "2090-03-05T03:00:00Z", "x"),
+            )
+        conn.execute("UPDATE outbox SET status='routed' WHERE key=?", (key,))
+    conn.commit()
+    conn.close()
+
+
+NOWS = ("2090-03-05T01:59:00Z", "2090-03-05T02:26:00Z", "2090-03-05T02:41:30Z", "2091-01-01T00:00:00Z")
+
+
+def test_the_list_from_cached_texts_is_the_folded_list_at_any_time(env, every_command_snapshots):
+    _varied_incidents(env)
+    eng = Engine(db=env.db, create=False, read_only=True)
+    assert _cached_ids(eng) == {"A", "B", "C"}, "every incident is read from its text"
+    for now in NOWS:
+        assert list(eng.status_texts(now)) == _folded(eng, now)
+    listed = env.json("status")
+    assert [x["id"] for x in listed] == ["A", "B", "C"]
+    assert listed == [env.json("status", i) for i in ("A", "B", "C")]
+    b = listed[1]
+    assert {n["status"] for n in b["notifications"]} == {"failed", "queued", "delivered"}
+    assert any("retry_at" in n for n in b["notifications"])
+    muster = [st for st in b["steps"] if st["id"] == "muster"][0]
+    assert muster["status"] == "overdue" and muster["notifications"], "a step's own delivery state is listed"
+    assert [st.get("round") for st in b["steps"] if st["id"] == "secure"] == [1]
+    assert listed[2]["facts"]["location"] == '50% {0} %s \x01 \\u0001 "\x04"'
+
+
+def test_a_text_behind_the_log_head_is_not_used_and_the_events_after_it_count(env, every_command_snapshots):
+    _varied_incidents(env)
+    env.ok("done", "A", "brief", "--at", env.t("10:50"))
+    conn = sqlite3.connect(env.db)
+    conn.execute("UPDATE status_cache SET seq=seq-1 WHERE incident='A'")  # a text one event behind
+    # a text claiming the head with another hash (an edited row) must not be used either
+    conn.execute(
+        "UPDATE status_cache SET text=replace(text, '\"crowd_size\": 6', '\"crowd_size\": 99'),"
+        " hash='x' WHERE incident='B'"
+    )
+    conn.commit()
+    conn.close()
+    eng = Engine(db=env.db, create=False, read_only=True)
+    assert _cached_ids(eng) == {"C"}
+    for now in NOWS:
+        assert list(eng.status_texts(now)) == _folded(eng, now)
+    listed = {x["id"]: x for x in env.json("status")}
+    assert listed["B"]["facts"]["crowd_size"] == 6
+    assert [s["status"] for s in listed["A"]["steps"] if s["id"] == "brief"] == ["done"]
+
+
+def test_a_command_after_the_last_snapshot_makes_the_list_fold_that_incident(env):
+    _varied_incidents(env)  # snapshots every SNAPSHOT_EVERY events: most heads are past them
+    eng = Engine(db=env.db, create=False, read_only=True)
+    for now in NOWS:
+        assert list(eng.status_texts(now)) == _folded(eng, now)
+
+
+def test_a_text_of_another_format_is_ignored(env, every_command_snapshots):
+    _varied_incidents(env)
+    conn = sqlite3.connect(env.db)
+    conn.execute("UPDATE status_cache SET format='0:older', text=replace(text, 'Shanghai', 'Elsewhere')")
+    conn.commit()
+    conn.close()
+    eng = Engine(db=env.db, create=False, read_only=True)
+    assert _cached_ids(eng) == set()
+    assert list(eng.status_texts(NOWS[2])) == _folded(eng, NOWS[2])
+
+
+def test_user_text_that_reads_like_a_cut_is_kept_out_of_the_cache_and_still_listed(env, every_command_snapshots):
+    env.start("location=\x01", incident="A")  # encodes as the status cut's own sentinel
+    env.start("location=plain", incident="B")
+    eng = Engine(db=env.db, create=False, read_only=True)
+    assert _cached_ids(eng) == {"B"}
+    assert list(eng.status_texts(NOWS[1])) == _folded(eng, NOWS[1])
+    assert env.json("status")[0]["facts"]["location"] == "\x01"
+
+
+def test_drills_are_folded_and_list_their_notifications_from_the_log(env, every_command_snapshots):
+    eng = Engine(db=env.db, plans=str(env.root))
+    env.plan()
+    eng.start(str(env.root / "petition.yaml"), {"crowd_size": 60}, at=env.t("10:00"), incident_id="D-1", kind="drill")
+    eng.command("D-1", "event", {"name": "activate"}, at=env.t("10:05"))
+    eng.store.close()
+    env.start(incident="L")
+    eng = Engine(db=env.db, create=False, read_only=True)
+    assert _cached_ids(eng, drills=True) == {"L"}, "an instant drill does not render status texts"
+    for now in NOWS:
+        assert list(eng.status_texts(now, drills=True)) == _folded(eng, now, drills=True)
+    drill = [x for x in env.json("status", "--drills") if x["id"] == "D-1"][0]
+    assert drill["notifications"] and drill["kind"] == "drill"
+
+
+def test_an_older_database_without_the_cache_lists_and_gains_it_on_the_next_write(env, every_command_snapshots):
+    _varied_incidents(env)
+    expected = env.json("status")
+    conn = sqlite3.connect(env.db)  # back to schema 5, as every database written before the cache
+    conn.execute("DROP TABLE status_cache")
+    conn.execute("PRAGMA user_version=5")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    assert env.json("status") == expected, "read as it is (read-only: no migration)"
+    eng = Engine(db=env.db, create=False, read_only=True)
+    assert eng.store.version == 5 and _cached_ids(eng) == set()
+    eng.store.close()
+    env.ok("note", "A", "after the upgrade", "--at", env.t("10:50"))
+    conn = sqlite3.connect(env.db)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] >= 6
+    assert [r[0] for r in conn.execute("SELECT incident FROM status_cache")] == ["A"]
+    conn.close()
+    assert env.json("status") == [env.json("status", i) for i in ("A", "B", "C")]
+    eng = Engine(db=env.db, create=False, read_only=True)
+    assert _cached_ids(eng) == {"A"}
+    assert list(eng.status_texts(NOWS[3])) == _folded(eng, NOWS[3])
+
+
+def test_the_empty_list_is_an_empty_json_list(env):
+    env.start(incident="A")
+    env.ok("close", "A", "--at", env.t("10:05"))
+    result = env.ok("status", "--json")
+    assert result.stdout == "[]\n"
+    assert json.loads(env.ok("status", "--json", "--all").stdout)[0]["id"] == "A"
