@@ -351,7 +351,7 @@ class Engine:
         The hash chain first (the first bad event named first), then what a forger
         who recomputed the chain leaves behind: the commands against the log, the
         stored plan against the sha256 in the `started` event, the incidents row and
-        the snapshot against the fold of the log; and with ``head`` (seq, hash) as an
+        the snapshot and the cached status text against the fold of the log; and with ``head`` (seq, hash) as an
         auditor recorded it outside the database, the log against that head.
         """
         import json
@@ -376,6 +376,7 @@ class Engine:
         problems += audit.check_plan(started, row, plan_row, lambda: self._recompiled(plan_row))
         problems += audit.check_row(row, state)
         problems += audit.check_snapshot(incident_id, store.snapshot_row(incident_id), rows, last_seq)
+        problems += audit.check_status_text(store.status_text_row(incident_id), state)
         return problems
 
     def _recompiled(self, plan_row):

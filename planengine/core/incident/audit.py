@@ -131,3 +131,24 @@ def check_snapshot(incident_id, snap, rows: list, last_seq: int) -> list:
     if stored != expected:
         return [f"the snapshot of event {seq} differs from the fold of the log (boards would show it)"]
     return []
+
+
+def check_status_text(row, state) -> list:
+    """A cached status text at the head of the log (what `plan status --json` reads instead of
+    folding) must be what the fold of the log renders; one behind the head or of another
+    format is never read, and is not checked."""
+    from planengine.core.incident.status import status_text
+
+    if row is None:
+        return []
+    seq, h, fmt, text, holes, meta = row
+    if seq != state.seq or h != state.last_hash:
+        return []
+    expected = status_text(state)
+    if expected is None or fmt != expected[0]:
+        return []
+    if (text, holes, meta) != expected[1:]:
+        return [
+            f"the cached status text of event {seq} differs from the fold of the log (plan status --json would show it)"
+        ]
+    return []

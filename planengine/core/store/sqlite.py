@@ -367,6 +367,15 @@ class Store:
             "SELECT seq, hash, format, state FROM snapshots WHERE incident=?", (incident_id,)
         ).fetchone()
 
+    def status_text_row(self, incident_id):
+        """(seq, hash, format, text, holes, meta) of the incident's cached status text, whether or not
+        it matches the log."""
+        if self.version < 6:
+            return None
+        return self.conn.execute(
+            "SELECT seq, hash, format, text, holes, meta FROM status_cache WHERE incident=?", (incident_id,)
+        ).fetchone()
+
     def log_head(self, incident_id):
         """(seq, hash) of the incident's last event, or (0, "") for an empty log."""
         row = self.conn.execute(

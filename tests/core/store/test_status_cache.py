@@ -188,3 +188,18 @@ def test_the_empty_list_is_an_empty_json_list(env):
     result = env.ok("status", "--json")
     assert result.stdout == "[]\n"
     assert json.loads(env.ok("status", "--json", "--all").stdout)[0]["id"] == "A"
+
+
+def test_verify_names_a_cached_status_text_that_differs_from_the_fold(env, every_command_snapshots):
+    _varied_incidents(env)
+    assert env.json("verify", "B")["ok"] is True
+    conn = sqlite3.connect(env.db)
+    conn.execute(
+        "UPDATE status_cache SET text=replace(text, '\"crowd_size\": 6', '\"crowd_size\": 99') WHERE incident='B'"
+    )
+    conn.commit()
+    conn.close()
+    assert env.json("status")[1]["facts"]["crowd_size"] == 99, "at the head: read, as a snapshot is"
+    result = env.run("verify", "B")
+    assert result.exit_code == 1
+    assert "cached status text of event" in result.output
