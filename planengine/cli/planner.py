@@ -139,7 +139,7 @@ def show(plan, fmt, lang, output, force, db, as_json, plans_dir, config_path):
         if output is not None:
             check_target(output, force, db)
         with pdf_refusal():
-            content = plan_checklist(p, fmt=fmt, lang=lang)
+            content = plan_checklist(p, fmt=fmt, lang=lang, values=values)
         write_out(content, output, fmt, force, db)
 
 

@@ -36,14 +36,14 @@ def summary_report(engine, since: str, until: str | None, fmt: str = "md", lang:
     return _out(render.render("summary", data, fmt), fmt)
 
 
-def plan_checklist(plan, fmt: str = "html", lang: str | None = None):
+def plan_checklist(plan, fmt: str = "html", lang: str | None = None, values: dict | None = None):
     from planengine.report import model, render
 
     if fmt == "pdf":
         from planengine.report import pdf
 
         pdf.check()
-    return _out(render.render("checklist", model.checklist(plan, lang), fmt), fmt)
+    return _out(render.render("checklist", model.checklist(plan, lang, values), fmt), fmt)
 
 
 def _out(text: str, fmt: str):

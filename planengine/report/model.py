@@ -15,7 +15,7 @@ from planengine.core.drill.scoring import FINDING
 from planengine.core.incident import clock
 from planengine.core.incident.clock import zone
 from planengine.core.incident.state import step_status
-from planengine.core.plan.describe import cond_text, within_text
+from planengine.core.plan.describe import cond_text, resolved, value_text, within_text
 from planengine.core.plan.durations import format as dur
 from planengine.report.labels import event_name, labels
 
@@ -640,16 +640,32 @@ def _step_name(plan, step_id):
 # -- the plan checklist (plan show --format html|pdf) -------------------------
 
 
-def checklist(plan, lang=None) -> dict:
+def checklist(plan, lang=None, values=None) -> dict:
+    """``values``: the local figures in force ({name: {value, from}}, Engine.local_settings); limits
+    counted by one print its value, not the plan's default."""
     lang = lang or ("en" if plan.lang == "en" else "zh")
     L = labels(lang)
 
     def within(w):
         if w is None:
             return ""
-        if w.split:
-            return f"{L['day']} {dur(w.day)} / {L['night']} {dur(w.night)}"
-        return within_text(w)
+        shown = resolved(w, values)
+        if shown.split:
+            text = f"{L['day']} {dur(shown.day)} / {L['night']} {dur(shown.night)}"
+        else:
+            text = within_text(shown)
+        return text + (f" ({L['setting']} {w.setting})" if w.setting else "")
+
+    def setting(s):
+        v = (values or {}).get(s.id) or {"value": s.default, "from": "plan"}
+        return {
+            "id": s.id,
+            "title": s.title or s.id,
+            "value": value_text(v["value"]),
+            "origin": L["setting_site"] if v["from"] == "site" else L["setting_plan"],
+            "default": value_text(s.default),
+            "source": s.source,
+        }
 
     def action(a):
         if a.kind == "notify":
@@ -677,6 +693,7 @@ def checklist(plan, lang=None) -> dict:
             {"id": f.id, "title": f.title or f.id, "type": f.type, "required": f.required, "unit": f.unit}
             for f in plan.facts.values()
         ],
+        "settings": [setting(s) for s in plan.settings.values()],
         "roles": [
             {
                 "id": r.id,

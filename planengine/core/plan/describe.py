@@ -11,6 +11,20 @@ import re
 
 from planengine.core.plan import settings as figures
 from planengine.core.plan.durations import format as fmt
+from planengine.core.plan.model import Within
+
+
+def resolved(w, values=None):
+    """A limit counted by a local figure, as the value in force (``values``) or else the plan's default
+    sets it; any other limit as it is."""
+    if w is None or w.setting is None:
+        return w
+    if values and w.setting in values:
+        try:
+            return figures.within_of(values[w.setting]["value"])
+        except ValueError:
+            pass
+    return Within(w.day, w.night, w.days, w.by)
 
 
 def within_text(w, values=None):
@@ -18,13 +32,7 @@ def within_text(w, values=None):
     if w is None:
         return ""
     if w.setting is not None:
-        shown = w
-        if values and w.setting in values:
-            try:
-                shown = figures.within_of(values[w.setting]["value"])
-            except ValueError:
-                pass
-        return f"{within_text(shown)} (setting {w.setting})"
+        return f"{within_text(resolved(w, values))} (setting {w.setting})"
     if w.days is not None:
         return ("same day" if w.days == 0 else f"{w.days} calendar day(s)") + f" by {w.by // 60:02d}:{w.by % 60:02d}"
     if w.split:
@@ -66,18 +74,18 @@ def settings_lines(plan, values=None) -> list:
         v = (values or {}).get(s.id) or {"value": s.default, "from": "plan"}
         name = f"{s.id} ({s.title})" if s.title else s.id
         origin = "planengine.yaml" if v["from"] == "site" else "plan default"
-        line = f"  {name} = {_value_text(v['value'])}  [{origin}"
+        line = f"  {name} = {value_text(v['value'])}  [{origin}"
         if v["from"] == "site":
-            line += f"; plan default {_value_text(s.default)}"
+            line += f"; plan default {value_text(s.default)}"
         out.append(line + (f"; source: {s.source}]" if s.source else "]"))
     return out
 
 
-def _value_text(v) -> str:
+def value_text(v) -> str:
     if isinstance(v, dict):
-        return "{" + ", ".join(f"{k}: {_value_text(x)}" for k, x in v.items()) + "}"
+        return "{" + ", ".join(f"{k}: {value_text(x)}" for k, x in v.items()) + "}"
     if isinstance(v, list):
-        return "[" + ", ".join(_value_text(x) for x in v) + "]"
+        return "[" + ", ".join(value_text(x) for x in v) + "]"
     return str(v)
 
 

@@ -128,6 +128,24 @@ def test_plan_show_names_each_figure_its_value_source_and_default(env):
     assert step["within"] == {"day": 300, "night": 300, "setting": "immediate"}
 
 
+def test_the_printed_checklist_counts_by_the_site_s_figures_and_lists_them(env):
+    import re
+
+    path = env.write("figures.yaml", FIGURES)
+    env.ok("show", path, "--format", "html", "-o", "default.html")
+    page = (env.root / "default.html").read_text()
+    assert re.search(r'data-step="report_up">.*?<td class="nowrap">10m \(Setting immediate\)</td>', page)
+    assert re.search(r'data-setting="immediate">.*?<td class="nowrap">10m</td><td>plan default</td>', page)
+    env.write("planengine.yaml", "settings:\n  figures: {immediate: 5m, arrival: {day: 25m, night: 35m}}\n")
+    env.ok("show", path, "--format", "html", "-o", "site.html")
+    page = (env.root / "site.html").read_text()
+    assert re.search(r'data-step="report_up">.*?<td class="nowrap">5m \(Setting immediate\)</td>', page)
+    assert re.search(r'data-step="arrive">.*?<td class="nowrap">day 25m / night 35m \(Setting arrival\)</td>', page)
+    row = re.search(r'data-setting="immediate">(.*?)</tr>', page).group(1)
+    assert "<td>5m</td>" in row.replace(' class="nowrap"', "") and "planengine.yaml (plan default 10m)" in row
+    assert "local practice" in row
+
+
 def test_bad_site_values_are_refused_with_their_position_and_nothing_is_started(env):
     path = env.write("figures.yaml", FIGURES)
     config = "settings:\n  figures:\n    immediate: soon\n    arival: 15m\n    needed: crowd\n"
