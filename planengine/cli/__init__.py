@@ -259,18 +259,34 @@ def localize(cmd, name):
             return short(limit)
 
         cmd.format_help, cmd.get_short_help_str = format_help, get_short_help_str
+    if isinstance(cmd, click.Group) and "get_command" not in vars(cmd):  # `plan drill run --help` too
+        found = cmd.get_command
+
+        def get_command(ctx, sub):
+            subcmd = found(ctx, sub)
+            return localize(subcmd, f"{name}.{sub}") if subcmd is not None else None
+
+        cmd.get_command = get_command
     return cmd
 
 
 def _help_texts(cmd, name):
+    """``name``: the command's catalogue name (``drill.run`` for a subcommand). An option's help is
+    ``help.opt.NAME.OPTION``, or the shared ``help.opt.OPTION`` where the option's own text is the
+    shared one (a command's `--at` that means something else keeps its meaning)."""
     from planengine import i18n
 
     lang = i18n.current(_argv_lang())
     if i18n.has(f"help.{name}"):
         cmd.help = i18n.t(f"help.{name}", lang)
     for p in getattr(cmd, "params", ()):
-        if isinstance(p, click.Option) and i18n.has(f"help.opt.{p.name}"):
-            p.help = i18n.t(f"help.opt.{p.name}", lang)
+        if not isinstance(p, click.Option):
+            continue
+        own = vars(p).setdefault("_help_en", p.help)  # the text written beside the option
+        if i18n.has(f"help.opt.{name}.{p.name}"):
+            p.help = i18n.t(f"help.opt.{name}.{p.name}", lang)
+        elif i18n.has(f"help.opt.{p.name}") and i18n.t(f"help.opt.{p.name}", "en") == own:
+            p.help = i18n.t(f"help.opt.{p.name}", lang)  # a shared text (--db, --json, --at ...)
 
 
 class LazyGroup(click.Group):
@@ -291,3 +307,6 @@ class LazyGroup(click.Group):
 @click.version_option(__version__, prog_name="planengine")
 def cli():
     """Run emergency plans and drills as YAML state machines."""
+    from planengine import i18n
+
+    i18n.choose(None)  # a command's --lang chooses again; `plan CMD --help` may end before it does

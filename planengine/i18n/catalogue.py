@@ -291,4 +291,225 @@ MESSAGES: dict = {
     ),
     "help.opt.by": _m("Who did it.", "执行人。"),
     "help.opt.lang": _m("Interface language: zh or en.", "界面语言：zh 或 en。"),
+    # the rest of the commands, their subcommands (help.GROUP.SUB) and options (help.opt.[COMMAND.]NAME)
+    "help.opt.ack.by": _m("Who confirms.", "确认人。"),
+    "help.opt.assign.by": _m("Who assigns it.", "指定人。"),
+    "help.opt.decide.by": _m("Who decided.", "决策人。"),
+    "help.opt.reopen.by": _m("Who reopens.", "撤销人。"),
+    "help.opt.roster.swap.by": _m("Who records the swap.", "登记调班的人。"),
+    "help.opt.transfer.by": _m("Who hands it up.", "移送人。"),
+    "help.opt.waive.by": _m("Who releases the step.", "豁免决定人。"),
+    "help.opt.assign.at": _m(
+        "When it happened (ISO 8601; site timezone if no offset).", "发生时间（ISO 8601；无时区时按本地时区）。"
+    ),
+    "help.opt.roster.swap.at": _m(
+        "When it happened (ISO 8601; site timezone if no offset).", "发生时间（ISO 8601；无时区时按本地时区）。"
+    ),
+    "help.opt.transfer.at": _m(
+        "When it happened (ISO 8601; site timezone if no offset).", "发生时间（ISO 8601；无时区时按本地时区）。"
+    ),
+    "help.opt.report.at": _m(
+        "Report as of this time (default: closing time or last event).",
+        "报告截至此时（默认：关闭时间或最后一条记录的时间）。",
+    ),
+    "help.opt.report.lang": _m("Report language (default: the plan's).", "报告语言（默认：预案的语言）。"),
+    "help.opt.show.lang": _m("html/pdf language (default: the plan's).", "html/pdf 的语言（默认：预案的语言）。"),
+    "help.assign": _m(
+        "Give INCIDENT its owner (包案): one named person answers for the case.",
+        "为事件 INCIDENT 指定包案人：由一名具体责任人对该案件负责到底。",
+    ),
+    "help.drill": _m(
+        "Run scripted drills, score incidents, turn incidents into drills.",
+        "运行演练脚本、为事件评分、将事件转为演练脚本。",
+    ),
+    "help.drill.extract": _m(
+        "Turn a recorded INCIDENT into a drill script that re-enacts it.",
+        "将已记录的事件 INCIDENT 转为可重演的演练脚本。",
+    ),
+    "help.drill.run": _m(
+        "Run the drill SCRIPT (instant by default) and print its score.",
+        "运行演练脚本 SCRIPT（默认即时完成）并显示评分。",
+    ),
+    "help.drill.score": _m(
+        "Score a drill (or any incident): steps, musters, HSEEP ratings, findings.",
+        "为演练（或任一事件）评分：步骤、集结、HSEEP 评级、发现的问题。",
+    ),
+    "help.graph": _m("Diagram of PLAN's phases and transitions.", "预案 PLAN 的阶段与转换图。"),
+    "help.lint": _m(
+        "Validate, then warn about unreachable phases, dead ends, unmeetable timers...",
+        "先校验，再提示不可达的阶段、走不出的死路、无法满足的时限等问题。",
+    ),
+    "help.list": _m(
+        "Plans on the plan path: id, version, title, source.", "预案路径上的预案：编号、版本、标题、来源。"
+    ),
+    "help.log": _m("The event log of INCIDENT.", "事件 INCIDENT 的日志。"),
+    "help.plugins": _m(
+        "Installed plugins with their checks, actions and notifiers.", "已安装的插件及其检查、动作和通知渠道。"
+    ),
+    "help.replay": _m(
+        "Re-apply INCIDENT's commands to its plan version; exit 1 unless the log is reproduced exactly.",
+        "按事件 INCIDENT 所用的预案版本重放其命令；日志未能逐条重现时退出码为 1。",
+    ),
+    "help.report": _m(
+        "After-action report of INCIDENT (a drill: the drill evaluation report), or --all --since DATE.",
+        "事件 INCIDENT 的处置总结报告（演练则为演练评估报告），或 --all --since 日期 的周期汇总。",
+    ),
+    "help.roster": _m(
+        "Who is on duty (planengine.yaml `roster:`), and swaps.",
+        "值班安排（planengine.yaml `roster:`）：谁在值班，以及调班。",
+    ),
+    "help.roster.show": _m(
+        "Who holds each rostered role on DAY (default today, site timezone).",
+        "DAY 当天（默认今天，按本地时区）各值班岗位的在岗人员。",
+    ),
+    "help.roster.swap": _m(
+        "Put NAME on duty as ROLE for DAY (a date: that day's shift; or a time: the shift then).",
+        "安排 NAME 在 DAY 担任 ROLE 值班（日期：当天的班次；时间：该时刻所在的班次）。",
+    ),
+    "help.schedule": _m(
+        "Recurring duties from planengine.yaml `schedules:`.", "planengine.yaml `schedules:` 中的例行工作。"
+    ),
+    "help.schedule.list": _m(
+        "Each schedule with its next occurrences (and the incident ids they will open).",
+        "每项例行工作及其接下来的几次（以及届时生成的事件编号）。",
+    ),
+    "help.schema": _m(
+        "JSON Schema for plan or drill files, for editors.", "预案或演练文件的 JSON Schema，供编辑器使用。"
+    ),
+    "help.show": _m(
+        "A printable checklist of PLAN by phase: step, role, timer (people and phones in html/pdf).",
+        "按阶段列出预案 PLAN 的检查单，可打印：步骤、岗位、时限（html/pdf 含人员与电话）。",
+    ),
+    "help.transfer": _m(
+        "Hand INCIDENT up a level (移送): records the receiving centre and the facts.",
+        "将事件 INCIDENT 移送上级：记录接收单位和相关事实。",
+    ),
+    "help.user.add": _m(
+        "Create or update account NAME (password hashed with scrypt); asks for the password.",
+        "创建或更新账号 NAME（密码以 scrypt 哈希保存）；会提示输入密码。",
+    ),
+    "help.user.list": _m("Accounts and their roles.", "账号及其角色。"),
+    "help.user.token": _m(
+        "Print a new API token for NAME (Authorization: Bearer TOKEN); the previous one stops working.",
+        "为 NAME 生成新的 API 令牌（Authorization: Bearer TOKEN）；原令牌随即失效。",
+    ),
+    "help.validate": _m(
+        "Check plan and drill files: file:line:col: error: ... per problem.",
+        "检查预案和演练文件：每个问题一行 file:line:col: error: ……",
+    ),
+    "help.verify": _m(
+        (
+            "Check INCIDENT's record; exit 1 if anything was altered.\n\n"
+            "Checks the hash chain (naming the first bad event), the commands against the "
+            "log, the stored plan against the sha256 in its `started` event, and the "
+            "incidents row and snapshot against the log; prints the head (SEQ:HASH) to keep "
+            "outside the database, and with --head checks the log against one kept earlier."
+        ),
+        (
+            "检查事件 INCIDENT 的记录；记录有任何改动时退出码为 1。\n\n"
+            "检查哈希链（指出第一条有问题的记录）、命令与日志是否相符、存储的预案与 "
+            "`started` 记录中的 sha256 是否相符、"
+            "事件行和快照与日志是否相符；显示日志头（SEQ:HASH）供在数据库之外留存，"
+            "加 --head 时核对日志是否仍包含先前留存的日志头。"
+        ),
+    ),
+    "help.opt.db": _m("SQLite database file.", "SQLite 数据库文件。"),
+    "help.opt.as_json": _m("Machine-readable output on stdout.", "在标准输出上输出机器可读的 JSON。"),
+    "help.opt.plans_dir": _m("Directory of plans.", "预案目录。"),
+    "help.opt.config_path": _m("Site configuration YAML.", "本地配置文件（YAML）。"),
+    "help.opt.ui_lang": _m(
+        "Interface language: zh or en (default: PLANENGINE_LANG, the site's lang:, then zh).",
+        "界面语言：zh 或 en（默认依次取 PLANENGINE_LANG、本地配置的 lang:、zh）。",
+    ),
+    "help.opt.assign.to": _m("The person who answers for the case (包案人).", "对案件负责到底的人（包案人）。"),
+    "help.opt.transfer.to": _m(
+        "The receiving centre (e.g. 县矛盾纠纷调处化解中心).", "接收单位（如 县矛盾纠纷调处化解中心）。"
+    ),
+    "help.opt.checkin.count": _m("Head count arriving (ICS 211).", "到达人数（ICS 211）。"),
+    "help.opt.schedule.list.count": _m("Occurrences to show per schedule.", "每项例行工作显示的次数。"),
+    "help.opt.outcome": _m("How it ended.", "处置结果。"),
+    "help.opt.note": _m("A remark recorded with the step.", "随步骤记录的说明。"),
+    "help.opt.drill.extract.output": _m("Drill file to write ('-': stdout).", "写入的演练文件（'-'：标准输出）。"),
+    "help.opt.report.output": _m(
+        "Write to FILE (with --all: a directory).", "写入文件 FILE（与 --all 同用时为目录）。"
+    ),
+    "help.opt.show.output": _m("Write to FILE.", "写入文件 FILE。"),
+    "help.opt.drill_id": _m("Drill id (default: from the incident id).", "演练编号（默认取自事件编号）。"),
+    "help.opt.drill.extract.force": _m(
+        "Replace an existing output file (never a database).", "替换已有的输出文件（从不替换数据库）。"
+    ),
+    "help.opt.report.force": _m("Replace an existing output file.", "替换已有的输出文件。"),
+    "help.opt.show.force": _m("Replace an existing output file.", "替换已有的输出文件。"),
+    "help.opt.speed": _m("Pace injects in real time, N x faster.", "按实时节奏推送情景，N 倍速。"),
+    "help.opt.start": _m(
+        "Shift the exercise to start at this time (ISO 8601, or 'now').",
+        "将演练开始时间移至此时（ISO 8601，或 'now'）。",
+    ),
+    "help.opt.drill.run.incident_id": _m(
+        "Incident id (default DRL-YYYYMMDD-NNNN).", "事件编号（默认 DRL-YYYYMMDD-NNNN）。"
+    ),
+    "help.opt.start.incident_id": _m(
+        "Incident id (default INC-YYYYMMDD-NNNN).", "事件编号（默认 INC-YYYYMMDD-NNNN）。"
+    ),
+    "help.opt.strict": _m("Exit 1 when an inject is refused by the engine.", "有情景被引擎拒绝时退出码为 1。"),
+    "help.opt.rule_plan": _m(
+        "Use the `scoring:` rule of this plan (id or file) instead of the stored one.",
+        "使用此预案（编号或文件）的 `scoring:` 评分规则，而非事件存储的规则。",
+    ),
+    "help.opt.graph.fmt": _m(
+        "Mermaid (Markdown, GitHub, Gitea) or Graphviz DOT (`dot -Tsvg`).",
+        "Mermaid（Markdown、GitHub、Gitea）或 Graphviz DOT（`dot -Tsvg`）。",
+    ),
+    "help.opt.report.fmt": _m("Output format.", "输出格式。"),
+    "help.opt.show.fmt": _m(
+        "text for the terminal; html or pdf to print for the wall and the duty desk.",
+        "text 在终端查看；html 或 pdf 打印上墙、放在值班台。",
+    ),
+    "help.opt.reopen.reason": _m("Why (on the record).", "理由（记录在案）。"),
+    "help.opt.transfer.reason": _m("Why the case goes up a level.", "移送上级的理由。"),
+    "help.opt.waive.reason": _m("Why it will not be done (on the record).", "不再办理的理由（记录在案）。"),
+    "help.opt.all_": _m(
+        "Period summary (and one report per incident) for --since/--until.",
+        "--since/--until 期间的周期汇总（以及每起事件一份报告）。",
+    ),
+    "help.opt.since": _m(
+        "With --all: first day (YYYY-MM-DD, site timezone).", "与 --all 同用：起始日（YYYY-MM-DD，本地时区）。"
+    ),
+    "help.opt.until": _m(
+        "With --all: last day, inclusive (default: today).", "与 --all 同用：截止日，含当日（默认今天）。"
+    ),
+    "help.opt.schedule.list.now": _m(
+        "List from this time instead of now (ISO 8601).", "从此时（ISO 8601）而非当前时间起列出。"
+    ),
+    "help.opt.tick.now": _m("Pretend it is this time (ISO 8601).", "假定当前为此时（ISO 8601）。"),
+    "help.opt.host": _m(
+        "Address to bind (other desks: see docs/web.md).", "绑定的地址（其他席位访问见 docs/web.md）。"
+    ),
+    "help.opt.port": _m("TCP port to listen on.", "监听的 TCP 端口。"),
+    "help.opt.secure_cookies": _m(
+        "Send the session cookie only over HTTPS (behind a TLS proxy).",
+        "仅通过 HTTPS 发送会话 Cookie（位于 TLS 代理之后时）。",
+    ),
+    "help.opt.poll": _m("Seconds between checks for changes.", "检查变化的间隔秒数。"),
+    "help.opt.sets": _m("A fact (repeatable).", "一项事实（可重复）。"),
+    "help.opt.show_all": _m("Include closed incidents and drills in the list.", "列表中包括已关闭的事件和演练。"),
+    "help.opt.status.drills": _m(
+        "Include open drills (e.g. a live-paced exercise) in the list.",
+        "列表中包括进行中的演练（如按实时节奏进行的演练）。",
+    ),
+    "help.opt.watch.drills": _m(
+        "Show open drills too (a live-paced exercise).", "同时显示进行中的演练（按实时节奏进行的演练）。"
+    ),
+    "help.opt.role": _m("What the account may do in the browser.", "该账号在浏览器中的权限。"),
+    "help.opt.password_stdin": _m(
+        "Read the password from standard input (first line).", "从标准输入读取密码（第一行）。"
+    ),
+    "help.opt.head": _m(
+        "A head printed by an earlier verify (or a report) and kept outside the database: the log must still hold it.",
+        "先前 verify（或报告）显示、在数据库之外留存的日志头：日志必须仍包含它。",
+    ),
+    "help.opt.interval": _m("Seconds between ticks.", "两次计时之间的秒数。"),
+    "help.opt.once": _m(
+        "Tick, deliver and draw once, then exit (for cron).", "计时、发送、绘制各一次后退出（供 cron 使用）。"
+    ),
 }

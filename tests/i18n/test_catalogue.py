@@ -114,3 +114,45 @@ def test_help_is_chinese_by_default(env, monkeypatch):
     monkeypatch.delenv("PLANENGINE_LANG")
     r = env.run("done", "--help", db=False)
     assert "标记事件的步骤" in r.stdout and "六分钟前" in r.stdout
+
+
+def _all_commands():
+    import click
+
+    from planengine.cli import cli
+
+    def walk(group, path):
+        ctx = click.Context(group)
+        for name in group.list_commands(ctx):
+            cmd = group.get_command(ctx, name)
+            yield path + (name,), cmd
+            if isinstance(cmd, click.Group):
+                yield from walk(cmd, path + (name,))
+
+    return list(walk(cli, ()))
+
+
+def _han(text):
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+@pytest.mark.parametrize("path", [p for p, _ in _all_commands()], ids=".".join)
+def test_every_command_and_option_explains_itself_in_chinese(env, monkeypatch, path):
+    monkeypatch.delenv("PLANENGINE_LANG")
+    out = env.run(*path, "--help", db=False).stdout
+    description = out.split("Options:")[0].split("\n", 1)[1]
+    assert _han(description), out
+    options = out.split("Options:")[1].split("Commands:")[0]
+    for line in options.splitlines():
+        if line.startswith("  -") and "--help" not in line:  # click's own -h/--help says itself
+            assert _han(line) or not line.split("  ", 2)[-1].strip(), line
+
+
+def test_an_option_that_means_something_else_keeps_its_own_help(env, monkeypatch):
+    monkeypatch.setenv("PLANENGINE_LANG", "en")
+    en = env.run("report", "--help", db=False).stdout
+    assert "Report as of this time" in en and "Report language" in en and "six minutes ago" not in en
+    monkeypatch.setenv("PLANENGINE_LANG", "zh")
+    zh = env.run("report", "--help", db=False).stdout
+    assert "报告截至此时" in zh and "报告语言" in zh and "六分钟前" not in zh
+    assert "六分钟前" in env.run("done", "--help", db=False).stdout
