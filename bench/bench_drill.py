@@ -209,8 +209,9 @@ def bench_score(tmp, phases, steps):
 
 HANDWRITTEN = """
 The baseline: a hand-written script that writes the same rows as the instant drill (incidents,
-events with their hash chain, commands), from the events of one run taken as a template: no
-plan, no state machine, only JSON, sha256 and executemany, one transaction per drill.
+events with their hash chain, commands, and the snapshot of the final state the engine keeps
+with each drill), from the rows of one run taken as a template: no plan, no state machine,
+only JSON, sha256 and executemany, one transaction per drill.
 """
 
 
@@ -230,6 +231,12 @@ def handwritten(db, template_db, template_id, incidents):
     inc_cols = [c[1] for c in src.execute("PRAGMA table_info(incidents)")]
     inc_row = dict(zip(inc_cols, src.execute("SELECT * FROM incidents WHERE id=?", (template_id,)).fetchone()))
     plan_row = src.execute("SELECT * FROM plans").fetchone()
+    snap = src.execute("SELECT format, state FROM snapshots WHERE incident=?", (template_id,)).fetchone()
+    snap_state = json.loads(snap[1]) if snap else None  # the engine's snapshot: the state, key order kept
+    if snap_state is not None:  # it keeps the head before the drill's bulk write: the hash of this event
+        (snap_seq,) = src.execute(
+            "SELECT seq FROM events WHERE incident=? AND hash=?", (template_id, snap_state["last_hash"])
+        ).fetchone()
     schema = [r[0] for r in src.execute("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL")]
     src.close()
     conn = sqlite3.connect(db, isolation_level=None)
@@ -261,6 +268,13 @@ def handwritten(db, template_db, template_id, incidents):
         )
         conn.executemany("INSERT INTO events VALUES (?,?,?,?,?,?,?,?)", rows)
         conn.executemany("INSERT INTO commands VALUES (?,?,?,?,?,?,?,?)", [(inc, *c) for c in commands])
+        if snap_state is not None:
+            snap_state["id"], snap_state["last_hash"] = inc, rows[snap_seq - 1][7]
+            text = json.dumps(snap_state, ensure_ascii=False, separators=(",", ":"))
+            conn.execute(
+                "INSERT INTO snapshots(incident, seq, hash, format, state) VALUES (?,?,?,?,?)",
+                (inc, events[-1][0], prev, snap[0], text),
+            )
         conn.execute("COMMIT")
     elapsed = time.perf_counter() - t
     conn.close()

@@ -137,11 +137,13 @@ def run_drill(
         )
         run.incident = state.id
         w = engine.batch(state, bulk=pace is None)
+        command, applied = w.command, run.applied
         for inj in drill.injects:
             at = times.get(inj.at)
             if at is None:
                 at = times[inj.at] = clocks.to_iso(t0_dt + timedelta(seconds=inj.at))
-            state = fire_until(state, at, inclusive=False)
+            if state.timers and min(state.timers.values()) < at:  # a timer falls due before the inject
+                state = fire_until(state, at, inclusive=False)
             if pace is not None:
                 state = _wait(state, at)
                 state = fire_until(state, at, inclusive=False)
@@ -152,14 +154,15 @@ def run_drill(
                     report("skipped", inj, at, f"{inj.if_not_done} is done")
                     continue
             try:
-                state = w.command(state, inj.command, inj.args, at, inj.by)
+                state = command(state, inj.command, inj.args, at, inj.by)
             except Refused as e:
                 run.refused.append((inj, at, str(e)))
                 report("refused", inj, at, str(e))
                 state = w.refold()
                 continue
-            run.applied.append((inj, at))
-            report("applied", inj, at, None)
+            applied.append((inj, at))
+            if on_inject is not None:
+                on_inject("applied", inj, at, None)
         if pace is not None:
             state = _wait(state, end)
         state = fire_until(state, end, inclusive=True)

@@ -16,7 +16,9 @@ UTC = timezone.utc
 def to_iso(dt: datetime) -> str:
     if dt.tzinfo is not UTC:
         dt = dt.astimezone(UTC)
-    return dt.replace(tzinfo=None, microsecond=0).isoformat() + "Z"  # isoformat is ~3x faster than strftime
+    if dt.microsecond:
+        dt = dt.replace(microsecond=0)
+    return dt.isoformat()[:19] + "Z"  # isoformat is ~3x faster than strftime; [:19] drops "+00:00"
 
 
 def from_iso(text: str) -> datetime:

@@ -15,7 +15,7 @@ from planengine.core.incident import clock
 from planengine.core.incident.commands import Command, Refused
 from planengine.core.incident.conditions import CheckError, Env, evaluate, evaluate_level
 from planengine.core.incident.machine import WHEN, machine_for
-from planengine.core.incident.state import IncidentState, apply, step_status
+from planengine.core.incident.state import HANDLERS, IncidentState, step_status
 from planengine.core.plan import settings as figures
 from planengine.core.plan.facts import FactError, coerce_fact
 
@@ -47,7 +47,12 @@ class _Tx:
         at = self.cmd.at
         if actor is None:
             actor = self.cmd.actor
-        apply(s, seq, at, kind, actor, data)
+        # apply(s, seq, at, kind, actor, data), written out: every event of every command passes here
+        s.seq = seq
+        fold_one = HANDLERS.get(kind)
+        if fold_one is not None:
+            fold_one(s, at, actor, data)
+        s.last_at = at
         ev = {"incident": s.id, "seq": seq, "at": at, "kind": kind, "actor": actor, "data": data}
         self.events.append(ev)
         self.env._ctx = None
@@ -64,6 +69,7 @@ class Runner:
             p.id for p in plan.phases.values() if any(s.if_ is not None and _reads_steps(s.if_) for s in p.steps)
         }
         self._from_steps = any(s.from_ not in ("activation", "opened", "phase") for s in plan.steps())
+        self._handlers: dict = {}  # command name -> bound _cmd_ method
 
     # -- public -----------------------------------------------------------
 
@@ -76,9 +82,12 @@ class Runner:
         Raises Refused (or FactError/CheckError) before anything is kept: on an
         exception the caller must discard ``state``.
         """
-        handler = getattr(self, "_cmd_" + cmd.name, None)
+        handler = self._handlers.get(cmd.name)
         if handler is None:
-            raise Refused("unknown command '{name}'", name=cmd.name)
+            handler = getattr(self, "_cmd_" + cmd.name, None)
+            if handler is None:
+                raise Refused("unknown command '{name}'", name=cmd.name)
+            self._handlers[cmd.name] = handler
         if cmd.name != "start":
             if not state.opened_at:
                 raise Refused("incident {incident} has not been started", incident=state.id)
@@ -572,20 +581,20 @@ class Runner:
         if from_phase is not None:
             self._skip_pending(tx, "phase_left")
         phase = self.plan.phases[phase_id]
-        seq = tx.state.seq + 1
-        timers = [
-            {
-                "key": f"after:{phase_id}:{i}:{seq}",
-                "due_at": clock.to_iso(tx.now + timedelta(seconds=t.after)),
-                "index": i,
-            }
-            for i, t in enumerate(phase.after)
-        ]
         data = {"phase": phase_id, "from": from_phase}
-        if timers:
-            data["timers"] = timers
+        if phase.after:
+            seq = tx.state.seq + 1
+            data["timers"] = [
+                {
+                    "key": f"after:{phase_id}:{i}:{seq}",
+                    "due_at": clock.to_iso(tx.now + timedelta(seconds=t.after)),
+                    "index": i,
+                }
+                for i, t in enumerate(phase.after)
+            ]
         tx.emit("phase_entered", data)
-        self._run_actions(tx, phase.enter, reason=f"enter:{phase_id}")
+        if phase.enter:
+            self._run_actions(tx, phase.enter, reason=f"enter:{phase_id}")
         self._close_if_final(tx)
 
     def _close_if_final(self, tx):
@@ -637,9 +646,10 @@ class Runner:
         other = s.steps.get(spec.from_)
         return other.done_at if other is not None and other.status == "done" else None
 
-    def _deadline(self, spec, anchor_iso, state):
-        """(limit, due_at): `{day, night}` chosen by the anchor's time."""
-        anchor = clock.from_iso(anchor_iso)
+    def _deadline(self, spec, anchor_iso, state, anchor=None):
+        """(limit, due_at): `{day, night}` chosen by the anchor's time (``anchor``: it parsed already)."""
+        if anchor is None:
+            anchor = clock.from_iso(anchor_iso)
         within = spec.within
         if within.setting is not None:  # a local figure: the value recorded when the incident started
             within = figures.within_of(figures.value(self.plan, state.local_settings, within.setting))
@@ -699,7 +709,7 @@ class Runner:
             if anchor is None:
                 data["waits_for"] = spec.from_  # no deadline until that step is done
             else:
-                limit, due = self._deadline(spec, anchor, tx.state)
+                limit, due = self._deadline(spec, anchor, tx.state, tx.now if anchor == tx.cmd.at else None)
                 data["limit_seconds"] = limit
                 data["due_at"] = due
                 data["key"] = f"step:{spec.id}:{tx.state.seq + 1}"

@@ -209,8 +209,9 @@ def _level_changed(s, at, actor, d):
 
 
 def _phase_entered(s, at, actor, d):
-    for key in [k for k in s.timers if k.startswith("after:")]:
-        del s.timers[key]  # the phase left takes its `after:` timers with it
+    if s.timers:
+        for key in [k for k in s.timers if k.startswith("after:")]:
+            del s.timers[key]  # the phase left takes its `after:` timers with it
     s.prev_phase = d.get("from")
     s.phase = d["phase"]
     s.phase_entered_at = at
@@ -220,24 +221,16 @@ def _phase_entered(s, at, actor, d):
 
 
 def _step_activated(s, at, actor, d):
+    get = d.get
     st = StepState(
-        id=d["step"],
-        phase=d["phase"],
-        role=d.get("role"),
-        title=d.get("title", ""),
-        activated_at=at,
-        due_at=d.get("due_at"),
-        limit_seconds=d.get("limit_seconds"),
-        muster=d.get("muster", False),
-        strength=d.get("strength"),
-        key=d.get("key"),
-        activation_seq=s.seq,
-    )
-    st.required = d.get("required", False)
-    st.anchor_at = d.get("anchor_at", at if "waits_for" not in d else None)
-    st.waits_for = d.get("waits_for")
-    st.repeat = d.get("repeat")
-    st.remind = d.get("remind")  # seconds before the deadline: reminder timers, armed with the deadline
+        d["step"], d["phase"], get("role"), get("title", ""), at, get("due_at"), get("limit_seconds"),
+        get("muster", False), get("strength"), get("key"), s.seq,
+    )  # fmt: skip
+    st.required = get("required", False)
+    st.anchor_at = get("anchor_at", at if "waits_for" not in d else None)
+    st.waits_for = get("waits_for")
+    st.repeat = get("repeat")
+    st.remind = get("remind")  # seconds before the deadline: reminder timers, armed with the deadline
     rnd = d.get("round")
     if rnd:
         st.round = rnd
@@ -245,7 +238,8 @@ def _step_activated(s, at, actor, d):
     s.steps[st.id] = st
     if st.due_at and st.key:
         s.timers[st.key] = st.due_at
-        _arm_reminders(s, st, at)
+        if st.remind:
+            _arm_reminders(s, st, at)
     if st.muster:
         for c in s.checkins:
             if c["role"] == st.role and c["seq"] > s.phase_seq:  # made during this visit of the phase
@@ -280,6 +274,8 @@ def _arm_reminders(s, st, at):
 
 def _disarm(s, step_id, *kinds):
     """Drop a step's timers of these kinds (``remind``, ``esc``)."""
+    if not s.timers:
+        return
     prefixes = tuple(f"{k}:{step_id}:" for k in kinds)
     for key in [k for k in s.timers if k.startswith(prefixes)]:
         del s.timers[key]

@@ -14,7 +14,7 @@ import sqlite3
 import time
 from contextlib import contextmanager
 
-from planengine.core.store.chain import canonical, event_hash, hashed_body, link
+from planengine.core.store.chain import canonical, chain_rows, event_hash
 from planengine.core.store.migrations import MIGRATIONS, SCHEMA_VERSION
 
 BUSY_TIMEOUT_MS = 30_000
@@ -505,23 +505,14 @@ class Store:
         h = prev_hash
         rows, commands, queued, done = [], [], [], []
         n = row[1]
-        inc_json = dumps(incident)
-        memo: dict = {}  # JSON of the few distinct actors, times and kinds
-
-        def js(value):
-            out = memo.get(value)
-            if out is None:
-                out = memo[value] = dumps(value)
-            return out
-
+        memo: dict = {}  # JSON of the few distinct actors and times
+        tails: dict = {}  # per kind: the hashed body after the data
         for cmd, events in batch:
+            h = chain_rows(incident, h, events, rows, memo, tails)
             for ev in events:
-                data = dumps(ev["data"])
-                nh = link(h, hashed_body(inc_json, ev["seq"], js(ev["at"]), js(ev["kind"]), js(ev["actor"]), data))
-                ev["prev_hash"], ev["hash"] = h, nh
-                rows.append((incident, ev["seq"], ev["at"], ev["kind"], ev["actor"], data, h, nh))
-                h = nh
                 kind = ev["kind"]
+                if kind[:7] != "notify_":
+                    continue
                 if kind == "notify_queued":
                     d = ev["data"]
                     meta = {k: d[k] for k in ("step", "phase", "due_at", "reason", "level") if d.get(k) is not None}

@@ -138,3 +138,30 @@ def test_database_is_in_wal_mode(env):
         assert conn.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal"
     finally:
         conn.close()
+
+
+def test_bulk_chain_hashes_equal_event_hash_one_event_at_a_time():
+    """chain_rows (the instant drill's bulk hashing, memoised parts) gives event_hash's hashes."""
+    from planengine.core.store.chain import chain_rows, event_hash
+
+    events = [
+        {"seq": 1, "at": "2090-03-05T01:00:00Z", "kind": "started", "actor": None, "data": {"b": [1, 2], "a": "甲"}},
+        {"seq": 2, "at": "2090-03-05T01:00:00Z", "kind": "note", "actor": '王 "x"', "data": {"text": "a\nb"}},
+        {"seq": 3, "at": "2090-03-05T01:01:00Z", "kind": "note", "actor": '王 "x"', "data": {"n": 1.5, "z": None}},
+        {
+            "seq": 4,
+            "at": "2090-03-05T01:01:00Z",
+            "kind": "note",
+            "actor": "note",
+            "data": {},
+        },  # an actor named as a kind
+        {"seq": 5, "at": "2090-03-05T01:01:00Z", "kind": "note", "actor": None, "data": {}},
+    ]
+    rows: list = []
+    last = chain_rows("DRL-1", "prev", [dict(e) for e in events], rows, {}, {})
+    prev = "prev"
+    for ev, row in zip(events, rows):
+        h = event_hash(prev, dict(ev, incident="DRL-1"))
+        assert row[6:] == (prev, h)
+        prev = h
+    assert last == prev and len(rows) == 5
