@@ -50,32 +50,31 @@ def link(prev_hash: str, body: str) -> str:
     return sha256_hex((prev_hash + body).encode("utf-8"))
 
 
-def chain_rows(incident: str, prev_hash: str, events, rows: list, memo: dict, tails: dict) -> str:
-    """Hash-chain ``events`` (dicts) after ``prev_hash``: append each one's row
+def chain_rows(incident: str, prev_hash: str, events, rows: list) -> str:
+    """Hash-chain ``events`` (dicts, in seq order) after ``prev_hash``: append each one's row
     (incident, seq, at, kind, actor, data JSON, prev_hash, hash) to ``rows``, set its
     ``prev_hash`` and ``hash``, and return the last hash.
 
     The bulk form of event_hash(), with the body of hashed_body() written inline
     (a test pins that both give the same hashes): an instant drill hashes every
-    event it writes here. ``memo`` keeps the JSON of the few distinct actors,
-    times and kinds between calls (never an empty string, so ``or`` tests a hit).
+    event it writes here. The body's text before the data is shared by a command's
+    events (one time, one actor), the text after it by the events of one kind.
     """
     from hashlib import sha256
 
     enc = canonical
     inc = enc(incident)
-    get = memo.get
+    tails: dict = {}  # kind -> the body after the data, up to the seq
     add = rows.append
     h = prev_hash
-    head_of = None  # (at, actor) -> '{"actor":...,"at":...,"data":' : a command's events share both
+    at_actor = head = None  # the last event's (at, actor) and its body before the data
     for ev in events:
         seq, at, kind, actor, data = ev["seq"], ev["at"], ev["kind"], ev["actor"], enc(ev["data"])
-        if head_of is None or at != head_of[0] or actor != head_of[1]:
-            a = get(actor) or memo.setdefault(actor, enc(actor))
-            t = get(at) or memo.setdefault(at, enc(at))
-            head_of = (at, actor, f'{{"actor":{a},"at":{t},"data":')
-        k = tails.get(kind) or tails.setdefault(kind, f',"incident":{inc},"kind":{enc(kind)},"seq":')
-        nh = sha256(f"{h}{head_of[2]}{data}{k}{seq}}}".encode()).hexdigest()
+        if at_actor != (at, actor):
+            at_actor = (at, actor)
+            head = f'{{"actor":{enc(actor)},"at":{enc(at)},"data":'
+        tail = tails.get(kind) or tails.setdefault(kind, f',"incident":{inc},"kind":{enc(kind)},"seq":')
+        nh = sha256(f"{h}{head}{data}{tail}{seq}}}".encode()).hexdigest()
         ev["prev_hash"], ev["hash"] = h, nh
         add((incident, seq, at, kind, actor, data, h, nh))
         h = nh

@@ -158,10 +158,23 @@ def test_bulk_chain_hashes_equal_event_hash_one_event_at_a_time():
         {"seq": 5, "at": "2090-03-05T01:01:00Z", "kind": "note", "actor": None, "data": {}},
     ]
     rows: list = []
-    last = chain_rows("DRL-1", "prev", [dict(e) for e in events], rows, {}, {})
+    last = chain_rows("DRL-1", "prev", [dict(e) for e in events], rows)
     prev = "prev"
     for ev, row in zip(events, rows):
         h = event_hash(prev, dict(ev, incident="DRL-1"))
         assert row[6:] == (prev, h)
         prev = h
     assert last == prev and len(rows) == 5
+
+
+def test_multi_row_inserts_write_every_row_once_in_order(tmp_path):
+    """insert_rows (an instant drill's events and commands) writes exactly the rows executemany would."""
+    from planengine.core.store.sqlite import CHUNKS, insert_rows
+
+    conn = sqlite3.connect(tmp_path / "t.db", isolation_level=None)
+    conn.execute("CREATE TABLE t (batch INTEGER, n INTEGER, text TEXT, PRIMARY KEY (batch, n))")
+    sizes = [0, 1, CHUNKS[-1] - 1, CHUNKS[-1], CHUNKS[0] - 1, CHUNKS[0], CHUNKS[0] * 2 + CHUNKS[-1] + 3, 403]
+    for b, size in enumerate(sizes):
+        rows = [(b, i, f"r{b}.{i} '\"é") for i in range(size)]
+        insert_rows(conn, "INSERT INTO t VALUES", 3, rows)
+        assert conn.execute("SELECT * FROM t WHERE batch=? ORDER BY rowid", (b,)).fetchall() == rows
