@@ -34,14 +34,14 @@ class PlanMachine:
         self._when: dict = {}  # phase -> [(when, if) conditions] of its `when:` transitions
         # (phase, event) -> target where the first transition for that event has no guard: the Machine
         # tries transitions in order and takes the first whose guards hold, so that one always wins
-        self._unguarded: dict = {}
+        self.unguarded: dict = {}
         for phase in plan.phases.values():
             first: set = set()
             for t in phase.on:
                 if t.event and t.event not in first:
                     first.add(t.event)
                     if t.when is None and t.if_ is None:
-                        self._unguarded[(phase.id, t.event)] = t.to
+                        self.unguarded[(phase.id, t.event)] = t.to
             for t in phase.on:
                 if t.event:
                     self.events.setdefault(phase.id, []).append(t.event)
@@ -69,7 +69,7 @@ class PlanMachine:
 
     def fire(self, phase: str, trigger: str, env) -> str | None:
         """The phase after ``trigger`` from ``phase``, or None when no transition's guard holds."""
-        target = self._unguarded.get((phase, trigger))
+        target = self.unguarded.get((phase, trigger))
         if target is not None:
             return target  # what the Machine would answer, without its callbacks and logging
         if trigger == WHEN and not any(all(evaluate(c, env) for c in conds) for conds in self._when.get(phase, ())):

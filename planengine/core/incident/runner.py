@@ -26,19 +26,27 @@ MAX_MISSED_LISTED = 100  # missed occurrences named in one schedule_missed event
 class _Tx:
     """Events of one command, folded into the state as they are emitted."""
 
-    __slots__ = ("runner", "state", "cmd", "events", "env", "_now")
+    __slots__ = ("runner", "state", "cmd", "events", "_env", "_now")
 
     def __init__(self, runner, state: IncidentState, cmd: Command):
         self.runner, self.state, self.cmd = runner, state, cmd
         self.events: list = []
-        self._now = None
-        self.env = Env(state, runner.plan, runner.registry, None, cmd.at)
+        self._now = self._env = None
+
+    @property
+    def env(self) -> Env:
+        """What conditions are evaluated against, built when a condition is (most commands have none)."""
+        if self._env is None:
+            self._env = Env(self.state, self.runner.plan, self.runner.registry, self._now, self.cmd.at)
+        return self._env
 
     @property
     def now(self):
         """The command's time as a datetime, parsed once and only when needed."""
         if self._now is None:
-            self._now = self.env.now = clock.from_iso(self.cmd.at)
+            self._now = clock.from_iso(self.cmd.at)
+            if self._env is not None:
+                self._env.now = self._now
         return self._now
 
     def emit(self, kind, data, actor=None):
@@ -55,7 +63,8 @@ class _Tx:
         s.last_at = at
         ev = {"incident": s.id, "seq": seq, "at": at, "kind": kind, "actor": actor, "data": data}
         self.events.append(ev)
-        self.env._ctx = None
+        if self._env is not None:
+            self._env._ctx = None  # a check's view of the incident is stale now
         return ev
 
 
@@ -70,6 +79,7 @@ class Runner:
         }
         self._from_steps = any(s.from_ not in ("activation", "opened", "phase") for s in plan.steps())
         self._handlers: dict = {}  # command name -> bound _cmd_ method
+        self._activation_head: dict = {}  # step id -> the start of its step_activated data (copied)
 
     # -- public -----------------------------------------------------------
 
@@ -321,7 +331,7 @@ class Runner:
         if name not in valid:
             hint = f" (events here: {', '.join(valid)})" if valid else " (this phase takes no events)"
             raise Refused("event '{name}' does nothing in phase '{phase}'{hint}", name=name, phase=phase, hint=hint)
-        target = self.machine.fire(phase, name, tx.env)
+        target = self.machine.unguarded.get((phase, name)) or self.machine.fire(phase, name, tx.env)
         if target is None:
             raise Refused("event '{name}': the transition's condition does not hold now", name=name)
         tx.emit("event", {"name": name})
@@ -697,11 +707,15 @@ class Runner:
             )
 
     def _activate_step(self, tx, spec):
-        data = {"step": spec.id, "phase": spec.phase, "role": spec.role, "title": spec.title}
-        if spec.required:
-            data["required"] = True
-        if spec.repeat is not None:
-            data["repeat"] = spec.repeat
+        head = self._activation_head.get(spec.id)
+        if head is None:  # what every activation of the step says first: the same each time
+            head = {"step": spec.id, "phase": spec.phase, "role": spec.role, "title": spec.title}
+            if spec.required:
+                head["required"] = True
+            if spec.repeat is not None:
+                head["repeat"] = spec.repeat
+            self._activation_head[spec.id] = head
+        data = head.copy()
         if spec.remind:
             data["remind"] = list(spec.remind)
         if spec.within is not None:

@@ -249,3 +249,79 @@ def test_at_least_one_bundled_drill_is_by_night():
             if line.startswith("start:"):
                 hours.append(int(line.split("T")[1][:2]))
     assert any(h >= 19 or h < 7 for h in hours)
+
+
+CYCLE_PLAN = """\
+id: cycle
+title: cycle
+version: 1
+timezone: Asia/Shanghai
+roles:
+  office: {title: office}
+  team: {title: team, muster: true}
+initial: a
+phases:
+  a:
+    steps:
+      - {id: step_a, role: office, within: 10m}
+    on:
+      - {event: go, to: b}
+      - {event: stop, to: done}
+  b:
+    steps:
+      - {id: step_b, role: team, within: {day: 15m, night: 25m}}
+    on:
+      - {event: back, to: a}
+      - {event: stop, to: done}
+  done: {final: true}
+"""
+
+
+def _rows(db):
+    conn = sqlite3.connect(db)
+    try:
+        return {
+            t: conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall()
+            for t in ("events", "commands", "timers", "outbox")
+        } | {"incidents": conn.execute("SELECT * FROM incidents ORDER BY id").fetchall()}
+    finally:
+        conn.close()
+
+
+def _instant_and_one_at_a_time(monkeypatch, tmp_path, drill_path, plans=None):
+    """Rows of the same drill run instantly (one bulk write) and one Engine.command at a time."""
+    out = []
+    for bulk in (True, False):
+        db = str(tmp_path / f"{'bulk' if bulk else 'direct'}.db")
+        eng = Engine(db=db, plans=plans)
+        if not bulk:  # the second run: every inject and timer through Engine.command, each its own write
+            one_by_one = lambda self, state, bulk=True, batch=Engine.batch: batch(self, state, bulk=False)  # noqa: E731
+            monkeypatch.setattr(Engine, "batch", one_by_one)
+        run = run_drill(eng, load_drill(drill_path, eng), incident_id="DRL-1")
+        assert eng.verify("DRL-1") == [] and eng.replay("DRL-1")["ok"] is True
+        eng.store.close()
+        out.append((_rows(db), [(i.index, at) for i, at in run.applied], run.fired, len(run.refused)))
+    return out
+
+
+def test_an_instant_drill_writes_the_rows_of_its_injects_one_command_at_a_time(env, monkeypatch, tmp_path):
+    """Day and night deadlines, phases left with steps pending, timers firing between injects and at the end."""
+    env.write("cycle.yaml", CYCLE_PLAN)
+    lines = ["drill: cycle", "plan: cycle.yaml", "start: 2090-03-05T17:40:00+08:00", "injects:"]
+    lines += [f"  - {{at: {7 * i + 1}m, event: {'go' if i % 2 == 0 else 'back'}}}" for i in range(40)]
+    lines.append("  - {at: 300m, event: stop}")
+    path = env.write("cycle_drill.yaml", "\n".join(lines) + "\n")
+    bulk, direct = _instant_and_one_at_a_time(monkeypatch, tmp_path, path)
+    assert bulk == direct
+    rows = bulk[0]
+    assert rows["events"][-1][3] == "closed"
+    assert len(rows["commands"]) > 42 and bulk[2], "timers fired between injects"
+    limits = {json.loads(e[5]).get("limit_seconds") for e in rows["events"] if e[3] == "step_activated"}
+    assert {600, 900, 1500} <= limits, "day and night deadlines both taken"
+
+
+@pytest.mark.parametrize("path", sorted(glob.glob(os.path.join(ROOT, "drills", "*.yaml"))))
+def test_bundled_drills_write_the_same_rows_instant_and_one_command_at_a_time(path, tmp_path, monkeypatch):
+    testing.isolate(monkeypatch, tmp_path, load_plugins=",".join(BUNDLED))
+    bulk, direct = _instant_and_one_at_a_time(monkeypatch, tmp_path, path, plans=str(ROOT / "plans"))
+    assert bulk == direct and len(bulk[0]["events"]) > 20
