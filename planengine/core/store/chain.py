@@ -65,14 +65,16 @@ def chain_rows(incident: str, prev_hash: str, events, rows: list) -> str:
     enc = canonical
     inc = enc(incident)
     tails: dict = {}  # kind -> the body after the data, up to the seq
+    actors: dict = {}  # actor -> its JSON
     add = rows.append
     h = prev_hash
-    at_actor = head = None  # the last event's (at, actor) and its body before the data
+    last_at = last_actor = head = None  # the last event's time and actor, and its body before the data
     for ev in events:
         seq, at, kind, actor, data = ev["seq"], ev["at"], ev["kind"], ev["actor"], enc(ev["data"])
-        if at_actor != (at, actor):
-            at_actor = (at, actor)
-            head = f'{{"actor":{enc(actor)},"at":{enc(at)},"data":'
+        if at != last_at or actor != last_actor or head is None:
+            last_at, last_actor = at, actor
+            a = actors.get(actor) or actors.setdefault(actor, enc(actor))
+            head = f'{{"actor":{a},"at":{enc(at)},"data":'
         tail = tails.get(kind) or tails.setdefault(kind, f',"incident":{inc},"kind":{enc(kind)},"seq":')
         nh = sha256(f"{h}{head}{data}{tail}{seq}}}".encode()).hexdigest()
         ev["prev_hash"], ev["hash"] = h, nh
