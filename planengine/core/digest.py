@@ -43,3 +43,13 @@ def sha256_hex(data: bytes) -> str:
         return _builtin(data).hexdigest()
     _left = 0  # from now on OpenSSL: it is loaded
     return _openssl(data).hexdigest()
+
+
+def openssl_sha256():
+    """OpenSSL's ``sha256`` constructor for a batch of many digests (an instant drill's hash
+    chain): loaded once, it is what every later digest of the process uses too."""
+    global _left
+    _left = 0
+    from hashlib import sha256
+
+    return sha256

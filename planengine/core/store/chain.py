@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
-from planengine.core.digest import sha256_hex
+from planengine.core.digest import openssl_sha256, sha256_hex
+
+BULK = 64  # events: a batch this long is hashed by OpenSSL (see planengine/core/digest.py)
 
 
 def _canonical_encoder():
@@ -60,8 +62,7 @@ def chain_rows(incident: str, prev_hash: str, events, rows: list) -> str:
     event it writes here. The body's text before the data is shared by a command's
     events (one time, one actor), the text after it by the events of one kind.
     """
-    from hashlib import sha256
-
+    new = openssl_sha256() if len(events) >= BULK else None  # a command's few: sha256_hex's choice
     enc = canonical
     inc = enc(incident)
     tails: dict = {}  # kind -> the body after the data, up to the seq
@@ -76,7 +77,8 @@ def chain_rows(incident: str, prev_hash: str, events, rows: list) -> str:
             a = actors.get(actor) or actors.setdefault(actor, enc(actor))
             head = f'{{"actor":{a},"at":{enc(at)},"data":'
         tail = tails.get(kind) or tails.setdefault(kind, f',"incident":{inc},"kind":{enc(kind)},"seq":')
-        nh = sha256(f"{h}{head}{data}{tail}{seq}}}".encode()).hexdigest()
+        body = f"{h}{head}{data}{tail}{seq}}}".encode()
+        nh = new(body).hexdigest() if new is not None else sha256_hex(body)
         ev["prev_hash"], ev["hash"] = h, nh
         add((incident, seq, at, kind, actor, data, h, nh))
         h = nh

@@ -178,3 +178,20 @@ def test_multi_row_inserts_write_every_row_once_in_order(tmp_path):
         rows = [(b, i, f"r{b}.{i} '\"é") for i in range(size)]
         insert_rows(conn, "INSERT INTO t VALUES", 3, rows)
         assert conn.execute("SELECT * FROM t WHERE batch=? ORDER BY rowid", (b,)).fetchall() == rows
+
+
+def test_a_long_bulk_chain_gives_the_same_hashes_as_a_short_one():
+    """Batches of chain.BULK events or more are hashed by OpenSSL, shorter ones as sha256_hex decides."""
+    from planengine.core.store.chain import BULK, chain_rows
+
+    events = [
+        {"seq": i, "at": "2090-03-05T01:00:00Z", "kind": "note", "actor": None, "data": {"text": str(i)}}
+        for i in range(1, BULK + 2)
+    ]
+    long_rows: list = []
+    chain_rows("DRL-1", "", [dict(e) for e in events], long_rows)
+    short_rows: list = []
+    h = ""
+    for ev in events:
+        h = chain_rows("DRL-1", h, [dict(ev)], short_rows)
+    assert long_rows == short_rows
