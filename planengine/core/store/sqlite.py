@@ -97,6 +97,8 @@ def _uri(path, **params) -> str:
 
 
 CHUNKS = (128, 64, 32, 16, 8)  # rows per multi-row INSERT: powers of two, so a few statement shapes serve any count
+# values one statement may bind: SQLite's default SQLITE_MAX_VARIABLE_NUMBER (999 before 3.32)
+MAX_VARIABLES = 32766 if sqlite3.sqlite_version_info >= (3, 32, 0) else 999
 
 
 def insert_rows(conn, head: str, width: int, rows: list) -> None:
@@ -114,7 +116,7 @@ def insert_rows(conn, head: str, width: int, rows: list) -> None:
 
         flat = chain.from_iterable
         for size in CHUNKS:
-            if n - i < size:
+            if n - i < size or size * width > MAX_VARIABLES:
                 continue
             sql = f"{head} {','.join([one] * size)}"
             while n - i >= size:

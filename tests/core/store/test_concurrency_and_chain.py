@@ -8,6 +8,8 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 WORKERS = 4
 NOTES_EACH = 10
 
@@ -167,16 +169,20 @@ def test_bulk_chain_hashes_equal_event_hash_one_event_at_a_time():
     assert last == prev and len(rows) == 5
 
 
-def test_multi_row_inserts_write_every_row_once_in_order(tmp_path):
+@pytest.mark.parametrize("max_variables", [32766, 999])  # SQLite from 3.32 / before
+def test_multi_row_inserts_write_every_row_once_in_order(tmp_path, monkeypatch, max_variables):
     """insert_rows (an instant drill's events and commands) writes exactly the rows executemany would."""
+    from planengine.core.store import sqlite as store
     from planengine.core.store.sqlite import CHUNKS, insert_rows
 
+    monkeypatch.setattr(store, "MAX_VARIABLES", max_variables)
     conn = sqlite3.connect(tmp_path / "t.db", isolation_level=None)
-    conn.execute("CREATE TABLE t (batch INTEGER, n INTEGER, text TEXT, PRIMARY KEY (batch, n))")
+    conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, max_variables)  # as an SQLite of that age refuses
+    conn.execute("CREATE TABLE t (batch INTEGER, n INTEGER, text TEXT, a, b, c, d, e, PRIMARY KEY (batch, n))")
     sizes = [0, 1, CHUNKS[-1] - 1, CHUNKS[-1], CHUNKS[0] - 1, CHUNKS[0], CHUNKS[0] * 2 + CHUNKS[-1] + 3, 403]
     for b, size in enumerate(sizes):
-        rows = [(b, i, f"r{b}.{i} '\"é") for i in range(size)]
-        insert_rows(conn, "INSERT INTO t VALUES", 3, rows)
+        rows = [(b, i, f"r{b}.{i} '\"é", None, 1.5, b"x", i, "") for i in range(size)]  # 8 columns, as events
+        insert_rows(conn, "INSERT INTO t VALUES", 8, rows)
         assert conn.execute("SELECT * FROM t WHERE batch=? ORDER BY rowid", (b,)).fetchall() == rows
 
 
