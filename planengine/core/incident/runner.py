@@ -68,6 +68,9 @@ class _Tx:
         return ev
 
 
+_HANDLERS: dict = {}  # command name -> Runner._cmd_NAME
+
+
 class Runner:
     def __init__(self, plan, registry=None):
         self.plan = plan
@@ -78,7 +81,6 @@ class Runner:
             p.id for p in plan.phases.values() if any(s.if_ is not None and _reads_steps(s.if_) for s in p.steps)
         }
         self._from_steps = any(s.from_ not in ("activation", "opened", "phase") for s in plan.steps())
-        self._handlers: dict = {}  # command name -> bound _cmd_ method
         self._activation_head: dict = {}  # step id -> the start of its step_activated data (copied)
 
     # -- public -----------------------------------------------------------
@@ -92,12 +94,12 @@ class Runner:
         Raises Refused (or FactError/CheckError) before anything is kept: on an
         exception the caller must discard ``state``.
         """
-        handler = self._handlers.get(cmd.name)
-        if handler is None:
-            handler = getattr(self, "_cmd_" + cmd.name, None)
+        handler = _HANDLERS.get(cmd.name)  # the class's function: a bound method kept on self would make
+        if handler is None:  # a cycle that holds the runner (and what it holds) until a garbage collection
+            handler = getattr(type(self), "_cmd_" + cmd.name, None)
             if handler is None:
                 raise Refused("unknown command '{name}'", name=cmd.name)
-            self._handlers[cmd.name] = handler
+            _HANDLERS[cmd.name] = handler
         if cmd.name != "start":
             if not state.opened_at:
                 raise Refused("incident {incident} has not been started", incident=state.id)
@@ -125,7 +127,7 @@ class Runner:
                 )
         tx = _Tx(self, state, cmd)
         try:
-            handler(tx, **cmd.args)
+            handler(self, tx, **cmd.args)
         except (FactError, CheckError) as e:
             raise Refused(str(e)) from e
         return tx.events
