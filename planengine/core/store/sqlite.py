@@ -20,8 +20,12 @@ from planengine.core.store.migrations import MIGRATIONS, SCHEMA_VERSION
 BUSY_TIMEOUT_MS = 30_000
 # A writer waits for another by polling every POLL_S: SQLite's own busy handler sleeps up to 100 ms
 # between tries, so a writer that commits and begins again at once (a tick firing a backlog in short
-# transactions) would starve it. While it asks for the lock, SQLite itself waits only WRITE_BUSY_MS;
-# every other statement keeps the long timeout (a reader may meet a WAL being recovered).
+# transactions) would starve it. A connection that writes therefore has SQLite wait only
+# WRITE_BUSY_MS, set once when it is opened (not around every BEGIN: two statements a command). Its
+# first reads, which may meet a file another creator is switching to WAL or a WAL being recovered,
+# run before that under the long timeout; once it reads the file as WAL, a reader never waits for a
+# lock (the -shm index stays valid while the connection holds it), so only BEGIN IMMEDIATE can meet
+# a busy file, and it polls. A read-only connection keeps the long timeout.
 POLL_S = 0.001
 WRITE_BUSY_MS = 2
 # PRAGMA application_id of a planengine database ("plan" in ASCII), set when it is created:
@@ -154,7 +158,14 @@ class Store:
                 if version != SCHEMA_VERSION or app_id != APPLICATION_ID:
                     self._migrate()
                     self.version = SCHEMA_VERSION
+                elif self.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    # another creator has not switched it yet (or it was switched back by hand): this
+                    # connection reads the file as WAL from here on
+                    self._patiently(lambda: self.conn.execute("PRAGMA journal_mode=WAL"))
                 self.conn.execute("PRAGMA synchronous=FULL")
+                # Read, and attached to the WAL, under the long timeout: from here on this connection
+                # asks for the write lock with the short one, set once (see transaction()).
+                self.conn.execute(f"PRAGMA busy_timeout={WRITE_BUSY_MS}")
         except sqlite3.DatabaseError as e:
             raise StoreError(database_error(path, e)) from None
 
@@ -198,6 +209,7 @@ class Store:
         """Create or upgrade the schema, and mark the file as ours (application_id)."""
         import sqlite_utils
 
+        self.conn.execute(f"PRAGMA busy_timeout={WRITE_BUSY_MS}")  # transaction() polls for the lock
         with self.transaction():  # BEGIN IMMEDIATE: a concurrent creator waits here
             app_id, current, tables = self._identify()
             if not (app_id == APPLICATION_ID or (current == 0 and not tables) or CORE_TABLES <= tables):
@@ -232,11 +244,10 @@ class Store:
             yield conn
             return
         try:
-            conn.execute(f"PRAGMA busy_timeout={WRITE_BUSY_MS}")
             try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError:  # another writer holds the lock: wait our turn, polling
                 self._patiently(lambda: conn.execute("BEGIN IMMEDIATE"))
-            finally:
-                conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             try:
                 yield conn
             except BaseException:
@@ -482,9 +493,10 @@ class Store:
         ]
 
     def head(self, incident_id):
-        """(last seq, number of commands) of an incident, or None: one indexed read per command."""
+        """(last seq, number of commands, closed_at) of an incident, or None: one indexed read per command."""
         return self.conn.execute(
-            "SELECT last_seq, (SELECT COALESCE(MAX(n), 0) FROM commands WHERE incident=?1) FROM incidents WHERE id=?1",
+            "SELECT last_seq, (SELECT COALESCE(MAX(n), 0) FROM commands WHERE incident=?1), closed_at"
+            " FROM incidents WHERE id=?1",
             (incident_id,),
         ).fetchone()
 
@@ -567,10 +579,16 @@ class Store:
             legacy = [(k,) for k, ch in done if ch is None]  # a v2 outcome covered every channel of its key
             if legacy:
                 conn.executemany("UPDATE outbox SET status='done' WHERE key=?", legacy)
-        conn.execute(
-            "UPDATE incidents SET phase=?, level=?, closed_at=?, last_seq=?, last_hash=?, updated_at=? WHERE id=?",
-            (state.phase, state.level, state.closed_at, state.seq, h, rows[-1][2], incident),
-        )
+        if state.closed_at == row[2]:  # naming closed_at would rewrite its index entry too: a page more
+            conn.execute(
+                "UPDATE incidents SET phase=?, level=?, last_seq=?, last_hash=?, updated_at=? WHERE id=?",
+                (state.phase, state.level, state.seq, h, rows[-1][2], incident),
+            )
+        else:
+            conn.execute(
+                "UPDATE incidents SET phase=?, level=?, closed_at=?, last_seq=?, last_hash=?, updated_at=? WHERE id=?",
+                (state.phase, state.level, state.closed_at, state.seq, h, rows[-1][2], incident),
+            )
         if snapshot is not None:
             text, fmt = snapshot
             conn.execute(
