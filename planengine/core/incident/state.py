@@ -8,6 +8,7 @@ from the log alone. Times stay ISO strings here; views convert them.
 from __future__ import annotations
 
 import json
+from operator import attrgetter
 
 
 class StepState:
@@ -498,12 +499,18 @@ def step_status(st: StepState, now_iso: str) -> str:
 SNAPSHOT_FORMAT = "2:" + ",".join(IncidentState.__slots__) + ";" + ",".join(StepState.__slots__)
 
 
+_STEP_VALUES = attrgetter(*StepState.__slots__)  # one C call for a step's 32 slots
+_PREV = StepState.__slots__.index("prev")
+_STATE_KEYS = tuple(k for k in IncidentState.__slots__ if k != "steps")
+_STATE_VALUES = attrgetter(*_STATE_KEYS)
+
+
 def _step_values(st: StepState) -> list:
     """A step's slots as JSON values; ``prev`` (the round before, `repeat:`) nests the same way."""
-    return [
-        (_step_values(st.prev) if st.prev is not None else None) if k == "prev" else getattr(st, k)
-        for k in StepState.__slots__
-    ]
+    values = list(_STEP_VALUES(st))
+    if st.prev is not None:
+        values[_PREV] = _step_values(st.prev)
+    return values
 
 
 def _step_from(values, new=object.__new__) -> StepState:
@@ -549,7 +556,7 @@ def _step_from(values, new=object.__new__) -> StepState:
 
 
 def to_snapshot(state: IncidentState) -> dict:
-    out = {k: getattr(state, k) for k in IncidentState.__slots__ if k != "steps"}
+    out = dict(zip(_STATE_KEYS, _STATE_VALUES(state)))
     out["steps"] = [_step_values(st) for st in state.steps.values()]
     return out
 

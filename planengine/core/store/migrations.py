@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 def _migrate_1(db):
@@ -139,4 +139,34 @@ def _migrate_6(db):
     )
 
 
-MIGRATIONS = {1: _migrate_1, 2: _migrate_2, 3: _migrate_3, 4: _migrate_4, 5: _migrate_5, 6: _migrate_6}
+def _migrate_7(db):
+    """The log and the command table keyed by their primary key alone (`WITHOUT ROWID`).
+
+    A rowid table keeps its rows in one b-tree and its (incident, seq) key in a second, so every
+    command wrote two pages for its events and two for its command row; now one each. Nothing
+    read the rowid but the board's recent events, which now go by time: ``updated_at`` becomes
+    the time of the incident's latest event (not of the last one written: a timer fired late
+    records its due time), so the incidents with the latest events are found without the log.
+    """
+    tables = {
+        "events": (
+            '"incident" TEXT, "seq" INTEGER, "at" TEXT NOT NULL, "kind" TEXT NOT NULL, "actor" TEXT,'
+            ' "data" TEXT NOT NULL, "prev_hash" TEXT NOT NULL, "hash" TEXT NOT NULL, PRIMARY KEY ("incident", "seq")',
+            "incident, seq, at, kind, actor, data, prev_hash, hash",
+        ),
+        "commands": (
+            '"incident" TEXT, "n" INTEGER, "at" TEXT, "name" TEXT, "actor" TEXT, "args" TEXT,'
+            ' "first_seq" INTEGER, "last_seq" INTEGER, PRIMARY KEY ("incident", "n")',
+            "incident, n, at, name, actor, args, first_seq, last_seq",
+        ),
+    }
+    for table, (columns, names) in tables.items():
+        db.execute(f'CREATE TABLE "{table}_v7" ({columns}) WITHOUT ROWID')
+        # in key order: the rows arrive as the new b-tree stores them
+        db.execute(f'INSERT INTO "{table}_v7" ({names}) SELECT {names} FROM "{table}" ORDER BY 1, 2')
+        db.execute(f'DROP TABLE "{table}"')
+        db.execute(f'ALTER TABLE "{table}_v7" RENAME TO "{table}"')
+    db.execute("UPDATE incidents SET updated_at = (SELECT MAX(at) FROM events WHERE events.incident = incidents.id)")
+
+
+MIGRATIONS = {1: _migrate_1, 2: _migrate_2, 3: _migrate_3, 4: _migrate_4, 5: _migrate_5, 6: _migrate_6, 7: _migrate_7}

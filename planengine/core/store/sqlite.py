@@ -579,15 +579,19 @@ class Store:
             legacy = [(k,) for k, ch in done if ch is None]  # a v2 outcome covered every channel of its key
             if legacy:
                 conn.executemany("UPDATE outbox SET status='done' WHERE key=?", legacy)
+        # updated_at: the time of the incident's latest event (a timer fired late records its due time)
+        latest = max(r[2] for r in rows) if len(rows) > 1 else rows[0][2]
         if state.closed_at == row[2]:  # naming closed_at would rewrite its index entry too: a page more
             conn.execute(
-                "UPDATE incidents SET phase=?, level=?, last_seq=?, last_hash=?, updated_at=? WHERE id=?",
-                (state.phase, state.level, state.seq, h, rows[-1][2], incident),
+                "UPDATE incidents SET phase=?, level=?, last_seq=?, last_hash=?,"
+                " updated_at=max(COALESCE(updated_at, ''), ?) WHERE id=?",
+                (state.phase, state.level, state.seq, h, latest, incident),
             )
         else:
             conn.execute(
-                "UPDATE incidents SET phase=?, level=?, closed_at=?, last_seq=?, last_hash=?, updated_at=? WHERE id=?",
-                (state.phase, state.level, state.closed_at, state.seq, h, rows[-1][2], incident),
+                "UPDATE incidents SET phase=?, level=?, closed_at=?, last_seq=?, last_hash=?,"
+                " updated_at=max(COALESCE(updated_at, ''), ?) WHERE id=?",
+                (state.phase, state.level, state.closed_at, state.seq, h, latest, incident),
             )
         if snapshot is not None:
             text, fmt = snapshot
@@ -610,6 +614,8 @@ class Store:
 
     def _sync_timers(self, incident, before, after):
         """The timers table mirrors the pending timers of each incident's state."""
+        if before == after:  # most commands start and stop no timer
+            return
         gone = [(incident, k) for k in before if k not in after]
         added = [(incident, k, d) for k, d in after.items() if k not in before]
         if gone:
@@ -833,11 +839,17 @@ class Store:
         return dict(self.conn.execute(sql).fetchall())
 
     def recent_events(self, limit, open_only=True):
-        """The last ``limit`` events written (newest first), of open incidents when ``open_only``."""
-        sql = "SELECT e.incident, e.seq, e.at, e.kind, e.actor, e.data FROM events e"
-        if open_only:
-            sql += " JOIN incidents i ON i.id = e.incident WHERE i.closed_at IS NULL"
-        rows = self.conn.execute(sql + " ORDER BY e.rowid DESC LIMIT ?", (limit,)).fetchall()
+        """The latest ``limit`` events of incidents (open ones when ``open_only``), newest first: the
+        last ``limit`` events of each of the ``limit`` incidents whose latest event is newest
+        (``updated_at``), by time. Reads at most limit x limit events, however long the log."""
+        where = "WHERE closed_at IS NULL " if open_only else ""
+        rows = self.conn.execute(
+            "SELECT e.incident, e.seq, e.at, e.kind, e.actor, e.data FROM"
+            f" (SELECT id, last_seq FROM incidents {where}ORDER BY updated_at DESC, id LIMIT ?1) i"
+            " JOIN events e ON e.incident = i.id AND e.seq > i.last_seq - ?1"
+            " ORDER BY e.at DESC, e.incident, e.seq DESC LIMIT ?1",
+            (limit,),
+        ).fetchall()
         return [
             {"incident": r[0], "seq": r[1], "at": r[2], "kind": r[3], "actor": r[4], "data": json.loads(r[5])}
             for r in rows

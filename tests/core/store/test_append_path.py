@@ -50,3 +50,91 @@ def test_a_writing_connection_sets_its_busy_timeout_once_and_reads_keep_the_long
         assert reader.conn.execute("PRAGMA busy_timeout").fetchone()[0] == store_sqlite.BUSY_TIMEOUT_MS
     finally:
         reader.close()
+
+
+def _schema_6(path):
+    """Turn ``path`` back into a schema-6 database: events and commands as rowid tables, as
+    every database written before schema 7."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("BEGIN")
+    for table, pk in (("events", '"incident", "seq"'), ("commands", '"incident", "n"')):
+        sql = conn.execute("SELECT sql FROM sqlite_master WHERE name=?", (table,)).fetchone()[0]
+        assert sql.endswith("WITHOUT ROWID")
+        conn.execute(f"CREATE TABLE old_{table} AS SELECT * FROM {table}")
+        conn.execute(f"DROP TABLE {table}")
+        conn.execute(sql.replace(f'"{table}_v7"', table).removesuffix(" WITHOUT ROWID"))
+        conn.execute(f"INSERT INTO {table} SELECT * FROM old_{table}")
+        conn.execute(f"DROP TABLE old_{table}")
+        assert conn.execute(f"SELECT count(*) FROM pragma_index_list('{table}')").fetchone()[0] == 1, pk
+    conn.execute("PRAGMA user_version=6")
+    conn.execute("COMMIT")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+
+
+def _without_rowid(path, table):
+    conn = sqlite3.connect(path)
+    try:
+        return (
+            conn.execute("SELECT sql FROM sqlite_master WHERE name=?", (table,)).fetchone()[0].endswith("WITHOUT ROWID")
+        )
+    finally:
+        conn.close()
+
+
+def test_a_schema_6_database_is_read_as_it_is_and_migrated_by_the_next_write_with_its_chain(env):
+    env.start(at="10:00")
+    env.ok("done", "INC-1", "report_up", "--at", env.t("10:03"))
+    env.start(at="10:01", incident="INC-2")
+    env.ok("note", "INC-2", "second", "--at", env.t("10:04"))
+    expected = env.status()
+    events = env.events()
+    _schema_6(env.db)
+    assert not _without_rowid(env.db, "events")
+    assert env.status() == expected and env.events() == events  # read-only: read as it is
+    env.ok("verify", "INC-1")
+    assert not _without_rowid(env.db, "events"), "reading does not migrate"
+    env.ok("note", "INC-1", "after the upgrade", "--at", env.t("10:05"))
+    assert _without_rowid(env.db, "events") and _without_rowid(env.db, "commands")
+    env.ok("verify", "INC-1")
+    env.ok("verify", "INC-2")
+    after = env.events()
+    assert after[: len(events)] == events and after[-1]["data"]["text"] == "after the upgrade"
+    conn = sqlite3.connect(env.db)
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 7
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert [r[0] for r in conn.execute("SELECT n FROM commands WHERE incident='INC-1' ORDER BY n")] == [1, 2, 3]
+    finally:
+        conn.close()
+
+
+def test_recent_events_are_the_latest_of_open_incidents_by_time(env):
+    from planengine.core.engine import Engine
+
+    env.start(at="10:00")
+    env.start(at="10:01", incident="INC-2")
+    env.ok("note", "INC-1", "one-a", "--at", env.t("10:02"))
+    env.ok("note", "INC-2", "two-a", "--at", env.t("10:03"))
+    env.ok("note", "INC-1", "one-b", "--at", env.t("10:04"))
+    eng = Engine(db=env.db, read_only=True)
+    try:
+        recent = eng.recent_events(3)
+        assert [(e["incident"], e["data"].get("text")) for e in recent] == [
+            ("INC-1", "one-b"),
+            ("INC-2", "two-a"),
+            ("INC-1", "one-a"),
+        ]
+        everything = eng.recent_events(100)
+        assert len(everything) == len(env.events("INC-1")) + len(env.events("INC-2"))
+        assert [e["at"] for e in everything] == sorted((e["at"] for e in everything), reverse=True)
+    finally:
+        eng.store.close()
+    env.ok("event", "INC-2", "activate", "--at", env.t("10:05"))
+    env.ok("event", "INC-2", "dispersed", "--at", env.t("10:06"))  # closed: gone from the open list
+    eng = Engine(db=env.db, read_only=True)
+    try:
+        assert {e["incident"] for e in eng.recent_events(50)} == {"INC-1"}
+        assert {e["incident"] for e in eng.recent_events(50, open_only=False)} == {"INC-1", "INC-2"}
+    finally:
+        eng.store.close()
