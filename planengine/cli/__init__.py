@@ -112,15 +112,36 @@ LANG = click.option(
 )
 
 
+_COMMON = None
+
+
+def _common_options() -> tuple:
+    """The options :func:`common` gives, made once: a click Option keeps nothing of the command it
+    belongs to, so every command shares them (five new options for each of 38 commands were most
+    of what importing a module of commands cost)."""
+    global _COMMON
+    if _COMMON is None:
+
+        def probe():
+            pass
+
+        for option in (
+            LANG,
+            click.option("--config", "config_path", envvar="PLANENGINE_CONFIG", help="Site configuration YAML."),
+            click.option("--plans", "plans_dir", envvar="PLANENGINE_PLANS", help="Directory of plans."),
+            click.option("--json", "as_json", is_flag=True, help="Machine-readable output on stdout."),
+            click.option(
+                "--db", envvar="PLANENGINE_DB", default="planengine.db", show_default=True, help="SQLite database file."
+            ),
+        ):
+            probe = option(probe)
+        _COMMON = tuple(probe.__click_params__)
+    return _COMMON
+
+
 def common(fn):
     """--db, --json, --plans, --config, --lang on every command, so they go after the command name."""
-    fn = LANG(fn)
-    fn = click.option("--config", "config_path", envvar="PLANENGINE_CONFIG", help="Site configuration YAML.")(fn)
-    fn = click.option("--plans", "plans_dir", envvar="PLANENGINE_PLANS", help="Directory of plans.")(fn)
-    fn = click.option("--json", "as_json", is_flag=True, help="Machine-readable output on stdout.")(fn)
-    fn = click.option(
-        "--db", envvar="PLANENGINE_DB", default="planengine.db", show_default=True, help="SQLite database file."
-    )(fn)
+    fn.__dict__.setdefault("__click_params__", []).extend(_common_options())  # as click's decorators add them
     return handle_errors(fn)
 
 

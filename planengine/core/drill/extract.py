@@ -77,9 +77,8 @@ def extract(engine, incident_id, drill_id=None, output=None) -> str:
     ``output`` is where the script will be written (None or "-": stdout, read
     from the working directory); a plan file is named relative to it.
     """
-    import yaml
-
     from planengine.core.plan.facts import FactError, coerce_fact
+    from planengine.core.plan.yamllib import yaml
 
     plan = engine.incident_plan(incident_id)
     stored_path = plan.path

@@ -7,8 +7,6 @@ or conditions; mermaid and dot text are a few lines each.
 
 from __future__ import annotations
 
-import re
-
 from planengine.core.plan import settings as figures
 from planengine.core.plan.durations import format as fmt
 from planengine.core.plan.model import Within
@@ -211,10 +209,13 @@ def plan_dict(plan, values=None) -> dict:
 
 def plain(text) -> str:
     """Text from a plan made safe for a terminal: control characters (escape codes) become spaces."""
-    return _CONTROL.sub(" ", str(text))
+    return str(text).translate(_TO_SPACE)
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# control characters (C0, DEL, C1) and the Unicode line and paragraph separators; a table for
+# str.translate rather than a regular expression, whose class with U+2028 costs a command 1 ms to compile
+_CONTROL = frozenset([*map(chr, range(0x20)), *map(chr, range(0x7F, 0xA0)), "\u2028", "\u2029"])
+_TO_SPACE = dict.fromkeys(map(ord, _CONTROL), " ")
 
 
 def _dot(text) -> str:
@@ -231,7 +232,7 @@ def _dot(text) -> str:
             out.append('\\"')
         elif ch == "\n":
             out.append("\\n")
-        elif _CONTROL.match(ch):
+        elif ch in _CONTROL:
             out.append(" ")
         else:
             out.append(ch)
@@ -247,7 +248,7 @@ def _mermaid(text) -> str:
     """
     out = []
     for ch in str(text):
-        if _CONTROL.match(ch):
+        if ch in _CONTROL:
             out.append(" ")
         elif ch == " " or (ch.isalnum() and ch.isprintable()) or ch == "_":
             out.append(ch)

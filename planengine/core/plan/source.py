@@ -13,12 +13,8 @@ from __future__ import annotations
 import math
 import re
 
-import yaml
-
-try:
-    from yaml import CSafeLoader as _SafeLoader
-except ImportError:  # pragma: no cover - libyaml missing
-    from yaml import SafeLoader as _SafeLoader
+from planengine.core.plan.yamllib import SafeLoader as _SafeLoader
+from planengine.core.plan.yamllib import yaml
 
 
 class CoreSchemaLoader(_SafeLoader):

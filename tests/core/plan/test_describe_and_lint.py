@@ -272,3 +272,12 @@ def test_show_json_and_checklist_carry_the_guard_of_an_event_transition(env):
     text = env.ok("show", path).stdout
     assert "\x1b" not in text and "on event 'go' if one is done" in text
     assert "second line" in text and "\nsecond line" not in text
+
+
+def test_plain_turns_exactly_the_control_characters_and_line_separators_into_spaces():
+    from planengine.core.plan.describe import plain
+
+    text = "".join(map(chr, range(0x3000))) + "\U0001f600"
+    controls = {*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029}
+    assert plain(text) == "".join(" " if ord(c) in controls else c for c in text)
+    assert plain(12) == "12"
