@@ -308,6 +308,8 @@ def _help_texts(cmd, name):
             p.help = i18n.t(f"help.opt.{name}.{p.name}", lang)
         elif i18n.has(f"help.opt.{p.name}") and i18n.t(f"help.opt.{p.name}", "en") == own:
             p.help = i18n.t(f"help.opt.{p.name}", lang)  # a shared text (--db, --json, --at ...)
+        else:
+            p.help = own  # the options of `common` are one object for every command: say its own text
 
 
 class LazyGroup(click.Group):

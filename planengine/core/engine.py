@@ -10,7 +10,6 @@ any refusal rolls everything back.
 from __future__ import annotations
 
 import os
-import re
 import time
 from contextlib import contextmanager
 from zoneinfo import ZoneInfo
@@ -18,6 +17,7 @@ from zoneinfo import ZoneInfo
 from planengine.core.incident import clock as clocks
 from planengine.core.incident.commands import Command, Refused
 from planengine.core.incident.state import SNAPSHOT_FORMAT, apply, fold, from_snapshot, to_snapshot
+from planengine.core.patterns import lazy
 from planengine.core.plan import library
 from planengine.core.plan.library import PlanNotFound
 from planengine.core.store import Store, StoreError, canonical, check_path, event_hash
@@ -27,7 +27,7 @@ from planengine.core.store import Store, StoreError, canonical, check_path, even
 TX_BUDGET_S = 0.05
 YIELD_S = 0.003
 SNAPSHOT_EVERY = 16  # events: a command folds at most this many after loading the incident's snapshot
-INCIDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
+INCIDENT_ID = lazy(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 SITE_ONLY_KEYS = ("notifiers", "routes", "people", "timezone", "schedules", "roster", "calendar", "settings")
 ROSTER_STREAM = "@roster"  # roster swaps: a hash-chained stream of their own (see docs/routine.md)
 SCHEDULE_STREAM = "@schedules"  # when each schedule was first seen by a ticker

@@ -6,9 +6,10 @@ timestamps compare as strings in SQL and in Python alike.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
+
+from planengine.core.patterns import lazy
 
 UTC = timezone.utc
 
@@ -27,7 +28,7 @@ def from_iso(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-_STORED = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+_STORED = lazy(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 
 
 def stored_form(value):
@@ -46,8 +47,8 @@ class TimeError(ValueError):
     pass
 
 
-_CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")
-_AGO = re.compile(r"^-\s*(\S+)$")
+_CLOCK = lazy(r"^([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")
+_AGO = lazy(r"^-\s*(\S+)$")
 
 
 def parse_user_time(value, tz=None, now=None) -> datetime:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 
+from planengine.core.patterns import lazy
+
 # ASCII digits only (`re.ASCII`): the JSON Schema's DURATION_PATTERN says the same, so an
 # editor and the loader agree; full-width digits (１５m) are refused with a hint.
-_COMPACT = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$", re.ASCII)
-_ISO = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$", re.ASCII)
+_COMPACT = lazy(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$", re.ASCII)
+_ISO = lazy(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$", re.ASCII)
 _UNITS = (86400, 3600, 60, 1)
 
 # No time limit in a contingency plan comes near ten years: the longest in the

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import re
 
+from planengine.core.patterns import lazy
+
 _TRUE = {"true", "yes", "y", "1", "是", "on"}
 _FALSE = {"false", "no", "n", "0", "否", "off"}
 
@@ -16,8 +18,8 @@ class FactError(ValueError):
 # What a duty officer types for a number: ASCII digits after NFKC, so the full-width
 # digits of a Chinese input method (１５, －３, ２．５) are the numbers they show.
 # `1_000` (Python's separator) and `1,000` are refused: write 1000.
-_INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)
-_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
+_INTEGER = lazy(r"[+-]?[0-9]+", re.ASCII)
+_NUMBER = lazy(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
 
 
 def _digits(name, value, pattern) -> str:
