@@ -252,6 +252,7 @@ def tick(now, db, as_json, plans_dir, config_path):
     fired = eng.tick(when)
     failures: list = []
     delivered = deliver(eng, when, failures, site=site)
+    eng.refresh_caches(limit=10_000)  # incidents' cached status texts at their heads, for `plan status --json`
     for e in eng.tick_errors:  # recorded in the log (and on `plan status`); the other timers fired
         if e.get("schedule"):  # a schedule that could not open (its plan is missing or broken)
             click.echo(f"error: schedule {e['schedule']}: {e['error']}", err=True)

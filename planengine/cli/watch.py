@@ -339,6 +339,7 @@ def watch(interval, once, drills, db, as_json, plans_dir, config_path):
                 rows = size.lines if screen.tty else 10_000
                 screen.draw(board.frame(now, size.columns if screen.tty else 10_000, rows, header))
                 last_minute = minute
+        eng.refresh_caches(limit=500)  # the list of open incidents reads these instead of folding
         if once or stop.wait(interval):
             break
     sys.exit(0)

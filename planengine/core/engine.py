@@ -330,6 +330,39 @@ class Engine:
         found = self.store.snapshots_and_events(list(ids))
         return {i: self._resume(i, snap, lambda _after, rows=rows: rows) for i, (snap, rows) in found.items()}
 
+    def refresh_caches(self, limit=2000, chunk=100) -> int:
+        """Bring the snapshot and cached status text of open live incidents whose log has moved past
+        them up to the head, ``chunk`` incidents a short transaction, at most ``limit``; returns how
+        many were written. `plan tick` and `plan watch` call it after firing timers, so `plan status
+        --json` reads one text per incident instead of folding it, while commands keep writing
+        them only every SNAPSHOT_EVERY events. A command written meanwhile wins (head check)."""
+        import json
+
+        from planengine.core.incident.status import status_text, text_format
+
+        fmt = text_format()
+        store = self.store
+        if not fmt or store.read_only:
+            return 0
+        written = 0
+        behind = store.behind_caches(fmt, limit)
+        for start in range(0, len(behind), chunk):
+            states = self.states(behind[start : start + chunk])
+            work = [
+                (
+                    st,
+                    (json.dumps(to_snapshot(st), ensure_ascii=False, separators=(",", ":")), SNAPSHOT_FORMAT),
+                    status_text(st),
+                )
+                for st in states.values()
+            ]
+            with store.transaction():
+                for st, snapshot, status in work:
+                    if store.save_caches(st.id, st.seq, st.last_hash, snapshot, status):
+                        self._snap_seq[st.id] = st.seq
+                        written += 1
+        return written
+
     def advance(self, state):
         """``state`` (a fold of the incident up to state.seq) with the events written since folded in."""
         return fold(self.store.event_rows(state.id, state.seq), state.id, state=state)

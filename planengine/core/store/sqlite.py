@@ -593,22 +593,51 @@ class Store:
                 " updated_at=max(COALESCE(updated_at, ''), ?) WHERE id=?",
                 (state.phase, state.level, state.closed_at, state.seq, h, latest, incident),
             )
+        self._write_caches(incident, state.seq, h, snapshot, status)
+        return h
+
+    def _write_caches(self, incident, seq, h, snapshot, status):
+        conn = self.conn
         if snapshot is not None:
             text, fmt = snapshot
             conn.execute(
                 "INSERT INTO snapshots(incident, seq, hash, format, state) VALUES (?,?,?,?,?)"
                 " ON CONFLICT(incident) DO UPDATE SET seq=excluded.seq, hash=excluded.hash,"
                 " format=excluded.format, state=excluded.state",
-                (incident, state.seq, h, fmt, text),
+                (incident, seq, h, fmt, text),
             )
         if status is not None:
             conn.execute(
                 "INSERT INTO status_cache(incident, seq, hash, format, text, holes, meta) VALUES (?,?,?,?,?,?,?)"
                 " ON CONFLICT(incident) DO UPDATE SET seq=excluded.seq, hash=excluded.hash, format=excluded.format,"
                 " text=excluded.text, holes=excluded.holes, meta=excluded.meta",
-                (incident, state.seq, h, *status),
+                (incident, seq, h, *status),
             )
-        return h
+
+    def behind_caches(self, fmt, limit):
+        """Open live incidents whose cached status text is missing, of another format, or behind the
+        head of their log (least recently changed first), at most ``limit``."""
+        if self.version < 6:
+            return []
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT i.id FROM incidents i LEFT JOIN status_cache c ON c.incident=i.id"
+                " WHERE i.closed_at IS NULL AND i.kind != 'drill' AND i.last_seq > 0 AND (c.incident IS NULL"
+                " OR c.seq != i.last_seq OR c.hash != i.last_hash OR c.format != ?)"
+                " ORDER BY i.updated_at, i.id LIMIT ?",
+                (fmt, limit),
+            )
+        ]
+
+    def save_caches(self, incident, seq, h, snapshot, status) -> bool:
+        """Store a snapshot and status text of ``incident`` at event ``seq`` (hash ``h``), only while
+        that event is still the head of its log (a command written meanwhile wins); in a transaction."""
+        row = self.conn.execute("SELECT last_seq, last_hash FROM incidents WHERE id=?", (incident,)).fetchone()
+        if row is None or row[0] != seq or row[1] != h:
+            return False
+        self._write_caches(incident, seq, h, snapshot, status)
+        return True
 
     # -- timers and outbox ------------------------------------------------
 

@@ -203,3 +203,37 @@ def test_verify_names_a_cached_status_text_that_differs_from_the_fold(env, every
     result = env.run("verify", "B")
     assert result.exit_code == 1
     assert "cached status text of event" in result.output
+
+
+def test_a_tick_brings_each_open_incident_s_cached_text_to_its_head(env):
+    """Commands write a text only with a snapshot (every 16 events); `plan tick` (and `plan watch`)
+    write one for every open incident whose log has moved past its own, so the list reads texts."""
+    for n in range(3):
+        env.start("crowd_size=60", incident=f"T{n}")
+        env.ok("done", f"T{n}", "report_up", "--at", env.t("10:05"))
+    eng = Engine(db=env.db, create=False)
+    before = [_folded(eng, now) for now in NOWS]
+    assert _cached_ids(eng) == set(), "a start and a done: no snapshot yet"
+    env.ok("tick", "--now", env.t("10:06"))
+    eng = Engine(db=env.db, create=False)
+    assert _cached_ids(eng) == {"T0", "T1", "T2"}
+    for now, folded in zip(NOWS, before):
+        assert list(eng.status_texts(now)) == folded == _folded(eng, now)
+    for n in range(3):
+        assert env.json("verify", f"T{n}")["ok"] is True
+    env.ok("note", "T1", "after the tick", "--at", env.t("10:07"))
+    eng = Engine(db=env.db, create=False)
+    assert _cached_ids(eng) == {"T0", "T2"}, "a command moves the head on: T1 is folded until the next tick"
+    assert list(eng.status_texts(NOWS[1])) == _folded(eng, NOWS[1])
+
+
+def test_a_cache_folded_before_a_command_landed_is_not_written(env):
+    env.start("crowd_size=60", incident="R")
+    eng = Engine(db=env.db)
+    state = eng.state("R")
+    env.ok("note", "R", "meanwhile", "--at", env.t("10:03"))  # another officer, between fold and write
+    with eng.store.transaction():
+        assert eng.store.save_caches("R", state.seq, state.last_hash, ("{}", "x"), None) is False
+    assert eng.store.snapshot("R") is None
+    assert eng.refresh_caches() == 1 and _cached_ids(eng) == {"R"}
+    assert env.json("verify", "R")["ok"] is True
