@@ -17,6 +17,7 @@ import shutil
 import signal
 import sys
 import threading
+import time
 import unicodedata
 
 import click
@@ -25,6 +26,7 @@ from planengine.cli import common, engine, officer
 from planengine.core.incident import clock
 from planengine.core.incident.state import step_status
 
+REFRESH_SECONDS = 60  # how often watch brings incidents' cached status texts to their heads
 WORDS = {
     "zh": {
         "title": "planengine 值守",
@@ -302,6 +304,7 @@ def watch(interval, once, drills, db, as_json, plans_dir, config_path):
     tz = eng.timezone()
     every = WORDS[lang if lang in WORDS else "zh"]["every"].format(n=f"{interval:g}")
     last_minute = None
+    refresh_at = time.monotonic() + REFRESH_SECONDS
     while True:
         fired = eng.tick()
         failures: list = []
@@ -339,7 +342,9 @@ def watch(interval, once, drills, db, as_json, plans_dir, config_path):
                 rows = size.lines if screen.tty else 10_000
                 screen.draw(board.frame(now, size.columns if screen.tty else 10_000, rows, header))
                 last_minute = minute
-        eng.refresh_caches(limit=500)  # the list of open incidents reads these instead of folding
+        if once or time.monotonic() >= refresh_at:  # a minute's housekeeping, never in the way of a frame
+            eng.refresh_caches(limit=2000)  # the list of open incidents reads these instead of folding
+            refresh_at = time.monotonic() + REFRESH_SECONDS
         if once or stop.wait(interval):
             break
     sys.exit(0)

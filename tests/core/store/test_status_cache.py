@@ -237,3 +237,12 @@ def test_a_cache_folded_before_a_command_landed_is_not_written(env):
     assert eng.store.snapshot("R") is None
     assert eng.refresh_caches() == 1 and _cached_ids(eng) == {"R"}
     assert env.json("verify", "R")["ok"] is True
+
+
+def test_watch_once_for_cron_brings_the_texts_to_their_heads_too(env):
+    env.start("crowd_size=60", incident="W")
+    env.ok("done", "W", "report_up", "--at", env.t("10:05"))
+    assert _cached_ids(Engine(db=env.db, create=False)) == set()
+    env.ok("watch", "--once")
+    eng = Engine(db=env.db, create=False)
+    assert _cached_ids(eng) == {"W"} and list(eng.status_texts(NOWS[2])) == _folded(eng, NOWS[2])
