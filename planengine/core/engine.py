@@ -210,9 +210,15 @@ class Engine:
         return load_drill(path, self, text=text, plan=plan, src=src)
 
     def check_file(self, path, lint=False) -> list:
-        """Problems of one plan or drill file (errors first, then warnings when ``lint``)."""
+        """Problems of one plan or drill file (errors first, then warnings when ``lint``); a bare
+        plan id that is no file here names the plan on the plan path, as `plan show` takes it."""
         from planengine.core.plan.source import Problem, SourceError, read
 
+        if path and os.path.sep not in path and not path.endswith((".yaml", ".yml")) and not os.path.exists(path):
+            try:
+                path = self.resolve_plan(path)
+            except PlanNotFound as e:
+                return [Problem(path, 1, 1, f"no such file, and {e}")]
         try:
             src = read(path)
         except SourceError as e:

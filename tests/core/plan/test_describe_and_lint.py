@@ -281,3 +281,13 @@ def test_plain_turns_exactly_the_control_characters_and_line_separators_into_spa
     controls = {*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029}
     assert plain(text) == "".join(" " if ord(c) in controls else c for c in text)
     assert plain(12) == "12"
+
+
+def test_validate_and_lint_take_a_plan_id_as_plan_show_does(env):
+    assert env.ok("validate", "sudden_event").stdout.strip() == "sudden_event: ok"
+    assert env.run("lint", "sudden_event").exit_code == 0
+    result = env.run("validate", "sudden_evnt")
+    assert result.exit_code == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("sudden_evnt:1:1: error: no such file, and no plan 'sudden_evnt' on the plan path")
+    assert line.endswith("(did you mean 'sudden_event'?)")
