@@ -107,15 +107,20 @@ def bench_runner_only(eng, drill, total):
     return done / (time.perf_counter() - t)
 
 
-def bench_replay(tmp, incidents, per_incident):
+def cycle_engine(tmp, per_incident, db_name):
+    """An engine on ``tmp/db_name`` and the cycle drill of ``per_incident`` injects (files in ``tmp``)."""
     with open(os.path.join(tmp, "bench_cycle.yaml"), "w", encoding="utf-8") as fh:
         fh.write(CYCLE_PLAN)
     path = os.path.join(tmp, "cycle_drill.yaml")
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(cycle_drill(per_incident))
-    db = os.path.join(tmp, "replay.db")
-    eng = Engine(db=db)
-    drill = load_drill(path, eng)
+    eng = Engine(db=os.path.join(tmp, db_name))
+    return eng, load_drill(path, eng)
+
+
+def bench_replay(tmp, incidents, per_incident):
+    eng, drill = cycle_engine(tmp, per_incident, "replay.db")
+    db = eng.store.path
     total = incidents * per_incident
     bare = bench_bare_transitions(total)
     runner_only = bench_runner_only(eng, drill, total)
@@ -293,14 +298,8 @@ class Handwritten:
 def instant_against_handwritten(tmp, incidents, per_incident, rounds=10):
     """The engine's instant drills and the hand-written script, interleaved: round r runs the
     engine's share of drills, then the script's share of the same drills (A B A B ...)."""
-    with open(os.path.join(tmp, "bench_cycle.yaml"), "w", encoding="utf-8") as fh:
-        fh.write(CYCLE_PLAN)
-    path = os.path.join(tmp, "cycle_drill.yaml")
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(cycle_drill(per_incident))
-    db = os.path.join(tmp, "instant.db")
-    eng = Engine(db=db)
-    drill = load_drill(path, eng)
+    eng, drill = cycle_engine(tmp, per_incident, "instant.db")
+    db = eng.store.path
     run_drill(eng, drill, incident_id="DRL-99999")  # the template the script copies (and a warm engine)
     hand = Handwritten(os.path.join(tmp, "hand.db"), db, "DRL-99999")
     engine_s = hand_s = 0.0
