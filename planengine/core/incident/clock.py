@@ -22,6 +22,22 @@ def to_iso(dt: datetime) -> str:
     return dt.isoformat()[:19] + "Z"  # isoformat is ~3x faster than strftime; [:19] drops "+00:00"
 
 
+def add_seconds(iso: str, seconds: int) -> str:
+    """to_iso(from_iso(iso) + timedelta(seconds=seconds)) for a time as the log stores it.
+
+    Every step activation computes a deadline this way. Within the same UTC
+    day only the clock digits change (UTC keeps no daylight saving), so they
+    are written without building two datetimes; the rest goes through datetime.
+    """
+    if seconds.__class__ is int and 0 <= seconds < 86400 and len(iso) == 20 and iso[19] == "Z":
+        t = int(iso[11:13]) * 3600 + int(iso[14:16]) * 60 + int(iso[17:19]) + seconds
+        if t < 86400:
+            m, s = divmod(t, 60)
+            h, m = divmod(m, 60)
+            return f"{iso[:11]}{h:02d}:{m:02d}:{s:02d}Z"
+    return to_iso(from_iso(iso) + timedelta(seconds=seconds))
+
+
 def from_iso(text: str) -> datetime:
     if text.endswith("Z"):
         text = text[:-1] + "+00:00"

@@ -81,6 +81,7 @@ class Runner:
             p.id for p in plan.phases.values() if any(s.if_ is not None and _reads_steps(s.if_) for s in p.steps)
         }
         self._from_steps = any(s.from_ not in ("activation", "opened", "phase") for s in plan.steps())
+        self._final = frozenset(p.id for p in plan.phases.values() if p.final)
         self._activation_head: dict = {}  # step id -> the start of its step_activated data (copied)
 
     # -- public -----------------------------------------------------------
@@ -613,17 +614,12 @@ class Runner:
         """A final phase closes the incident once every required fact is recorded
         and no required step is pending."""
         s = tx.state
-        if (
-            not s.closed_at
-            and self.plan.phases[s.phase].final
-            and not self._missing_facts(s)
-            and not self._pending_required(s)
-        ):
+        if s.phase in self._final and not s.closed_at and not self._missing_facts(s) and not self._pending_required(s):
             tx.emit("closed", {"outcome": s.phase})
 
     def _skip_pending(self, tx, reason):
         """Pending steps a phase change or a close leaves undone; `required` steps stay active."""
-        for st in list(tx.state.steps.values()):
+        for st in tx.state.steps.values():  # step_skipped changes a step, not the dict of them
             if st.status == "pending" and not st.required:
                 tx.emit("step_skipped", {"step": st.id, "reason": reason})
 
@@ -659,16 +655,19 @@ class Runner:
         return other.done_at if other is not None and other.status == "done" else None
 
     def _deadline(self, spec, anchor_iso, state, anchor=None):
-        """(limit, due_at): `{day, night}` chosen by the anchor's time (``anchor``: it parsed already)."""
-        if anchor is None:
-            anchor = clock.from_iso(anchor_iso)
+        """(limit, due_at): `{day, night}` chosen by the anchor's time (``anchor``: it parsed already).
+
+        Only a `{day, night}` or calendar deadline needs the anchor as a datetime."""
         within = spec.within
         if within.setting is not None:  # a local figure: the value recorded when the incident started
             within = figures.within_of(figures.value(self.plan, state.local_settings, within.setting))
         if within.days is not None:
-            return self._calendar_deadline(within, anchor)
-        limit = within.day if not within.split or self.is_day(anchor) else within.night
-        return limit, clock.to_iso(anchor + timedelta(seconds=limit))
+            return self._calendar_deadline(within, anchor if anchor is not None else clock.from_iso(anchor_iso))
+        if not within.split:
+            limit = within.day
+        else:
+            limit = within.day if self.is_day(anchor if anchor is not None else anchor_iso) else within.night
+        return limit, clock.add_seconds(anchor_iso, limit)
 
     def _calendar_deadline(self, within, anchor):
         """`{days: N, by: HH:MM}`: the anchor's local date plus N days, at HH:MM local (24:00 = the
@@ -725,7 +724,7 @@ class Runner:
             if anchor is None:
                 data["waits_for"] = spec.from_  # no deadline until that step is done
             else:
-                limit, due = self._deadline(spec, anchor, tx.state, tx.now if anchor == tx.cmd.at else None)
+                limit, due = self._deadline(spec, anchor, tx.state, tx._now if anchor == tx.cmd.at else None)
                 data["limit_seconds"] = limit
                 data["due_at"] = due
                 data["key"] = f"step:{spec.id}:{tx.state.seq + 1}"
