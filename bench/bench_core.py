@@ -94,7 +94,7 @@ def _clone_incidents(db, template_id, count, prefix):
 
     conn = sqlite3.connect(db, isolation_level=None)
     rows = conn.execute(
-        "SELECT seq, at, kind, actor, data FROM events WHERE incident=? ORDER BY seq", (template_id,)
+        "SELECT seq, at, kind, actor, data, command FROM events WHERE incident=? ORDER BY seq", (template_id,)
     ).fetchall()
     inc_row = conn.execute("SELECT * FROM incidents WHERE id=?", (template_id,)).fetchone()
     cols = [c[1] for c in conn.execute("PRAGMA table_info(incidents)")]
@@ -109,12 +109,12 @@ def _clone_incidents(db, template_id, count, prefix):
         inc = f"{prefix}{i:05d}"
         prev = ""
         out = []
-        for seq, at, kind, actor, data in rows:
+        for seq, at, kind, actor, data, command in rows:
             ev = {"incident": inc, "seq": seq, "at": at, "kind": kind, "actor": actor, "data": json.loads(data)}
             h = event_hash(prev, ev)
-            out.append((inc, seq, at, kind, actor, canonical(ev["data"]), prev, h))
+            out.append((inc, seq, at, kind, actor, canonical(ev["data"]), prev, h, command))
             prev = h
-        conn.executemany("INSERT INTO events VALUES (?,?,?,?,?,?,?,?)", out)
+        conn.executemany("INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?)", out)
         if snap:  # as the engine leaves it: a snapshot within SNAPSHOT_EVERY events of the head
             snap_state["id"] = inc
             conn.execute(

@@ -214,7 +214,7 @@ def bench_score(tmp, phases, steps):
 
 HANDWRITTEN = """
 The baseline: a hand-written script that writes the same rows as the instant drill (incidents,
-events with their hash chain, commands, and the snapshot of the final state the engine keeps
+events with their hash chain and commands, and the snapshot of the final state the engine keeps
 with each drill), from the rows of one run taken as a template: no plan, no state machine,
 only JSON, sha256 and executemany, one transaction per drill.
 """
@@ -229,12 +229,8 @@ class Handwritten:
         import sqlite3
 
         src = sqlite3.connect(template_db)
-        self.events = src.execute(
-            "SELECT seq, at, kind, actor, data FROM events WHERE incident=? ORDER BY seq", (template_id,)
-        ).fetchall()
-        self.commands = src.execute(
-            "SELECT n, at, name, actor, args, first_seq, last_seq FROM commands WHERE incident=? ORDER BY n",
-            (template_id,),
+        self.events = src.execute(  # each command is recorded on its first event
+            "SELECT seq, at, kind, actor, data, command FROM events WHERE incident=? ORDER BY seq", (template_id,)
         ).fetchall()
         inc_cols = [c[1] for c in src.execute("PRAGMA table_info(incidents)")]
         self.inc_row = dict(zip(inc_cols, src.execute("SELECT * FROM incidents WHERE id=?", (template_id,)).fetchone()))
@@ -268,13 +264,13 @@ class Handwritten:
             inc_json = dumps(inc)
             prev = ""
             rows = []
-            for seq, at, kind, actor, data in events:
+            for seq, at, kind, actor, data, command in events:
                 body = (
                     f'{{"actor":{dumps(actor)},"at":{dumps(at)},"data":{data},'
                     f'"incident":{inc_json},"kind":{dumps(kind)},"seq":{seq}}}'
                 )
                 h = sha((prev + body).encode("utf-8")).hexdigest()
-                rows.append((inc, seq, at, kind, actor, data, prev, h))
+                rows.append((inc, seq, at, kind, actor, data, prev, h, command))
                 prev = h
             conn.execute("BEGIN IMMEDIATE")
             values = dict(self.inc_row, id=inc, last_hash=prev)
@@ -282,8 +278,7 @@ class Handwritten:
                 f"INSERT INTO incidents({','.join(values)}) VALUES ({','.join('?' * len(values))})",
                 list(values.values()),
             )
-            conn.executemany("INSERT INTO events VALUES (?,?,?,?,?,?,?,?)", rows)
-            conn.executemany("INSERT INTO commands VALUES (?,?,?,?,?,?,?,?)", [(inc, *c) for c in self.commands])
+            conn.executemany("INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?)", rows)
             if snap_state is not None:
                 snap_state["id"], snap_state["last_hash"] = inc, rows[self.snap_seq - 1][7]
                 text = json.dumps(snap_state, ensure_ascii=False, separators=(",", ":"))

@@ -284,7 +284,9 @@ class Harness:
         assert proc.returncode == 0, err
 
 
-EVENT_COMMANDS = "SELECT args FROM commands WHERE incident=? AND name='event'"
+EVENT_COMMANDS = (
+    "SELECT json_extract(command, '$.args') FROM events WHERE incident=? AND json_extract(command, '$.name') = 'event'"
+)
 
 
 def rows(db, sql, *params):

@@ -6,7 +6,7 @@ import pytest
 
 
 def snapshot(env):
-    return {table: env.count(table) for table in ("incidents", "events", "timers", "commands", "outbox")}
+    return {table: env.count(table) for table in ("incidents", "events", "timers", "outbox")}
 
 
 # -- bad fact values -----------------------------------------------------------
@@ -26,7 +26,7 @@ def test_start_with_a_bad_fact_value_is_refused_and_writes_nothing(env, assignme
     assert result.exit_code == 1
     assert named in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, "one clear line"
-    assert snapshot(env) == {"incidents": 0, "events": 0, "timers": 0, "commands": 0, "outbox": 0}
+    assert snapshot(env) == {"incidents": 0, "events": 0, "timers": 0, "outbox": 0}
     assert env.json("status") == []
 
 

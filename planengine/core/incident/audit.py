@@ -54,15 +54,17 @@ def check_head(head, hashes: dict, last_seq: int) -> list:
 
 
 def check_commands(commands: list, last_seq: int) -> list:
-    """The commands must cover the log's events exactly, in order: 1..last_seq."""
+    """The commands must cover the log's events exactly, in order: 1..last_seq. Each command is
+    recorded on its first event with the seq of its last, so an erased command leaves a gap."""
     problems = []
     expected = 1
-    for i, c in enumerate(commands, start=1):
-        if c["n"] != i:
-            problems.append(f"command {i} is missing (next is command {c['n']})")
-        if c["first_seq"] != expected:
+    for c in commands:
+        if c["first_seq"] > expected:
+            problems.append(f"events {expected}-{c['first_seq'] - 1} belong to no recorded command")
+        elif c["first_seq"] < expected:
             problems.append(
-                f"command {c['n']} ({c['name']}) starts at event {c['first_seq']}, expected event {expected}"
+                f"command {c['n']} ({c['name']}) starts at event {c['first_seq']}, inside the previous command"
+                f" (up to event {expected - 1})"
             )
         expected = c["last_seq"] + 1
     if expected - 1 > last_seq:

@@ -52,10 +52,11 @@ def link(prev_hash: str, body: str) -> str:
     return sha256_hex((prev_hash + body).encode("utf-8"))
 
 
-def chain_rows(incident: str, prev_hash: str, events, rows: list) -> str:
+def chain_rows(incident: str, prev_hash: str, events, rows: list, commands=None) -> str:
     """Hash-chain ``events`` (dicts, in seq order) after ``prev_hash``: append each one's row
-    (incident, seq, at, kind, actor, data JSON, prev_hash, hash) to ``rows``, set its
-    ``prev_hash`` and ``hash``, and return the last hash.
+    (incident, seq, at, kind, actor, data JSON, prev_hash, hash, command) to ``rows``, set its
+    ``prev_hash`` and ``hash``, and return the last hash. ``commands`` maps the seq of each
+    command's first event to the command's JSON (the `command` column); other rows get None.
 
     The bulk form of event_hash(), with the body of hashed_body() written inline
     (a test pins that both give the same hashes): an instant drill hashes every
@@ -63,6 +64,7 @@ def chain_rows(incident: str, prev_hash: str, events, rows: list) -> str:
     events (one time, one actor), the text after it by the events of one kind.
     """
     new = openssl_sha256() if len(events) >= BULK else None  # a command's few: sha256_hex's choice
+    mark = (commands or {}).get
     enc = canonical
     inc = enc(incident)
     tails: dict = {}  # kind -> the body after the data, up to the seq
@@ -80,7 +82,7 @@ def chain_rows(incident: str, prev_hash: str, events, rows: list) -> str:
         body = f"{h}{head}{data}{tail}{seq}}}".encode()
         nh = new(body).hexdigest() if new is not None else sha256_hex(body)
         ev["prev_hash"], ev["hash"] = h, nh
-        add((incident, seq, at, kind, actor, data, h, nh))
+        add((incident, seq, at, kind, actor, data, h, nh, mark(seq)))
         h = nh
     return h
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 7
+import json
+
+SCHEMA_VERSION = 8
 
 
 def _migrate_1(db):
@@ -169,4 +171,40 @@ def _migrate_7(db):
     db.execute("UPDATE incidents SET updated_at = (SELECT MAX(at) FROM events WHERE events.incident = incidents.id)")
 
 
-MIGRATIONS = {1: _migrate_1, 2: _migrate_2, 3: _migrate_3, 4: _migrate_4, 5: _migrate_5, 6: _migrate_6, 7: _migrate_7}
+def _migrate_8(db):
+    """Each command recorded on the first event it produced (a `command` column), not in a table
+    of its own.
+
+    A command wrote a row to `events` and one to `commands`: two b-trees, two pages to the
+    write-ahead log per command, and each page is two writes. The command's text is the
+    canonical JSON of its name, time, actor, arguments and the seq of its last event.
+    """
+    from planengine.core.store.chain import canonical
+
+    conn = db.conn
+    conn.execute("ALTER TABLE events ADD COLUMN command TEXT")
+    rows = conn.execute("SELECT incident, first_seq, at, name, actor, args, last_seq FROM commands")
+    conn.executemany(
+        "UPDATE events SET command=? WHERE incident=? AND seq=?",
+        (
+            (
+                canonical({"name": name, "at": at, "actor": actor, "args": json.loads(args), "last_seq": last}),
+                inc,
+                first,
+            )
+            for inc, first, at, name, actor, args, last in rows
+        ),
+    )
+    conn.execute("DROP TABLE commands")
+
+
+MIGRATIONS = {
+    1: _migrate_1,
+    2: _migrate_2,
+    3: _migrate_3,
+    4: _migrate_4,
+    5: _migrate_5,
+    6: _migrate_6,
+    7: _migrate_7,
+    8: _migrate_8,
+}

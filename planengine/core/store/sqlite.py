@@ -32,7 +32,7 @@ WRITE_BUSY_MS = 2
 # a SQLite file without it (and without our tables) belongs to someone else and is never touched.
 APPLICATION_ID = 0x706C616E
 # the tables every schema version has (databases written before the application id was set)
-CORE_TABLES = frozenset({"plans", "incidents", "events", "commands"})
+CORE_TABLES = frozenset({"plans", "incidents", "events"})
 MODES = ("create", "write", "read")
 
 
@@ -377,7 +377,7 @@ class Store:
         ev = {"incident": name, "seq": seq, "at": at, "kind": kind, "actor": actor, "data": data}
         ev["prev_hash"], ev["hash"] = prev, event_hash(prev, ev)
         self.conn.execute(
-            "INSERT INTO events VALUES (?,?,?,?,?,?,?,?)",
+            "INSERT INTO events VALUES (?,?,?,?,?,?,?,?,NULL)",
             (name, seq, at, kind, actor, canonical(data), prev, ev["hash"]),
         )
         return ev
@@ -483,22 +483,41 @@ class Store:
         return out
 
     def commands(self, incident_id):
-        cur = self.conn.execute(
-            "SELECT n, at, name, actor, args, first_seq, last_seq FROM commands WHERE incident=? ORDER BY n",
-            (incident_id,),
+        """The incident's commands in order: {n, at, name, actor, args, first_seq, last_seq}.
+
+        Each is recorded on the first event it produced (the `command` column, schema 8): one
+        row written per command instead of two. ``n`` counts them; ``last_seq`` is the one the
+        command recorded, so a command erased from its event leaves a gap `verify` reports.
+        """
+        if self.version < 8:  # read-only, older schema: the commands table
+            cur = self.conn.execute(
+                "SELECT n, at, name, actor, args, first_seq, last_seq FROM commands WHERE incident=? ORDER BY n",
+                (incident_id,),
+            )
+            keys = ("n", "at", "name", "actor", "args", "first_seq", "last_seq")
+            return [dict(zip(keys, r), args=json.loads(r[4])) for r in cur]
+        out = []
+        rows = self.conn.execute(
+            "SELECT seq, command FROM events WHERE incident=? AND command IS NOT NULL ORDER BY seq", (incident_id,)
         )
-        return [
-            {"n": n, "at": at, "name": name, "actor": actor, "args": json.loads(args), "first_seq": f, "last_seq": la}
-            for n, at, name, actor, args, f, la in cur
-        ]
+        for n, (seq, text) in enumerate(rows, start=1):
+            c = json.loads(text)
+            out.append(
+                {
+                    "n": n,
+                    "at": c["at"],
+                    "name": c["name"],
+                    "actor": c["actor"],
+                    "args": c["args"],
+                    "first_seq": seq,
+                    "last_seq": c["last_seq"],
+                }
+            )
+        return out
 
     def head(self, incident_id):
-        """(last seq, number of commands, closed_at) of an incident, or None: one indexed read per command."""
-        return self.conn.execute(
-            "SELECT last_seq, (SELECT COALESCE(MAX(n), 0) FROM commands WHERE incident=?1), closed_at"
-            " FROM incidents WHERE id=?1",
-            (incident_id,),
-        ).fetchone()
+        """(last seq, closed_at) of an incident, or None: one indexed read per command."""
+        return self.conn.execute("SELECT last_seq, closed_at FROM incidents WHERE id=?", (incident_id,)).fetchone()
 
     def append_many(
         self,
@@ -544,10 +563,15 @@ class Store:
         if not batch:
             return prev_hash
         dumps = canonical
-        rows, commands, queued, done = [], [], [], []
-        n = row[1]
-        h = chain_rows(incident, prev_hash, [ev for _cmd, events in batch for ev in events], rows)
-        for cmd, events in batch:
+        rows, queued, done = [], [], []
+        commands = {
+            events[0]["seq"]: dumps(
+                {"name": cmd.name, "at": cmd.at, "actor": cmd.actor, "args": cmd.args, "last_seq": events[-1]["seq"]}
+            )
+            for cmd, events in batch
+        }
+        h = chain_rows(incident, prev_hash, [ev for _cmd, events in batch for ev in events], rows, commands)
+        for _cmd, events in batch:
             for ev in events:
                 kind = ev["kind"]
                 if kind[:7] != "notify_":
@@ -558,12 +582,7 @@ class Store:
                     queued.append((d["key"], incident, dumps(d["roles"]), d["message"], ev["at"], dumps(meta)))
                 elif kind in ("notify_delivered", "notify_failed"):
                     done.append((ev["data"]["key"], ev["data"].get("channel")))
-            n += 1
-            commands.append(
-                (incident, n, cmd.at, cmd.name, cmd.actor, dumps(cmd.args), events[0]["seq"], events[-1]["seq"])
-            )
-        insert_rows(conn, "INSERT INTO events VALUES", 8, rows)
-        insert_rows(conn, "INSERT INTO commands VALUES", 8, commands)
+        insert_rows(conn, "INSERT INTO events VALUES", 9, rows)
         if schedule:
             self._sync_timers(incident, timers_before, state.timers)
         else:
@@ -581,7 +600,7 @@ class Store:
                 conn.executemany("UPDATE outbox SET status='done' WHERE key=?", legacy)
         # updated_at: the time of the incident's latest event (a timer fired late records its due time)
         latest = max(r[2] for r in rows) if len(rows) > 1 else rows[0][2]
-        if state.closed_at == row[2]:  # naming closed_at would rewrite its index entry too: a page more
+        if state.closed_at == row[1]:  # naming closed_at would rewrite its index entry too: a page more
             conn.execute(
                 "UPDATE incidents SET phase=?, level=?, last_seq=?, last_hash=?,"
                 " updated_at=max(COALESCE(updated_at, ''), ?) WHERE id=?",

@@ -247,8 +247,7 @@ def test_instant_bulk_write_equals_one_command_at_a_time(env, monkeypatch, tmp_p
         conn = sqlite3.connect(db)
         try:
             return {
-                t: conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall()
-                for t in ("events", "commands", "timers", "outbox")
+                t: conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in ("events", "timers", "outbox")
             } | {
                 "incidents": conn.execute(
                     "SELECT id, phase, level, closed_at, last_seq, last_hash FROM incidents"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 
 from planengine.core.store import sqlite as store_sqlite
+from planengine.core.store.migrations import SCHEMA_VERSION
 
 
 def _row(env, incident="INC-1"):
@@ -52,9 +53,10 @@ def test_a_writing_connection_sets_its_busy_timeout_once_and_reads_keep_the_long
         reader.close()
 
 
-def _schema_6(path):
+def _schema_6(path, schema_7):
     """Turn ``path`` back into a schema-6 database: events and commands as rowid tables, as
     every database written before schema 7."""
+    schema_7(path)
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("BEGIN")
     for table, pk in (("events", '"incident", "seq"'), ("commands", '"incident", "n"')):
@@ -82,31 +84,60 @@ def _without_rowid(path, table):
         conn.close()
 
 
-def test_a_schema_6_database_is_read_as_it_is_and_migrated_by_the_next_write_with_its_chain(env):
+def test_a_schema_6_database_is_read_as_it_is_and_migrated_by_the_next_write_with_its_chain(env, schema_7):
     env.start(at="10:00")
     env.ok("done", "INC-1", "report_up", "--at", env.t("10:03"))
     env.start(at="10:01", incident="INC-2")
     env.ok("note", "INC-2", "second", "--at", env.t("10:04"))
     expected = env.status()
     events = env.events()
-    _schema_6(env.db)
+    _schema_6(env.db, schema_7)
     assert not _without_rowid(env.db, "events")
     assert env.status() == expected and env.events() == events  # read-only: read as it is
     env.ok("verify", "INC-1")
     assert not _without_rowid(env.db, "events"), "reading does not migrate"
     env.ok("note", "INC-1", "after the upgrade", "--at", env.t("10:05"))
-    assert _without_rowid(env.db, "events") and _without_rowid(env.db, "commands")
+    assert _without_rowid(env.db, "events")
     env.ok("verify", "INC-1")
     env.ok("verify", "INC-2")
     after = env.events()
     assert after[: len(events)] == events and after[-1]["data"]["text"] == "after the upgrade"
     conn = sqlite3.connect(env.db)
     try:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 7
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert [r[0] for r in conn.execute("SELECT n FROM commands WHERE incident='INC-1' ORDER BY n")] == [1, 2, 3]
+        marked = "SELECT seq FROM events WHERE incident='INC-1' AND command IS NOT NULL ORDER BY seq"
+        assert len(conn.execute(marked).fetchall()) == 3  # start, done, note: each on its first event
     finally:
         conn.close()
+
+
+def test_a_schema_7_database_keeps_its_commands_on_their_first_events_after_the_next_write(env, schema_7):
+    from planengine.core.engine import Engine
+
+    env.start(at="10:00")
+    env.ok("done", "INC-1", "report_up", "--at", env.t("10:03"))
+    env.ok("note", "INC-1", '第二条 "引号"', "--by", "王焰", "--at", env.t("10:04"))
+    env.start(at="10:01", incident="INC-2")
+    commands = {i: Engine(db=env.db).commands(i) for i in ("INC-1", "INC-2")}
+    assert [c["name"] for c in commands["INC-1"]] == ["start", "done", "note"]
+    schema_7(env.db)
+    assert {i: Engine(db=env.db, read_only=True).commands(i) for i in commands} == commands  # read as it is
+    env.ok("verify", "INC-1")
+    env.ok("note", "INC-2", "after the upgrade", "--at", env.t("10:05"))
+    conn = sqlite3.connect(env.db)
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        assert "commands" not in tables
+    finally:
+        conn.close()
+    after = {i: Engine(db=env.db).commands(i) for i in commands}
+    assert after["INC-1"] == commands["INC-1"]
+    assert after["INC-2"][:-1] == commands["INC-2"] and after["INC-2"][-1]["args"]["text"] == "after the upgrade"
+    for i in commands:
+        assert env.json("replay", i)["ok"] is True
+        env.ok("verify", i)
 
 
 def test_recent_events_are_the_latest_of_open_incidents_by_time(env):

@@ -164,7 +164,7 @@ def test_bulk_chain_hashes_equal_event_hash_one_event_at_a_time():
     prev = "prev"
     for ev, row in zip(events, rows):
         h = event_hash(prev, dict(ev, incident="DRL-1"))
-        assert row[6:] == (prev, h)
+        assert row[6:] == (prev, h, None)  # no command marks given
         prev = h
     assert last == prev and len(rows) == 5
 

@@ -119,10 +119,11 @@ def test_a_new_database_is_marked_as_planengine_and_in_wal_mode(env):
         conn.close()
 
 
-def test_a_database_written_before_the_mark_is_read_unchanged_and_upgraded_on_the_next_write(env):
+def test_a_database_written_before_the_mark_is_read_unchanged_and_upgraded_on_the_next_write(env, schema_7):
     env.start()
     env.json("done", "INC-1", "report_up", "--at", env.t("10:03"))
     expected = env.status()
+    schema_7(env.db)
     conn = sqlite3.connect(env.db)  # back to schema 2, as every database written before the mark
     conn.execute("DROP TABLE snapshots")
     conn.execute("DROP TABLE status_cache")

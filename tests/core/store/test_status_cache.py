@@ -159,9 +159,12 @@ def test_drills_are_folded_and_list_their_notifications_from_the_log(env, every_
     assert drill["notifications"] and drill["kind"] == "drill"
 
 
-def test_an_older_database_without_the_cache_lists_and_gains_it_on_the_next_write(env, every_command_snapshots):
+def test_an_older_database_without_the_cache_lists_and_gains_it_on_the_next_write(
+    env, every_command_snapshots, schema_7
+):
     _varied_incidents(env)
     expected = env.json("status")
+    schema_7(env.db)
     conn = sqlite3.connect(env.db)  # back to schema 5, as every database written before the cache
     conn.execute("DROP TABLE status_cache")
     conn.execute("PRAGMA user_version=5")

@@ -97,11 +97,7 @@ def test_the_last_events_deleted_with_their_commands_are_caught(env):
     _notes(env)
     head = _recorded_head(env)
     last_note = env.kinds(kind="note")[-1]["seq"]
-    _sql(
-        env,
-        ("DELETE FROM events WHERE incident='INC-1' AND seq>=?", last_note),
-        ("DELETE FROM commands WHERE incident='INC-1' AND first_seq>=?", last_note),
-    )
+    _sql(env, ("DELETE FROM events WHERE incident='INC-1' AND seq>=?", last_note))  # its command goes with it
     code, out, _ = _verify(env)
     assert code == 1 and any("incidents row: last_seq" in p for p in out["problems"]), out["problems"]
     # the forger mends the incidents row too: only the recorded head shows what is gone
@@ -115,19 +111,41 @@ def test_the_last_events_deleted_with_their_commands_are_caught(env):
     ]
 
 
-def test_the_last_events_deleted_without_their_commands_are_caught_by_the_commands(env):
+def test_a_command_erased_from_its_event_is_caught_by_the_commands(env):
+    env.start()
+    _notes(env, n=5)
+    notes = env.kinds(kind="note")
+    middle, last = notes[len(notes) // 2]["seq"], notes[-1]["seq"]
+    _sql(env, ("UPDATE events SET command=NULL WHERE incident='INC-1' AND seq=?", middle))
+    code, out, _ = _verify(env)
+    assert code == 1
+    assert out["problems"] == [f"events {middle}-{middle} belong to no recorded command"]
+    _sql(env, ("UPDATE events SET command=NULL WHERE incident='INC-1' AND seq=?", last))  # the last one too
+    code, out, _ = _verify(env)
+    assert out["problems"] == [f"events {s}-{s} belong to no recorded command" for s in (middle, last)]
+
+
+def test_a_command_that_claims_the_next_events_is_caught_by_the_commands(env):
     env.start()
     _notes(env)
-    last_note = env.kinds(kind="note")[-1]["seq"]
-    prev_seq = last_note - 1
-    _sql(env, ("DELETE FROM events WHERE incident='INC-1' AND seq>=?", last_note))
-    prev = env.events()[-1]
-    _sql(env, ("UPDATE incidents SET last_seq=?, last_hash=? WHERE id='INC-1'", prev["seq"], prev["hash"]))
+    first, second = [e["seq"] for e in env.kinds(kind="note")][:2]
+    conn = sqlite3.connect(env.db)
+    (n,) = conn.execute(  # the number of the second note's command
+        "SELECT count(*) FROM events WHERE incident='INC-1' AND command IS NOT NULL AND seq<=?", (second,)
+    ).fetchone()
+    conn.close()
+    _sql(
+        env,
+        (
+            "UPDATE events SET command=json_set(command, '$.last_seq', ?) WHERE incident='INC-1' AND seq=?",
+            second,
+            first,
+        ),
+    )
     code, out, _ = _verify(env)
     assert code == 1
     assert out["problems"] == [
-        f"the commands recorded events up to event {last_note}, but the log ends at event {prev_seq}:"
-        " the last events were deleted"
+        f"command {n} (note) starts at event {second}, inside the previous command (up to event {second})"
     ]
 
 
