@@ -141,7 +141,7 @@ def run_drill(
         for inj in drill.injects:
             at = times.get(inj.at)
             if at is None:
-                at = times[inj.at] = clocks.to_iso(t0_dt + timedelta(seconds=inj.at))
+                at = times[inj.at] = clocks.add_seconds(t0, inj.at)
             if state.timers and min(state.timers.values()) < at:  # a timer falls due before the inject
                 state = fire_until(state, at, inclusive=False)
             if pace is not None:

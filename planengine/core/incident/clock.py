@@ -6,7 +6,7 @@ timestamps compare as strings in SQL and in Python alike.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from planengine.core.patterns import lazy
@@ -25,16 +25,17 @@ def to_iso(dt: datetime) -> str:
 def add_seconds(iso: str, seconds: int) -> str:
     """to_iso(from_iso(iso) + timedelta(seconds=seconds)) for a time as the log stores it.
 
-    Every step activation computes a deadline this way. Within the same UTC
-    day only the clock digits change (UTC keeps no daylight saving), so they
-    are written without building two datetimes; the rest goes through datetime.
+    Every step activation computes a deadline this way, and every drill inject
+    its time. UTC keeps no daylight saving, so the clock digits are plain
+    arithmetic and only a change of date needs the calendar (a date, not two
+    datetimes); other forms go through datetime.
     """
-    if seconds.__class__ is int and 0 <= seconds < 86400 and len(iso) == 20 and iso[19] == "Z":
-        t = int(iso[11:13]) * 3600 + int(iso[14:16]) * 60 + int(iso[17:19]) + seconds
-        if t < 86400:
-            m, s = divmod(t, 60)
-            h, m = divmod(m, 60)
-            return f"{iso[:11]}{h:02d}:{m:02d}:{s:02d}Z"
+    if seconds.__class__ is int and len(iso) == 20 and iso[19] == "Z" and iso[10] == "T":
+        days, t = divmod(int(iso[11:13]) * 3600 + int(iso[14:16]) * 60 + int(iso[17:19]) + seconds, 86400)
+        m, s = divmod(t, 60)
+        h, m = divmod(m, 60)
+        day = (date.fromisoformat(iso[:10]) + timedelta(days=days)).isoformat() if days else iso[:10]
+        return f"{day}T{h:02d}:{m:02d}:{s:02d}Z"
     return to_iso(from_iso(iso) + timedelta(seconds=seconds))
 
 

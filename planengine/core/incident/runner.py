@@ -639,7 +639,9 @@ class Runner:
                 continue
             if spec.if_ is not None and not evaluate(spec.if_, tx.env):
                 continue
-            progressed = max(progressed, self._activate_step(tx, spec))
+            done = self._activate_step(tx, spec)
+            if done > progressed:
+                progressed = done
         return progressed
 
     def _anchor(self, tx, spec):
