@@ -5,10 +5,11 @@ no spaces, UTF-8 text (core/store/chain.py). Most events a runner emits have
 data fixed by the plan (an `event` and its name, a step skipped as its phase
 is left, a phase entered from another) or fixed but for a few values (a step
 activated: its deadline, its timer key). The runner keeps their text, or a
-Template of it, and passes it with the event (``data_json``), so the store
-does not encode the same dict again for every event of every incident.
+Template of it, and passes it with the event as ``data_json``: the text for
+the store to hash and write instead of encoding the same dict again for every
+event of every incident.
 
-Both encoders give canonical(data) exactly (tests/core/incident/test_encoded.py).
+Both give canonical(data) exactly (tests/core/incident/test_encoded_event_data.py).
 """
 
 from __future__ import annotations
@@ -39,16 +40,6 @@ def _canonical_encoder():
 canonical = _canonical_encoder()
 
 _MARK = re.compile(r'"\\u0000(\d+)\\u0000"')  # how canonical() writes the string "\0<i>\0"
-
-
-def value_json(value) -> str:
-    """canonical(value), the common scalars without the encoder's machinery."""
-    cls = value.__class__
-    if cls is str:
-        return encode_basestring(value)
-    if cls is int:
-        return int.__repr__(value)
-    return canonical(value)
 
 
 class Template:
