@@ -403,8 +403,8 @@ def create_app(db, plans=None, config=None, secure=False, poll=0.25, lang=None, 
         if err:
             return err
         drills = request.query_params.get("drills") in ("1", "true")
-        data = await run_in_threadpool(lambda: view.status_list(server.engine(), drills))
-        return JSONResponse(data)
+        body = await run_in_threadpool(lambda: view.status_list_json(server.engine(), drills))
+        return Response(body, media_type="application/json")
 
     async def api_one(request: Request):
         who, err = await api_user(request)

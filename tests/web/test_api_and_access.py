@@ -27,6 +27,26 @@ def test_the_api_lists_what_plan_status_json_prints(site):
     assert one == site.json("status", "INC-1")
 
 
+def test_the_api_list_read_from_cached_texts_and_with_drills_is_still_plan_status_json(site):
+    site.start(incident="INC-2", at="10:02")
+    site.ok("note", "INC-2", "路口已封闭", "--at", site.t("10:03"))
+    site.ok("tick", "--now", site.t("10:40"))  # overdue marks, and every open incident's text at its head
+    site.start(incident="INC-3", at="10:41")  # and one that is not
+    from planengine.core.engine import Engine
+
+    eng = Engine(db=site.db)
+    eng.start(str(site.root / "petition.yaml"), {"crowd_size": 60}, at=site.t("10:42"), incident_id="D-1", kind="drill")
+    eng.command("D-1", "event", {"name": "activate"}, at=site.t("10:43"))
+    eng.store.close()
+    headers = {"Authorization": f"Bearer {token_for(site, 'li')}"}
+    with client(site) as c:
+        listed = c.get("/api/incidents", headers=headers)
+        with_drills = c.get("/api/incidents?drills=1", headers=headers).json()
+    assert listed.headers["content-type"] == "application/json"
+    assert listed.json() == site.json("status") and [x["id"] for x in listed.json()] == ["INC-1", "INC-2", "INC-3"]
+    assert with_drills == site.json("status", "--drills") and "D-1" in [x["id"] for x in with_drills]
+
+
 def test_an_officers_command_is_recorded_with_the_officer_as_actor(site):
     token = token_for(site, "wang")
     with client(site) as c:
