@@ -340,8 +340,8 @@ class Engine:
         """Bring the snapshot and cached status text of open live incidents whose log has moved past
         them up to the head, ``chunk`` incidents a short transaction, at most ``limit``; returns how
         many were written. `plan tick` and `plan watch` call it after firing timers, so `plan status
-        --json` reads one text per incident instead of folding it, while commands keep writing
-        them only every SNAPSHOT_EVERY events. A command written meanwhile wins (head check)."""
+        --json` reads one text per incident instead of folding it (commands write snapshots every
+        SNAPSHOT_EVERY events, and no text). A command written meanwhile wins (head check)."""
         import json
 
         from planengine.core.incident.status import status_text, text_format
@@ -463,15 +463,15 @@ class Engine:
     def _append(self, state, batch, prev_seq, prev_hash, timers_before, new=False, head=None):
         """Persist commands' events. Drills run on drill time, driven by their runner: their
         timers never reach `plan tick` and their notifications never reach real people.
-        Every SNAPSHOT_EVERY events (and at close) the state is stored as a snapshot too."""
-        snapshot = status = None
+        Every SNAPSHOT_EVERY events (and at close) the state is stored as a snapshot too, for the
+        next command's fold. The status text the list of open incidents reads is not written
+        here: `plan tick` and `plan watch` bring it to the head of each log (refresh_caches), so
+        a command does not render a status it does not print."""
+        snapshot = None
         if state.seq - self._snap_seq.get(state.id, 0) >= SNAPSHOT_EVERY or (state.closed_at and batch):
             import json
 
-            from planengine.core.incident.status import status_text
-
             snapshot = (json.dumps(to_snapshot(state), ensure_ascii=False, separators=(",", ":")), SNAPSHOT_FORMAT)
-            status = status_text(state)  # the list of open incidents reads it instead of folding
         h = self.store.append_many(
             state,
             batch,
@@ -482,7 +482,6 @@ class Engine:
             new=new,
             snapshot=snapshot,
             head=head,
-            status=status,
         )
         if snapshot is not None:
             self._snap_seq[state.id] = state.seq

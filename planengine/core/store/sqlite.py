@@ -530,7 +530,6 @@ class Store:
         new=False,
         snapshot=None,
         head=None,
-        status=None,
     ):
         """Persist commands' events and their projections (incident row, timers, outbox).
 
@@ -540,7 +539,7 @@ class Store:
 
         ``head`` is head() read in this transaction by the caller (it saves reading it again).
         ``snapshot`` (the state's JSON, with ``format``) replaces the incident's snapshot, keyed by
-        the new head; so does ``status`` (format, text, holes, meta: the cached status text).
+        the new head.
 
         ``batch`` is [(cmd, events)] in order, already applied to ``state``;
         ``timers_before`` is the pending timers before the first of them. Call
@@ -612,7 +611,7 @@ class Store:
                 " updated_at=max(COALESCE(updated_at, ''), ?) WHERE id=?",
                 (state.phase, state.level, state.closed_at, state.seq, h, latest, incident),
             )
-        self._write_caches(incident, state.seq, h, snapshot, status)
+        self._write_caches(incident, state.seq, h, snapshot, None)
         return h
 
     def _write_caches(self, incident, seq, h, snapshot, status):

@@ -7,17 +7,18 @@ from __future__ import annotations
 import json
 import sqlite3
 
-import pytest
-
-from planengine.core import engine as engine_module
 from planengine.core.engine import Engine
 from planengine.core.incident import status
 
 
-@pytest.fixture
-def every_command_snapshots(monkeypatch):
-    """A snapshot (and its status text) after every command, so each incident's text is at its head."""
-    monkeypatch.setattr(engine_module, "SNAPSHOT_EVERY", 1)
+def _refresh(env) -> int:
+    """What `plan tick` and `plan watch` do after firing timers: bring every open incident's
+    snapshot and status text to the head of its log (commands write no text)."""
+    eng = Engine(db=env.db, create=False)
+    try:
+        return eng.refresh_caches()
+    finally:
+        eng.store.close()
 
 
 def _folded(eng, now_iso, drills=False):
@@ -39,7 +40,7 @@ def _cached_ids(eng, drills=False):
 def _varied_incidents(env):
     """Incidents in every state a step can be in: on time, late, overdue by a tick, waived,
     mustered, acknowledged, notified (with delivery rows that failed, wait for a retry or went
-    out), and user text that looks like the cache's own cuts."""
+    out), and user text that looks like the cache's own cuts; each one's text at its head."""
     env.start("crowd_size=60", incident="A")
     env.ok("done", "A", "report_up", "--at", env.t("10:05"))
     env.ok("done", "A", "convene", "--at", env.t("10:45"))  # due 10:35: late
@@ -73,12 +74,13 @@ def _varied_incidents(env):
         conn.execute("UPDATE outbox SET status='routed' WHERE key=?", (key,))
     conn.commit()
     conn.close()
+    _refresh(env)  # the tick at 10:40 brought A and B up; C changed after it
 
 
 NOWS = ("2090-03-05T01:59:00Z", "2090-03-05T02:26:00Z", "2090-03-05T02:41:30Z", "2091-01-01T00:00:00Z")
 
 
-def test_the_list_from_cached_texts_is_the_folded_list_at_any_time(env, every_command_snapshots):
+def test_the_list_from_cached_texts_is_the_folded_list_at_any_time(env):
     _varied_incidents(env)
     eng = Engine(db=env.db, create=False, read_only=True)
     assert _cached_ids(eng) == {"A", "B", "C"}, "every incident is read from its text"
@@ -96,7 +98,7 @@ def test_the_list_from_cached_texts_is_the_folded_list_at_any_time(env, every_co
     assert listed[2]["facts"]["location"] == '50% {0} %s \x01 \\u0001 "\x04"'
 
 
-def test_a_text_behind_the_log_head_is_not_used_and_the_events_after_it_count(env, every_command_snapshots):
+def test_a_text_behind_the_log_head_is_not_used_and_the_events_after_it_count(env):
     _varied_incidents(env)
     env.ok("done", "A", "brief", "--at", env.t("10:50"))
     conn = sqlite3.connect(env.db)
@@ -124,7 +126,7 @@ def test_a_command_after_the_last_snapshot_makes_the_list_fold_that_incident(env
         assert list(eng.status_texts(now)) == _folded(eng, now)
 
 
-def test_a_text_of_another_format_is_ignored(env, every_command_snapshots):
+def test_a_text_of_another_format_is_ignored(env):
     _varied_incidents(env)
     conn = sqlite3.connect(env.db)
     conn.execute("UPDATE status_cache SET format='0:older', text=replace(text, 'Shanghai', 'Elsewhere')")
@@ -135,22 +137,24 @@ def test_a_text_of_another_format_is_ignored(env, every_command_snapshots):
     assert list(eng.status_texts(NOWS[2])) == _folded(eng, NOWS[2])
 
 
-def test_user_text_that_reads_like_a_cut_is_kept_out_of_the_cache_and_still_listed(env, every_command_snapshots):
+def test_user_text_that_reads_like_a_cut_is_kept_out_of_the_cache_and_still_listed(env):
     env.start("location=\x01", incident="A")  # encodes as the status cut's own sentinel
     env.start("location=plain", incident="B")
+    _refresh(env)
     eng = Engine(db=env.db, create=False, read_only=True)
     assert _cached_ids(eng) == {"B"}
     assert list(eng.status_texts(NOWS[1])) == _folded(eng, NOWS[1])
     assert env.json("status")[0]["facts"]["location"] == "\x01"
 
 
-def test_drills_are_folded_and_list_their_notifications_from_the_log(env, every_command_snapshots):
+def test_drills_are_folded_and_list_their_notifications_from_the_log(env):
     eng = Engine(db=env.db, plans=str(env.root))
     env.plan()
     eng.start(str(env.root / "petition.yaml"), {"crowd_size": 60}, at=env.t("10:00"), incident_id="D-1", kind="drill")
     eng.command("D-1", "event", {"name": "activate"}, at=env.t("10:05"))
     eng.store.close()
     env.start(incident="L")
+    _refresh(env)
     eng = Engine(db=env.db, create=False, read_only=True)
     assert _cached_ids(eng, drills=True) == {"L"}, "an instant drill does not render status texts"
     for now in NOWS:
@@ -159,9 +163,7 @@ def test_drills_are_folded_and_list_their_notifications_from_the_log(env, every_
     assert drill["notifications"] and drill["kind"] == "drill"
 
 
-def test_an_older_database_without_the_cache_lists_and_gains_it_on_the_next_write(
-    env, every_command_snapshots, schema_7
-):
+def test_an_older_database_without_the_cache_lists_and_gains_it_on_the_next_tick(env, schema_7):
     _varied_incidents(env)
     expected = env.json("status")
     schema_7(env.db)
@@ -177,11 +179,12 @@ def test_an_older_database_without_the_cache_lists_and_gains_it_on_the_next_writ
     env.ok("note", "A", "after the upgrade", "--at", env.t("10:50"))
     conn = sqlite3.connect(env.db)
     assert conn.execute("PRAGMA user_version").fetchone()[0] >= 6
-    assert [r[0] for r in conn.execute("SELECT incident FROM status_cache")] == ["A"]
+    assert conn.execute("SELECT count(*) FROM status_cache").fetchone()[0] == 0, "a command writes no text"
     conn.close()
+    env.ok("tick", "--now", env.t("10:51"))
     assert env.json("status") == [env.json("status", i) for i in ("A", "B", "C")]
     eng = Engine(db=env.db, create=False, read_only=True)
-    assert _cached_ids(eng) == {"A"}
+    assert _cached_ids(eng) == {"A", "B", "C"}
     assert list(eng.status_texts(NOWS[3])) == _folded(eng, NOWS[3])
 
 
@@ -193,7 +196,7 @@ def test_the_empty_list_is_an_empty_json_list(env):
     assert json.loads(env.ok("status", "--json", "--all").stdout)[0]["id"] == "A"
 
 
-def test_verify_names_a_cached_status_text_that_differs_from_the_fold(env, every_command_snapshots):
+def test_verify_names_a_cached_status_text_that_differs_from_the_fold(env):
     _varied_incidents(env)
     assert env.json("verify", "B")["ok"] is True
     conn = sqlite3.connect(env.db)
@@ -209,8 +212,8 @@ def test_verify_names_a_cached_status_text_that_differs_from_the_fold(env, every
 
 
 def test_a_tick_brings_each_open_incident_s_cached_text_to_its_head(env):
-    """Commands write a text only with a snapshot (every 16 events); `plan tick` (and `plan watch`)
-    write one for every open incident whose log has moved past its own, so the list reads texts."""
+    """Commands write no text; `plan tick` (and `plan watch`) write one for every open incident whose
+    log has moved past its own, so the list reads texts."""
     for n in range(3):
         env.start("crowd_size=60", incident=f"T{n}")
         env.ok("done", f"T{n}", "report_up", "--at", env.t("10:05"))
