@@ -14,14 +14,12 @@ from zoneinfo import ZoneInfo
 from planengine.core.incident import clock
 from planengine.core.incident.commands import Command, Refused
 from planengine.core.incident.conditions import CheckError, Env, evaluate, evaluate_level
-from planengine.core.incident.encoded import Template, canonical
 from planengine.core.incident.machine import WHEN, machine_for
 from planengine.core.incident.state import HANDLERS, IncidentState, step_status
 from planengine.core.plan import settings as figures
 from planengine.core.plan.facts import FactError, coerce_fact
 
 MAX_SETTLE = 100
-_ACTIVATION_SLOTS = ("limit_seconds", "due_at", "key", "anchor_at")  # what varies in a step's step_activated
 MAX_MISSED_LISTED = 100  # missed occurrences named in one schedule_missed event (the count is exact)
 
 
@@ -51,9 +49,7 @@ class _Tx:
                 self._env.now = self._now
         return self._now
 
-    def emit(self, kind, data, actor=None, text=None):
-        """Record one event and fold it into the state. ``text``, when the runner keeps it, is
-        canonical(data) (core/incident/encoded.py): the store need not encode the dict again."""
+    def emit(self, kind, data, actor=None):
         s = self.state
         seq = s.seq + 1
         at = self.cmd.at
@@ -66,8 +62,6 @@ class _Tx:
             fold_one(s, at, actor, data)
         s.last_at = at
         ev = {"incident": s.id, "seq": seq, "at": at, "kind": kind, "actor": actor, "data": data}
-        if text is not None:
-            ev["data_json"] = text
         self.events.append(ev)
         if self._env is not None:
             self._env._ctx = None  # a check's view of the incident is stale now
@@ -89,8 +83,6 @@ class Runner:
         self._from_steps = any(s.from_ not in ("activation", "opened", "phase") for s in plan.steps())
         self._final = frozenset(p.id for p in plan.phases.values() if p.final)
         self._activation_head: dict = {}  # step id -> the start of its step_activated data (copied)
-        self._texts: dict = {}  # (kind, ...) -> canonical JSON of event data the plan fixes
-        self._templates: dict = {}  # (step id, shape) -> Template of its step_activated data
 
     # -- public -----------------------------------------------------------
 
@@ -345,17 +337,9 @@ class Runner:
         target = self.machine.unguarded.get((phase, name)) or self.machine.fire(phase, name, tx.env)
         if target is None:
             raise Refused("event '{name}': the transition's condition does not hold now", name=name)
-        data = {"name": name}
-        tx.emit("event", data, text=self._text(("event", name), data))
+        tx.emit("event", {"name": name})
         self._enter(tx, target, phase)
         self._settle(tx)
-
-    def _text(self, key, data) -> str:
-        """canonical(data) of event data the plan fixes (``key`` names it), encoded once per runner."""
-        text = self._texts.get(key)
-        if text is None:
-            text = self._texts[key] = canonical(data)
-        return text
 
     def _cmd_note(self, tx, text, by=None, say=False, to=None, channel=None, expect=None, objective=None):
         data = {"text": text, "by": by}
@@ -611,7 +595,6 @@ class Runner:
             self._skip_pending(tx, "phase_left")
         phase = self.plan.phases[phase_id]
         data = {"phase": phase_id, "from": from_phase}
-        text = None
         if phase.after:
             seq = tx.state.seq + 1
             data["timers"] = [
@@ -622,9 +605,7 @@ class Runner:
                 }
                 for i, t in enumerate(phase.after)
             ]
-        else:
-            text = self._text(("phase_entered", phase_id, from_phase), data)
-        tx.emit("phase_entered", data, text=text)
+        tx.emit("phase_entered", data)
         if phase.enter:
             self._run_actions(tx, phase.enter, reason=f"enter:{phase_id}")
         if phase_id in self._final:
@@ -641,8 +622,7 @@ class Runner:
         """Pending steps a phase change or a close leaves undone; `required` steps stay active."""
         for st in tx.state.steps.values():  # step_skipped changes a step, not the dict of them
             if st.status == "pending" and not st.required:
-                data = {"step": st.id, "reason": reason}
-                tx.emit("step_skipped", data, text=self._text(("step_skipped", st.id, reason), data))
+                tx.emit("step_skipped", {"step": st.id, "reason": reason})
 
     def _activate(self, tx) -> int:
         """Activate what is due: 0 nothing, 1 steps activated, 2 a step was also completed."""
@@ -742,7 +722,6 @@ class Runner:
         data = head.copy()
         if spec.remind:
             data["remind"] = list(spec.remind)
-        values = ()  # what varies from one activation of the step to the next: the template's slots
         within = spec.within
         if within is not None:
             anchor = tx.cmd.at if spec.from_ == "activation" else self._anchor(tx, spec)
@@ -756,22 +735,15 @@ class Runner:
                     due = clock.add_seconds(anchor, limit)
                 data["limit_seconds"] = limit
                 data["due_at"] = due
-                data["key"] = key = f"step:{spec.id}:{tx.state.seq + 1}"
+                data["key"] = f"step:{spec.id}:{tx.state.seq + 1}"
                 if spec.from_ != "activation":
                     data["anchor_at"] = anchor
-                    values = (limit, due, key, anchor)
-                else:
-                    values = (limit, due, key)
         if spec.muster:
             data["muster"] = True
             role = self.plan.roles.get(spec.role)
             if role is not None and role.strength:
                 data["strength"] = role.strength
-        shape = (spec.id, len(values))
-        template = self._templates.get(shape)
-        if template is None:
-            template = self._templates[shape] = Template(data, _ACTIVATION_SLOTS[: len(values)])
-        tx.emit("step_activated", data, text=template.render(*values))
+        tx.emit("step_activated", data)
         st = tx.state.steps[spec.id]
         if st.muster and st.strength_at:  # the team was already there
             tx.emit("step_done", {"step": spec.id, "by": None, "muster": True})
