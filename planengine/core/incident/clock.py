@@ -22,6 +22,9 @@ def to_iso(dt: datetime) -> str:
     return dt.isoformat()[:19] + "Z"  # isoformat is ~3x faster than strftime; [:19] drops "+00:00"
 
 
+_TWO_DIGITS = tuple(f"{i:02d}" for i in range(100))  # "00".."99", looked up instead of formatted each time
+
+
 def add_seconds(iso: str, seconds: int) -> str:
     """to_iso(from_iso(iso) + timedelta(seconds=seconds)) for a time as the log stores it.
 
@@ -31,11 +34,14 @@ def add_seconds(iso: str, seconds: int) -> str:
     datetimes); other forms go through datetime.
     """
     if seconds.__class__ is int and len(iso) == 20 and iso[19] == "Z" and iso[10] == "T":
-        days, t = divmod(int(iso[11:13]) * 3600 + int(iso[14:16]) * 60 + int(iso[17:19]) + seconds, 86400)
-        m, s = divmod(t, 60)
-        h, m = divmod(m, 60)
-        day = (date.fromisoformat(iso[:10]) + timedelta(days=days)).isoformat() if days else iso[:10]
-        return f"{day}T{h:02d}:{m:02d}:{s:02d}Z"
+        t = int(iso[11:13]) * 3600 + int(iso[14:16]) * 60 + int(iso[17:19]) + seconds
+        if 0 <= t < 86400:
+            day = iso[:10]
+        else:
+            days, t = divmod(t, 86400)
+            day = (date.fromisoformat(iso[:10]) + timedelta(days=days)).isoformat()
+        d2 = _TWO_DIGITS
+        return f"{day}T{d2[t // 3600]}:{d2[t // 60 % 60]}:{d2[t % 60]}Z"
     return to_iso(from_iso(iso) + timedelta(seconds=seconds))
 
 
