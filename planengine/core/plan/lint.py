@@ -95,16 +95,17 @@ def _unconditional(phase, plan) -> set:
     the needs-across-phases warning covers it)."""
     by_id = {s.id: s for s in phase.steps}
     memo: dict = {}
+    return {sid for sid in by_id if _unconditional_step(sid, by_id, memo)}
 
-    def ok(sid, seen=()):
-        if sid not in memo:
-            step = by_id[sid]
-            memo[sid] = step.if_ is None and all(
-                n not in by_id or (n not in seen and ok(n, seen + (sid,))) for n in step.needs
-            )
-        return memo[sid]
 
-    return {sid for sid in by_id if ok(sid)}
+def _unconditional_step(sid, by_id, memo, seen=()) -> bool:
+    # a function of its own, not a closure: a recursive closure is a reference cycle
+    if sid not in memo:
+        step = by_id[sid]
+        memo[sid] = step.if_ is None and all(
+            n not in by_id or (n not in seen and _unconditional_step(n, by_id, memo, seen + (sid,))) for n in step.needs
+        )
+    return memo[sid]
 
 
 def _with_needs(ids, plan) -> set:

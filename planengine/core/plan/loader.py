@@ -272,21 +272,22 @@ class _Builder(Checker):
 
     def args(self, raw, path) -> tuple:
         """Check or action arguments, frozen; every `{setting: NAME}` in them must name a declared setting."""
-
-        def walk(obj, p):
-            name = local_settings.ref(obj)
-            if name is not None:
-                self.ref("setting", name, self.settings, p + ("setting",))
-            elif isinstance(obj, dict):
-                for k, v in obj.items():
-                    walk(v, p + (k,))
-            elif isinstance(obj, list):
-                for i, v in enumerate(obj):
-                    walk(v, p + (i,))
-
         if isinstance(raw, dict):
-            walk(raw, path + ("args",))
+            self._setting_refs(raw, path + ("args",))
         return _frozen_args(raw)
+
+    def _setting_refs(self, obj, path):
+        # a method, not a closure: a recursive closure is a reference cycle that keeps the
+        # whole file read (nodes and data) alive until the cyclic collector runs
+        name = local_settings.ref(obj)
+        if name is not None:
+            self.ref("setting", name, self.settings, path + ("setting",))
+        elif isinstance(obj, dict):
+            for k, v in obj.items():
+                self._setting_refs(v, path + (k,))
+        elif isinstance(obj, list):
+            for i, v in enumerate(obj):
+                self._setting_refs(v, path + (i,))
 
     def setting_within(self, name, path):
         """`within: {setting: NAME}`: the Within of the setting's default, marked with its name."""

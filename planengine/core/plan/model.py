@@ -16,35 +16,59 @@ from typing import Any
 Loc = tuple  # (line, col), 1-based; (0, 0) when unknown
 
 
+_UNSET = object()  # in a class's template: a field with no default value (or a default factory)
+_TEMPLATES: dict = {}  # model class -> (field names, {name: default or _UNSET}, required, factories)
+
+
+def _template(cls):
+    names = cls.__match_args__
+    spec = cls.__dataclass_fields__
+    template, required, factories = {}, [], []
+    for name in names:
+        f = spec[name]
+        if f.default is not MISSING:
+            template[name] = f.default
+        else:
+            template[name] = _UNSET
+            if f.default_factory is not MISSING:
+                factories.append((name, f.default_factory))
+            else:
+                required.append(name)
+    t = _TEMPLATES[cls] = (names, template, tuple(required), tuple(factories))
+    return t
+
+
 class _Record:
     """What ``@dataclass(frozen=True)`` would generate, once for every model class."""
 
     __slots__ = ()
 
     def __init__(self, *args, **kwargs):
+        # the instance's fields start as a copy of its class's defaults, in field order, and are
+        # set as one dict: a plan builds hundreds of these, compiled plans are rebuilt per command
         cls = type(self)
-        names = cls.__match_args__
-        if len(args) > len(names):
-            raise TypeError(f"{cls.__name__}() takes {len(names)} positional arguments but {len(args)} were given")
-        setter = object.__setattr__
-        for name, value in zip(names, args):
-            if name in kwargs:
-                raise TypeError(f"{cls.__name__}() got multiple values for argument {name!r}")
-            setter(self, name, value)
-        spec = cls.__dataclass_fields__
-        for name in names[len(args) :]:
-            if name in kwargs:
-                setter(self, name, kwargs.pop(name))
-                continue
-            f = spec[name]
-            if f.default is not MISSING:
-                setter(self, name, f.default)
-            elif f.default_factory is not MISSING:
-                setter(self, name, f.default_factory())
-            else:
-                raise TypeError(f"{cls.__name__}() missing 1 required positional argument: {name!r}")
+        t = _TEMPLATES.get(cls) or _template(cls)
+        names, template, required, factories = t
+        values = template.copy()
+        if args:
+            if len(args) > len(names):
+                raise TypeError(f"{cls.__name__}() takes {len(names)} positional arguments but {len(args)} were given")
+            for name, value in zip(names, args):
+                if name in kwargs:
+                    raise TypeError(f"{cls.__name__}() got multiple values for argument {name!r}")
+                values[name] = value
         if kwargs:
-            raise TypeError(f"{cls.__name__}() got an unexpected keyword argument {next(iter(kwargs))!r}")
+            values.update(kwargs)
+        for name in required:
+            if values[name] is _UNSET:
+                raise TypeError(f"{cls.__name__}() missing 1 required positional argument: {name!r}")
+        for name, factory in factories:
+            if values[name] is _UNSET:
+                values[name] = factory()
+        if len(values) != len(names):
+            unexpected = next(k for k in kwargs if k not in template)
+            raise TypeError(f"{cls.__name__}() got an unexpected keyword argument {unexpected!r}")
+        object.__setattr__(self, "__dict__", values)
 
     def _values(self) -> tuple:
         return tuple([getattr(self, name) for name in type(self).__match_args__])

@@ -40,6 +40,32 @@ for _tag, _regexp, _first in (
 ):
     CoreSchemaLoader.add_implicit_resolver(_tag, re.compile(_regexp), _first)
 
+# the resolvers above by first character, the wildcard ones (first character None) after them
+_WILDCARD = tuple(CoreSchemaLoader.yaml_implicit_resolvers.get(None, ()))
+_BY_FIRST = {c: tuple(rs) + _WILDCARD for c, rs in CoreSchemaLoader.yaml_implicit_resolvers.items() if c is not None}
+
+
+def _resolve(self, kind, value, implicit):
+    """PyYAML's ``BaseResolver.resolve`` for this loader, which has no path resolvers: the
+    composer asks it the tag of every node, most of them strings no resolver's first
+    character matches, so the candidates are looked up once per value, not concatenated."""
+    if self.yaml_path_resolvers:
+        return yaml.resolver.BaseResolver.resolve(self, kind, value, implicit)
+    if kind is yaml.ScalarNode:
+        if implicit[0]:
+            for tag, regexp in _BY_FIRST.get(value[:1], _WILDCARD):
+                if regexp.match(value):
+                    return tag
+        return self.DEFAULT_SCALAR_TAG
+    if kind is yaml.SequenceNode:
+        return self.DEFAULT_SEQUENCE_TAG
+    if kind is yaml.MappingNode:
+        return self.DEFAULT_MAPPING_TAG
+    return None
+
+
+CoreSchemaLoader.resolve = _resolve
+
 MAX_BYTES = 1_000_000
 MAX_NODES = 200_000
 # Real plans nest about 8 levels (phases > phase > steps > step > if > all > item > fact);
@@ -108,25 +134,94 @@ class SourceError(Exception):
 
 
 class Located:
-    """Plain Python data plus the (line, col) of each value and mapping key."""
+    """Plain Python data plus where each value and mapping key came from.
 
-    def __init__(self, file: str, text: str, data, positions: dict):
-        self.file, self.text, self.data, self.positions = file, text, data, positions
+    The positions are not tabulated while the file is read: a file that checks
+    out is asked about a few hundred of its thousands of values (the `loc` of
+    steps, conditions, actions), and a position is found when asked for by
+    walking the composed YAML nodes along the path (:meth:`pos`).
+    """
+
+    def __init__(self, file: str, text: str, data, root):
+        self.file, self.text, self.data = file, text, data
+        self._root = root  # the composed node of ``data``
+        self._parents: dict = {}  # path -> (key node, node, data, found) of a value asked about
+        self._keys: dict = {}  # id(mapping node) -> {key: (key node, value node)}, when data was changed
 
     def pos(self, path, key=False):
         """Position of the value at ``path`` (or of its key), else of its nearest parent."""
         path = tuple(path)
-        if key and ("key",) + path in self.positions:
-            return self.positions[("key",) + path]
-        while path:
-            if path in self.positions:
-                return self.positions[path]
-            path = path[:-1]
-        return self.positions.get((), (1, 1))
+        if not path:
+            return _mark(self._root)
+        # the parent is walked to once: the paths asked about come in families (a phase's steps)
+        parent = path[:-1]
+        hit = self._parents.get(parent)
+        if hit is None:
+            hit = self._parents[parent] = self._walk(parent)
+        knode, node, value, found = hit
+        if found:
+            child = self._step(node, value, path[-1])
+            if child is not None:
+                knode, node, _ = child
+                return _mark(knode if key and knode is not None else node)
+        return _mark(node)  # no such value: its nearest parent that is there
 
     def problem(self, path, message, key=False, severity="error"):
         line, col = self.pos(path, key)
         return Problem(self.file, line, col, message, severity)
+
+    def _walk(self, path):
+        knode, node, value = None, self._root, self.data
+        for part in path:
+            child = self._step(node, value, part)
+            if child is None:
+                return knode, node, value, False
+            knode, node, value = child
+        return knode, node, value, True
+
+    def _step(self, node, value, part):
+        """(key node or None, node, data) of the item ``part`` of ``node``, whose data is ``value``."""
+        items = node.value
+        if isinstance(node, yaml.MappingNode):
+            if type(value) is dict and len(value) == len(items):
+                # the data's keys are the file's, in the file's order: the item is found by its
+                # place there, with the data's own key (nan, a key no other value equals, too)
+                keys = list(value)
+                try:
+                    i = keys.index(part)
+                except ValueError:
+                    return None
+                knode, vnode = items[i]
+                return knode, vnode, value[keys[i]]
+            keys = self._keys.get(id(node))
+            if keys is None:
+                keys = self._keys[id(node)] = _mapping_keys(node)
+            hit = keys.get(part)
+            return None if hit is None else (hit[0], hit[1], None)
+        if isinstance(node, yaml.SequenceNode):
+            if isinstance(part, float) and part.is_integer():
+                part = int(part)  # 1.0 names item 1, as it does in a tuple path
+            if not isinstance(part, int) or not 0 <= part < len(items):
+                return None
+            return None, items[part], value[part] if type(value) is list and part < len(value) else None
+        return None
+
+
+def _mapping_keys(node) -> dict:
+    """{key: (key node, value node)} of a mapping node of a file read without problems."""
+    out = {}
+    for knode, vnode in node.value:
+        if type(knode) is yaml.ScalarNode and knode.tag == _STR:
+            key = knode.value
+        else:
+            try:
+                key = _scalar(knode)
+            except _BadValue:  # cannot happen in a file read without problems
+                continue
+            if isinstance(key, bool) or key is None:
+                key = knode.value
+        out.setdefault(key, (knode, vnode))
+    return out
 
 
 def _mark(node):
@@ -284,53 +379,107 @@ def read(file: str, text: str | None = None) -> Located:
         raise SourceError([Problem(file, 1, 1, f"YAML error: {e}")]) from None
     if root is None:
         raise SourceError([Problem(file, 1, 1, "empty document")])
-    bad = _shape_problem(root)
-    if bad is not None:
-        raise SourceError([Problem(file, *_mark(bad[0]), bad[1])])
-    positions: dict = {}
-    problems = _Capped()
+    if "*" in text:
+        # aliases may expand without bound (an alias bomb, a recursive alias): measure the
+        # expanded document, memoised per node, before anything is built
+        bad = _shape_problem(root)
+        if bad is not None:
+            raise SourceError([Problem(file, *_mark(bad[0]), bad[1])])
+    builder = _DataBuilder(file)
+    try:
+        data = builder.value(root, 1)
+        problems = builder.problems
+    except _TooBig:
+        data, problems = None, None
+    if problems is None or problems:
+        # the shape comes first: a document too deep or too big is reported as that, whatever
+        # else is wrong in it (the builder leaves out what it cannot read; this pass counts it)
+        bad = _shape_problem(root)
+        if bad is None and problems is None:  # pragma: no cover - _TooBig implies a shape problem
+            bad = root, f"document expands to more than {MAX_NODES} nodes (alias bomb?)"
+        if bad is not None:
+            raise SourceError([Problem(file, *_mark(bad[0]), bad[1])])
+        raise SourceError(problems)
+    return Located(file, text, data, root)
 
-    def build(node, path):
-        positions[path] = _mark(node)
-        if not isinstance(node, yaml.ScalarNode) and node.tag not in _COLLECTIONS:
-            problems.append(
-                Problem(file, *_mark(node), f"unsupported tag {short(node.tag)}: plans use plain YAML values")
-            )
+
+_STR = "tag:yaml.org,2002:str"
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+class _TooBig(Exception):
+    """The document nests deeper than MAX_DEPTH or has more than MAX_NODES nodes."""
+
+
+class _DataBuilder:
+    """Plain data from composed nodes, with a problem for each value plans cannot hold.
+
+    It counts the nodes and the depth as it goes and stops (:class:`_TooBig`) as soon
+    as the document is too big or too deep for :func:`_shape_problem` to let it pass,
+    so the shape pass is only needed for a document with aliases or with problems.
+    Plain strings, most of any plan, are taken as they are without a call each.
+    """
+
+    __slots__ = ("file", "problems", "count")
+
+    def __init__(self, file):
+        self.file = file
+        self.problems = _Capped()
+        self.count = 1
+
+    def problem(self, node, message):
+        self.problems.append(Problem(self.file, *_mark(node), message))
+
+    def value(self, node, depth):
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                return _scalar(node)
+            except _BadValue as e:
+                self.problem(node, f"bad value: {e}")
+                return None
+        if node.tag not in _COLLECTIONS:
+            self.problem(node, f"unsupported tag {short(node.tag)}: plans use plain YAML values")
             return None
-        if isinstance(node, yaml.MappingNode):
+        items = node.value
+        mapping = isinstance(node, yaml.MappingNode)
+        if items:
+            if depth > MAX_DEPTH:
+                raise _TooBig()
+            self.count += 2 * len(items) if mapping else len(items)
+            if self.count > MAX_NODES:
+                raise _TooBig()
+        scalar, value = yaml.ScalarNode, self.value
+        depth += 1
+        if mapping:
             out = {}
-            for knode, vnode in node.value:
-                if knode.tag == "tag:yaml.org,2002:merge":
-                    problems.append(Problem(file, *_mark(knode), "merge keys (<<) are not supported"))
-                    continue
-                if not isinstance(knode, yaml.ScalarNode):
-                    problems.append(Problem(file, *_mark(knode), "mapping keys must be plain scalars"))
-                    continue
-                try:
-                    key = _scalar(knode)
-                except _BadValue as e:
-                    problems.append(Problem(file, *_mark(knode), f"bad key: {e}"))
-                    continue
-                if isinstance(key, bool) or key is None:
-                    key = knode.value  # `true:`/`null:` keys are names here, not booleans
+            for knode, vnode in items:
+                if type(knode) is scalar and knode.tag == _STR:
+                    key = knode.value
+                else:
+                    if knode.tag == _MERGE:
+                        self.problem(knode, "merge keys (<<) are not supported")
+                        continue
+                    if not isinstance(knode, scalar):
+                        self.problem(knode, "mapping keys must be plain scalars")
+                        continue
+                    try:
+                        key = _scalar(knode)
+                    except _BadValue as e:
+                        self.problem(knode, f"bad key: {e}")
+                        continue
+                    if isinstance(key, bool) or key is None:
+                        key = knode.value  # `true:`/`null:` keys are names here, not booleans
                 if key in out:
-                    problems.append(Problem(file, *_mark(knode), f"duplicate key {short(key)}"))
+                    self.problem(knode, f"duplicate key {short(key)}")
                     continue
-                positions[("key",) + path + (key,)] = _mark(knode)
-                out[key] = build(vnode, path + (key,))
+                if type(vnode) is scalar and vnode.tag == _STR:
+                    out[key] = vnode.value
+                else:
+                    out[key] = value(vnode, depth)
             return out
         if isinstance(node, yaml.SequenceNode):
-            return [build(v, path + (i,)) for i, v in enumerate(node.value)]
-        try:
-            return _scalar(node)
-        except _BadValue as e:
-            problems.append(Problem(file, *_mark(node), f"bad value: {e}"))
-            return None
-
-    data = build(root, ())
-    if problems:
-        raise SourceError(problems)
-    return Located(file, text, data, positions)
+            return [v.value if type(v) is scalar and v.tag == _STR else value(v, depth) for v in items]
+        return None  # pragma: no cover - a node is a scalar, a mapping or a sequence
 
 
 class _Capped(list):
