@@ -381,8 +381,17 @@ class Engine:
         return self.store.events(incident_id)
 
     def commands(self, incident_id: str) -> list:
+        """The incident's commands in order (replay, extract, reports); a record that cannot be read
+        is one clear error (`plan verify` lists it with whatever else is wrong)."""
         self.store.require_incident(incident_id)
-        return self.store.commands(incident_id)
+        commands = self.store.commands(incident_id)
+        bad = next((c for c in commands if "unreadable" in c), None)
+        if bad is not None:
+            raise StoreError(
+                f"{incident_id}: event {bad['first_seq']}: the command recorded on it cannot be read"
+                f" ({bad['unreadable']}); `plan verify {incident_id}` lists what is wrong with the record"
+            )
+        return commands
 
     def verify(self, incident_id: str, head=None) -> list:
         """Problems in the incident's record: [] when intact.

@@ -59,11 +59,13 @@ def check_commands(commands: list, last_seq: int) -> list:
     problems = []
     expected = 1
     for c in commands:
+        if "unreadable" in c:
+            problems.append(f"event {c['first_seq']}: the command recorded on it cannot be read ({c['unreadable']})")
         if c["first_seq"] > expected:
             problems.append(f"events {expected}-{c['first_seq'] - 1} belong to no recorded command")
         elif c["first_seq"] < expected:
             problems.append(
-                f"command {c['n']} ({c['name']}) starts at event {c['first_seq']}, inside the previous command"
+                f"command {c['n']} ({c.get('name')}) starts at event {c['first_seq']}, inside the previous command"
                 f" (up to event {expected - 1})"
             )
         expected = c["last_seq"] + 1

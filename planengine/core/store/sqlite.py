@@ -501,9 +501,11 @@ class Store:
             "SELECT seq, command FROM events WHERE incident=? AND command IS NOT NULL ORDER BY seq", (incident_id,)
         )
         for n, (seq, text) in enumerate(rows, start=1):
-            c = json.loads(text)
-            out.append(
-                {
+            try:
+                c = json.loads(text)
+                if not isinstance(c, dict):
+                    raise TypeError("not a JSON object")
+                cmd = {
                     "n": n,
                     "at": c["at"],
                     "name": c["name"],
@@ -512,7 +514,18 @@ class Store:
                     "first_seq": seq,
                     "last_seq": c["last_seq"],
                 }
-            )
+                if not (
+                    isinstance(cmd["name"], str)
+                    and isinstance(cmd["at"], str)
+                    and (cmd["actor"] is None or isinstance(cmd["actor"], str))
+                    and isinstance(cmd["args"], dict)
+                    and type(cmd["last_seq"]) is int
+                ):
+                    raise TypeError("a field of the wrong type")
+            except (ValueError, KeyError, TypeError) as e:  # an edited row: `verify` names it
+                what = f"no {e}" if isinstance(e, KeyError) else str(e).split(":")[0]
+                cmd = {"n": n, "first_seq": seq, "last_seq": seq, "unreadable": what}
+            out.append(cmd)
         return out
 
     def head(self, incident_id):

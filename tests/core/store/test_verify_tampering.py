@@ -125,6 +125,26 @@ def test_a_command_erased_from_its_event_is_caught_by_the_commands(env):
     assert out["problems"] == [f"events {s}-{s} belong to no recorded command" for s in (middle, last)]
 
 
+@pytest.mark.parametrize(
+    "record, why",
+    [("not json", "Expecting value"), ('{"name": 1}', "no 'at'"), ('["note"]', "not a JSON object")],
+)
+def test_an_edited_command_record_is_named_by_verify_and_refused_in_one_line_by_replay(env, record, why):
+    env.start()
+    _notes(env)
+    last = env.kinds(kind="note")[-1]["seq"]
+    _sql(env, ("UPDATE events SET command=? WHERE incident='INC-1' AND seq=?", record, last))
+    code, out, _ = _verify(env)
+    assert code == 1
+    assert out["problems"] == [f"event {last}: the command recorded on it cannot be read ({why})"]
+    result = env.run("replay", "INC-1")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.stderr.splitlines() == [
+        f"error: INC-1: event {last}: the command recorded on it cannot be read ({why});"
+        " `plan verify INC-1` lists what is wrong with the record"
+    ]
+
+
 def test_a_command_that_claims_the_next_events_is_caught_by_the_commands(env):
     env.start()
     _notes(env)
