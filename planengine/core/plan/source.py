@@ -40,22 +40,34 @@ for _tag, _regexp, _first in (
 ):
     CoreSchemaLoader.add_implicit_resolver(_tag, re.compile(_regexp), _first)
 
-# the resolvers above by first character, the wildcard ones (first character None) after them
+# The tags above without a regular expression for most scalars: the words the null, bool and merge
+# patterns match whole, and the first characters of the numbers' patterns (int, float). A plain
+# scalar that is none of the words and starts otherwise is a string; anything else (a number,
+# a value ending in a line break, which `$` lets those patterns match too) is tried against the
+# patterns for its first character, in order, as PyYAML's resolver does.
+_WORDS = {
+    **dict.fromkeys(("~", "null", "Null", "NULL", ""), "tag:yaml.org,2002:null"),
+    **dict.fromkeys(("true", "True", "TRUE", "false", "False", "FALSE"), "tag:yaml.org,2002:bool"),
+    "<<": "tag:yaml.org,2002:merge",
+}
+_NUMBER_FIRST = frozenset("-+.0123456789")
 _WILDCARD = tuple(CoreSchemaLoader.yaml_implicit_resolvers.get(None, ()))
 _BY_FIRST = {c: tuple(rs) + _WILDCARD for c, rs in CoreSchemaLoader.yaml_implicit_resolvers.items() if c is not None}
 
 
 def _resolve(self, kind, value, implicit):
-    """PyYAML's ``BaseResolver.resolve`` for this loader, which has no path resolvers: the
-    composer asks it the tag of every node, most of them strings no resolver's first
-    character matches, so the candidates are looked up once per value, not concatenated."""
-    if self.yaml_path_resolvers:
-        return yaml.resolver.BaseResolver.resolve(self, kind, value, implicit)
+    """PyYAML's ``BaseResolver.resolve`` for this loader (tests/core/plan/test_reading.py compares
+    them): the composer asks it the tag of every node, and most are strings."""
     if kind is yaml.ScalarNode:
         if implicit[0]:
-            for tag, regexp in _BY_FIRST.get(value[:1], _WILDCARD):
-                if regexp.match(value):
-                    return tag
+            tag = _WORDS.get(value)
+            if tag is not None:
+                return tag
+            first = value[:1]
+            if first in _NUMBER_FIRST or value[-1:] == "\n" or _WILDCARD:
+                for tag, regexp in _BY_FIRST.get(first, _WILDCARD):
+                    if regexp.match(value):
+                        return tag
         return self.DEFAULT_SCALAR_TAG
     if kind is yaml.SequenceNode:
         return self.DEFAULT_SEQUENCE_TAG
@@ -64,7 +76,22 @@ def _resolve(self, kind, value, implicit):
     return None
 
 
+def _no_path_resolvers(cls, *args, **kwargs):
+    raise TypeError("CoreSchemaLoader takes no path resolvers")
+
+
+def _descend(self, current_node, current_index):
+    """Nothing to track: the loader has no path resolvers (the composer calls this per node)."""
+
+
+def _ascend(self):
+    """Nothing to track: the loader has no path resolvers (the composer calls this per node)."""
+
+
 CoreSchemaLoader.resolve = _resolve
+CoreSchemaLoader.descend_resolver = _descend
+CoreSchemaLoader.ascend_resolver = _ascend
+CoreSchemaLoader.add_path_resolver = classmethod(_no_path_resolvers)
 
 MAX_BYTES = 1_000_000
 MAX_NODES = 200_000

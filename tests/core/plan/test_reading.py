@@ -167,3 +167,45 @@ def test_checking_the_bundled_plans_and_drills_makes_no_reference_cycles(env, li
     finally:
         if was_enabled:
             gc.enable()
+
+
+def test_the_reader_s_loader_refuses_path_resolvers_it_would_not_apply():
+    with pytest.raises(TypeError):
+        CoreSchemaLoader.add_path_resolver("tag:yaml.org,2002:str", ["a"])
+    assert not CoreSchemaLoader.yaml_path_resolvers
+
+
+def test_plan_validate_freezes_what_it_loaded_only_in_a_plan_process(env, tmp_path):
+    """The `plan` executable froze its start-up and exits after the command: validate freezes
+    what it loaded too (the collections at exit skip it). In-process, nothing is frozen."""
+    import subprocess
+    import sys
+
+    from click.testing import CliRunner
+
+    from planengine.cli import cli
+
+    files = [os.path.join(REPO, "plans", f"{name}.yaml") for name in ("daily_summary", "dispute_mediation")]
+    before = gc.get_freeze_count()
+    result = CliRunner().invoke(cli, ["validate", *files])
+    assert result.exit_code == 0, result.output
+    assert gc.get_freeze_count() == before and gc.isenabled()
+    code = (
+        "import gc, sys\n"
+        "from planengine.entry import main\n"
+        "import planengine.cli.planner as planner\n"
+        "counts = []\n"
+        "orig = planner._check_files\n"
+        "def probe(*a, **k):\n"
+        "    counts.append(gc.get_freeze_count())\n"
+        "    return orig(*a, **k)\n"
+        "planner._check_files = probe\n"
+        "sys.argv = ['plan', 'validate', *sys.argv[1:]]\n"
+        "try:\n    main()\nexcept SystemExit as e:\n    code = e.code\n"
+        "print(code, gc.isenabled(), gc.get_freeze_count() > counts[0] > 1000)\n"
+    )
+    environ = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    out = subprocess.run(
+        [sys.executable, "-c", code, *files], cwd=tmp_path, env=environ, capture_output=True, text=True
+    )
+    assert out.stdout.split()[-3:] == ["0", "True", "True"], out.stdout + out.stderr
