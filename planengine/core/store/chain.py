@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring
 
 from planengine.core.digest import openssl_sha256, sha256_hex
 
@@ -33,6 +34,7 @@ def _canonical_encoder():
 
 
 canonical = _canonical_encoder()
+_string = encode_basestring  # what canonical() writes for a str (the same C function)
 
 
 def hashed_body(incident_json: str, seq: int, at_json: str, kind_json: str, actor_json: str, data_json: str) -> str:
@@ -52,6 +54,14 @@ def link(prev_hash: str, body: str) -> str:
     return sha256_hex((prev_hash + body).encode("utf-8"))
 
 
+def command_text(name: str, at: str, actor, args: dict, last_seq: int) -> str:
+    """canonical({"name", "at", "actor", "args", "last_seq"}): a command as the `command` column
+    records it on its first event, written from its parts (one per command; a test pins it)."""
+    text = _string
+    a = "null" if actor is None else text(actor) if actor.__class__ is str else canonical(actor)
+    return f'{{"actor":{a},"args":{canonical(args)},"at":{text(at)},"last_seq":{last_seq},"name":{text(name)}}}'
+
+
 def chain_rows(incident: str, prev_hash: str, events, rows: list, commands=None) -> str:
     """Hash-chain ``events`` (dicts, in seq order) after ``prev_hash``: append each one's row
     (incident, seq, at, kind, actor, data JSON, prev_hash, hash, command) to ``rows``, set its
@@ -66,7 +76,8 @@ def chain_rows(incident: str, prev_hash: str, events, rows: list, commands=None)
     new = openssl_sha256() if len(events) >= BULK else None  # a command's few: sha256_hex's choice
     mark = (commands or {}).get
     enc = canonical
-    inc = enc(incident)
+    text = _string  # canonical() of a str, without the encoder's machinery
+    inc = text(incident)
     tails: dict = {}  # kind -> the body after the data, up to the seq
     actors: dict = {}  # actor -> its JSON
     add = rows.append
@@ -76,9 +87,9 @@ def chain_rows(incident: str, prev_hash: str, events, rows: list, commands=None)
         seq, at, kind, actor, data = ev["seq"], ev["at"], ev["kind"], ev["actor"], enc(ev["data"])
         if at != last_at or actor != last_actor or head is None:
             last_at, last_actor = at, actor
-            a = actors.get(actor) or actors.setdefault(actor, enc(actor))
-            head = f'{{"actor":{a},"at":{enc(at)},"data":'
-        tail = tails.get(kind) or tails.setdefault(kind, f',"incident":{inc},"kind":{enc(kind)},"seq":')
+            a = actors.get(actor) or actors.setdefault(actor, text(actor) if actor.__class__ is str else enc(actor))
+            head = f'{{"actor":{a},"at":{text(at)},"data":'
+        tail = tails.get(kind) or tails.setdefault(kind, f',"incident":{inc},"kind":{text(kind)},"seq":')
         body = f"{h}{head}{data}{tail}{seq}}}".encode()
         nh = new(body).hexdigest() if new is not None else sha256_hex(body)
         ev["prev_hash"], ev["hash"] = h, nh

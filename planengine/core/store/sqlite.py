@@ -14,7 +14,7 @@ import sqlite3
 import time
 from contextlib import contextmanager
 
-from planengine.core.store.chain import canonical, chain_rows, event_hash
+from planengine.core.store.chain import canonical, chain_rows, command_text, event_hash
 from planengine.core.store.migrations import MIGRATIONS, SCHEMA_VERSION
 
 BUSY_TIMEOUT_MS = 30_000
@@ -126,8 +126,60 @@ def insert_rows(conn, head: str, width: int, rows: list) -> None:
             while n - i >= size:
                 conn.execute(sql, list(flat(rows[i : i + size])))
                 i += size
-    if i < n:
+    if n == 1:  # a command's one event: a plain execute
+        conn.execute(f"{head} {one}", rows[0])
+    elif i < n:
         conn.executemany(f"{head} {one}", rows[i:] if i else rows)
+
+
+class _Transaction:
+    """Store.transaction(): BEGIN IMMEDIATE on entry, COMMIT on a clean exit, ROLLBACK on any
+    exception; inside another transaction, nothing of its own. A class, not a generator: every
+    command enters one."""
+
+    __slots__ = ("store", "conn", "outer")
+
+    def __init__(self, store):
+        self.store, self.conn = store, store.conn
+
+    def __enter__(self):
+        conn = self.conn
+        self.outer = conn.in_transaction
+        if self.outer:
+            return conn
+        try:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError:  # another writer holds the lock: wait our turn, polling
+                self.store._patiently(lambda: conn.execute("BEGIN IMMEDIATE"))
+        except sqlite3.DatabaseError as e:  # locked too long, a damaged file: one clear line
+            self._rollback()
+            raise StoreError(database_error(self.store.path, e)) from None
+        return conn
+
+    def __exit__(self, kind, error, tb):
+        if self.outer:
+            return False
+        conn = self.conn
+        try:
+            if kind is None:
+                conn.execute("COMMIT")
+                return False
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+        except sqlite3.DatabaseError as e:  # a full disk, a read-only file: one clear line
+            error = e
+            self._rollback()
+        if isinstance(error, sqlite3.DatabaseError):  # the body's or ours
+            raise StoreError(database_error(self.store.path, error)) from None
+        return False
+
+    def _rollback(self):
+        if self.conn.in_transaction:
+            try:
+                self.conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
 
 
 class Store:
@@ -236,32 +288,9 @@ class Store:
     def close(self):
         self.conn.close()
 
-    @contextmanager
     def transaction(self):
-        """BEGIN IMMEDIATE ... COMMIT; rolled back on any exception."""
-        conn = self.conn
-        if conn.in_transaction:
-            yield conn
-            return
-        try:
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError:  # another writer holds the lock: wait our turn, polling
-                self._patiently(lambda: conn.execute("BEGIN IMMEDIATE"))
-            try:
-                yield conn
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-        except sqlite3.DatabaseError as e:  # a full disk, a read-only file: one clear line
-            if conn.in_transaction:
-                try:
-                    conn.execute("ROLLBACK")
-                except sqlite3.Error:
-                    pass
-            raise StoreError(database_error(self.path, e)) from None
+        """BEGIN IMMEDIATE ... COMMIT; rolled back on any exception (a context manager)."""
+        return _Transaction(self)
 
     @contextmanager
     def regenerable(self):
@@ -577,9 +606,7 @@ class Store:
         dumps = canonical
         rows, queued, done = [], [], []
         commands = {
-            events[0]["seq"]: dumps(
-                {"name": cmd.name, "at": cmd.at, "actor": cmd.actor, "args": cmd.args, "last_seq": events[-1]["seq"]}
-            )
+            events[0]["seq"]: command_text(cmd.name, cmd.at, cmd.actor, cmd.args, events[-1]["seq"])
             for cmd, events in batch
         }
         h = chain_rows(incident, prev_hash, [ev for _cmd, events in batch for ev in events], rows, commands)

@@ -201,3 +201,14 @@ def test_a_long_bulk_chain_gives_the_same_hashes_as_a_short_one():
     for ev in events:
         h = chain_rows("DRL-1", h, [dict(ev)], short_rows)
     assert long_rows == short_rows
+
+
+@pytest.mark.parametrize(
+    "actor, args",
+    [(None, {}), ("王焰", {"text": 'a "quoted"\nnote', "by": "王焰"}), ("x\u2028y", {"n": [1, 2.5, None], "b": True})],
+)
+def test_a_command_record_is_the_canonical_json_of_the_command(actor, args):
+    from planengine.core.store.chain import canonical, command_text
+
+    expected = canonical({"name": "note", "at": "2090-03-05T01:00:00Z", "actor": actor, "args": args, "last_seq": 7})
+    assert command_text("note", "2090-03-05T01:00:00Z", actor, args, 7) == expected
