@@ -140,14 +140,34 @@ def _m_ref(value, node, root, cache):
     return _compile(_ref(root, value), root, cache)
 
 
+def _is_integer(data) -> bool:
+    return _is_type(data, "integer")
+
+
+def _is_number(data) -> bool:
+    return _is_type(data, "number")
+
+
+# each type's test as one call (a document's every value is tested for its type)
+_TYPE_TESTS = {
+    "object": lambda data: isinstance(data, dict),
+    "array": lambda data: isinstance(data, list),
+    "string": lambda data: isinstance(data, str),
+    "boolean": lambda data: isinstance(data, bool),
+    "null": lambda data: data is None,
+    "integer": _is_integer,
+    "number": _is_number,
+}
+
+
 def _m_type(value, node, root, cache):
     names = tuple(value) if isinstance(value, list) else (value,)
     for name in names:
         _is_type(None, name)  # Unsupported now, not at the first document
-    if len(names) == 1:
-        (name,) = names
-        return lambda data: _is_type(data, name)
-    return lambda data: any(_is_type(data, n) for n in names)
+    tests = tuple(_TYPE_TESTS[name] for name in names)
+    if len(tests) == 1:
+        return tests[0]
+    return lambda data: any(test(data) for test in tests)
 
 
 def _m_enum(value, node, root, cache):
@@ -159,8 +179,8 @@ def _m_const(value, node, root, cache):
 
 
 def _m_required(value, node, root, cache):
-    keys = tuple(value)
-    return lambda data: not isinstance(data, dict) or all(k in data for k in keys)
+    keys = frozenset(value)
+    return lambda data: not isinstance(data, dict) or data.keys() >= keys
 
 
 def _m_dependent_required(value, node, root, cache):
