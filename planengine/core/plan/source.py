@@ -198,13 +198,19 @@ class Located:
         return Problem(self.file, line, col, message, severity)
 
     def _walk(self, path):
-        knode, node, value = None, self._root, self.data
-        for part in path:
-            child = self._step(node, value, part)
-            if child is None:
-                return knode, node, value, False
-            knode, node, value = child
-        return knode, node, value, True
+        if not path:
+            return None, self._root, self.data, True
+        parent = path[:-1]  # itself walked to once: a phase's steps share it
+        hit = self._parents.get(parent)
+        if hit is None:
+            hit = self._parents[parent] = self._walk(parent)
+        knode, node, value, found = hit
+        if not found:
+            return hit
+        child = self._step(node, value, path[-1])
+        if child is None:
+            return knode, node, value, False
+        return (*child, True)
 
     def _step(self, node, value, part):
         """(key node or None, node, data) of the item ``part`` of ``node``, whose data is ``value``."""
