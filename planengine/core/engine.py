@@ -20,7 +20,7 @@ from planengine.core.incident.state import SNAPSHOT_FORMAT, apply, fold, from_sn
 from planengine.core.patterns import lazy
 from planengine.core.plan import library
 from planengine.core.plan.library import PlanNotFound
-from planengine.core.store import Store, StoreError, canonical, check_path, event_hash
+from planengine.core.store import StaleHead, Store, StoreError, canonical, check_path, event_hash
 
 # A tick holds the write lock at most about TX_BUDGET_S per transaction, and yields it for YIELD_S
 # after every TX_BUDGET_S of work, so an officer's command waits about that long at worst.
@@ -469,7 +469,7 @@ class Engine:
 
     # -- writes -------------------------------------------------------------
 
-    def _append(self, state, batch, prev_seq, prev_hash, timers_before, new=False, head=None):
+    def _append(self, state, batch, prev_seq, prev_hash, timers_before, new=False):
         """Persist commands' events. Drills run on drill time, driven by their runner: their
         timers never reach `plan tick` and their notifications never reach real people.
         Every SNAPSHOT_EVERY events (and at close) the state is stored as a snapshot too, for the
@@ -490,7 +490,6 @@ class Engine:
             schedule=state.kind != "drill",
             new=new,
             snapshot=snapshot,
-            head=head,
         )
         if snapshot is not None:
             self._snap_seq[state.id] = state.seq
@@ -541,18 +540,28 @@ class Engine:
     def command(self, incident_id, name, args=None, at=None, actor=None, state=None):
         """Apply one command to an incident in its own transaction; returns the new state.
 
-        ``state`` may be a cached fold (drills, benchmarks); it is refolded if the
-        store has moved on, and must be dropped by the caller if this raises.
+        ``state`` may be a cached fold (drills, the web console, benchmarks). It is trusted
+        without reading the head first: the store writes only while the log's head is still the
+        state's (StaleHead otherwise, before anything is written), and then the incident is
+        folded again and the command run once more. The caller must drop ``state`` if this raises.
         """
         store = self.store
         # An incident's plan never changes: load it before taking the write lock.
         plan = self.incident_plan(incident_id)
         runner = self.runner(plan)
+        cached = state.seq if state is not None else None
+        try:
+            return self._command(store, plan, runner, incident_id, name, args, at, actor, state)
+        except StaleHead:
+            pass
+        except Exception:  # refused on the cached state: only a refusal on the log's own head stands
+            if cached is None or store.log_head(incident_id)[0] == cached:
+                raise
+        return self._command(store, plan, runner, incident_id, name, args, at, actor, None)
+
+    def _command(self, store, plan, runner, incident_id, name, args, at, actor, state):
         with store.transaction():
-            head = store.head(incident_id)
-            if head is None:
-                store.require_incident(incident_id)  # raises: no such incident
-            if state is None or state.seq != head[0]:
+            if state is None:
                 state = self._fold(incident_id)
             if at is None and state.drill and state.drill.get("pace"):
                 from planengine.core.drill.run import paced_now
@@ -562,7 +571,7 @@ class Engine:
             cmd = Command(name, at_iso, actor, self._named(state, plan, name, dict(args or {})))
             prev_seq, prev_hash, timers = state.seq, state.last_hash, dict(state.timers)
             events = runner.execute(state, cmd)
-            state.last_hash = self._append(state, [(cmd, events)], prev_seq, prev_hash, timers, head=head)
+            state.last_hash = self._append(state, [(cmd, events)], prev_seq, prev_hash, timers)
         self.last_events = events  # what the command recorded (the CLI lists the steps it skipped)
         return state
 

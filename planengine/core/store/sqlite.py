@@ -44,6 +44,10 @@ class StoreError(Exception):
         super().__init__(message.format(**params) if params else message)
 
 
+class StaleHead(StoreError):
+    """Another command landed after the state being written was folded: nothing was written."""
+
+
 def database_error(path, e) -> str:
     """One line for an SQLite error on ``path``, each cause with its own message."""
     text = str(e)
@@ -557,10 +561,6 @@ class Store:
             out.append(cmd)
         return out
 
-    def head(self, incident_id):
-        """(last seq, closed_at) of an incident, or None: one indexed read per command."""
-        return self.conn.execute("SELECT last_seq, closed_at FROM incidents WHERE id=?", (incident_id,)).fetchone()
-
     def append_many(
         self,
         state,
@@ -571,7 +571,6 @@ class Store:
         schedule=True,
         new=False,
         snapshot=None,
-        head=None,
     ):
         """Persist commands' events and their projections (incident row, timers, outbox).
 
@@ -579,7 +578,9 @@ class Store:
         incident's timers and notifications out of the timers table and the
         outbox (the engine decides: drills).
 
-        ``head`` is head() read in this transaction by the caller (it saves reading it again).
+        The incident row is updated first, only while the log's head is still ``prev_seq``: a
+        ``state`` folded before another command landed raises StaleHead before anything is
+        written (the caller refolds and runs its command again), so no head is read first.
         ``snapshot`` (the state's JSON, with ``format``) replaces the incident's snapshot, keyed by
         the new head.
 
@@ -597,11 +598,11 @@ class Store:
                 " VALUES (?,?,?,?,?,?,?,0,'')",
                 (state.id, state.plan, state.plan_version, state.plan_sha, state.kind, state.title, state.opened_at),
             )
-        row = head or self.head(incident)
-        if row is None or row[0] != prev_seq:
-            raise StoreError(f"incident '{incident}' changed underneath this command; retry")
         batch = [(cmd, events) for cmd, events in batch if events]
-        if not batch:
+        if not batch:  # nothing to write: only say whether ``state`` was at the head
+            row = conn.execute("SELECT last_seq FROM incidents WHERE id=?", (incident,)).fetchone()
+            if row is None or row[0] != prev_seq:
+                raise StaleHead(f"incident '{incident}' changed underneath this command; retry")
             return prev_hash
         dumps = canonical
         rows, queued, done = [], [], []
@@ -610,6 +611,24 @@ class Store:
             for cmd, events in batch
         }
         h = chain_rows(incident, prev_hash, [ev for _cmd, events in batch for ev in events], rows, commands)
+        # The incident row first, guarded by the head the state was folded at: the head check and the
+        # update in one statement. updated_at: the time of the incident's latest event (a timer fired
+        # late records its due time). While closed_at stays as it was, the statement leaves it out:
+        # naming it would rewrite its index entry too, a page more.
+        latest = max(r[2] for r in rows) if len(rows) > 1 else rows[0][2]
+        cur = conn.execute(
+            "UPDATE incidents SET phase=?, level=?, last_seq=?, last_hash=?,"
+            " updated_at=max(COALESCE(updated_at, ''), ?) WHERE id=? AND last_seq=? AND closed_at IS ?",
+            (state.phase, state.level, state.seq, h, latest, incident, prev_seq, state.closed_at),
+        )
+        if cur.rowcount != 1:
+            cur = conn.execute(
+                "UPDATE incidents SET phase=?, level=?, closed_at=?, last_seq=?, last_hash=?,"
+                " updated_at=max(COALESCE(updated_at, ''), ?) WHERE id=? AND last_seq=?",
+                (state.phase, state.level, state.closed_at, state.seq, h, latest, incident, prev_seq),
+            )
+            if cur.rowcount != 1:
+                raise StaleHead(f"incident '{incident}' changed underneath this command; retry")
         for _cmd, events in batch:
             for ev in events:
                 kind = ev["kind"]
@@ -637,20 +656,6 @@ class Store:
             legacy = [(k,) for k, ch in done if ch is None]  # a v2 outcome covered every channel of its key
             if legacy:
                 conn.executemany("UPDATE outbox SET status='done' WHERE key=?", legacy)
-        # updated_at: the time of the incident's latest event (a timer fired late records its due time)
-        latest = max(r[2] for r in rows) if len(rows) > 1 else rows[0][2]
-        if state.closed_at == row[1]:  # naming closed_at would rewrite its index entry too: a page more
-            conn.execute(
-                "UPDATE incidents SET phase=?, level=?, last_seq=?, last_hash=?,"
-                " updated_at=max(COALESCE(updated_at, ''), ?) WHERE id=?",
-                (state.phase, state.level, state.seq, h, latest, incident),
-            )
-        else:
-            conn.execute(
-                "UPDATE incidents SET phase=?, level=?, closed_at=?, last_seq=?, last_hash=?,"
-                " updated_at=max(COALESCE(updated_at, ''), ?) WHERE id=?",
-                (state.phase, state.level, state.closed_at, state.seq, h, latest, incident),
-            )
         self._write_caches(incident, state.seq, h, snapshot, None)
         return h
 

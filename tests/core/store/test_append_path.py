@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
+
 from planengine.core.store import sqlite as store_sqlite
 from planengine.core.store.migrations import SCHEMA_VERSION
 
@@ -34,6 +36,35 @@ def test_the_incident_row_follows_closing_a_note_after_it_and_reopening(env):
     closed_at, seq, phase = _row(env)
     assert closed_at is None and phase == "responding" and seq == env.events()[-1]["seq"]
     env.ok("verify", "INC-1")
+
+
+def test_a_command_on_a_state_folded_before_another_landed_is_run_again_on_the_log_s_head(env):
+    """A cached state is written without reading the head first; when another command landed
+    meanwhile, nothing of the stale run is kept and the command runs again on a fresh fold."""
+    from planengine.core.engine import Engine
+    from planengine.core.incident.commands import Refused
+
+    env.start(at="10:00")
+    eng = Engine(db=env.db)
+    try:
+        cached = eng.state("INC-1")
+        env.ok("done", "INC-1", "report_up", "--by", "Wang", "--at", env.t("10:03"))  # another officer
+        state = eng.command("INC-1", "note", {"text": "from the console"}, at=env.t("10:04"), state=cached)
+        assert state.steps["report_up"].status == "done", "the second run folded what the other recorded"
+        assert [e["data"].get("text") for e in env.events() if e["kind"] == "note"] == ["from the console"]
+        # refused on the stale state (muster is not active there), done on the log's head
+        stale = eng.state("INC-1")
+        env.ok("event", "INC-1", "activate", "--at", env.t("10:05"))
+        state = eng.command("INC-1", "ack", {"step": "muster", "by": "Chen"}, at=env.t("10:06"), state=stale)
+        assert state.phase == "responding" and [a["by"] for a in state.steps["muster"].acks] == ["Chen"]
+        # a refusal on the log's own head stands
+        head = eng.state("INC-1")
+        with pytest.raises(Refused):
+            eng.command("INC-1", "done", {"step": "no_such_step"}, at=env.t("10:07"), state=head)
+    finally:
+        eng.store.close()
+    assert env.json("verify", "INC-1")["ok"] is True
+    assert env.json("replay", "INC-1")["ok"] is True
 
 
 def test_a_writing_connection_sets_its_busy_timeout_once_and_reads_keep_the_long_one(tmp_path):
