@@ -312,7 +312,7 @@ def status(incident, show_all, drills, db, as_json, plans_dir, config_path):
             click.echo(legend())
         return
     now = _now_iso()
-    if as_json:  # one incident a line; most read from the text cached with their snapshot
+    if as_json:  # one incident a line; most read from the text plan tick / plan watch cached
         emit_json_list(eng.status_texts(now, open_only=not show_all, drills=show_all or drills))
         return
     states = eng.incidents(open_only=not show_all, drills=show_all or drills)

@@ -160,9 +160,10 @@ def status_dict(state, now_iso, notifications=None):
 
 
 # -- the cached status text ------------------------------------------------------
-# `plan status --json` of every open incident renders most of them from a text cached with
-# each snapshot (Store.status_texts: only a text at the head of the log, of this code's
-# format): the status object as JSON, cut where the clock or the outbox decides.
+# `plan status --json` of every open incident renders most of them from a text that `plan tick`
+# and `plan watch` cache at the head of each open incident's log (Engine.refresh_caches; read by
+# Store.status_texts: only a text at the head of the log, of this code's format): the status
+# object as JSON, cut where the clock or the outbox decides.
 #
 # Only two fields of the status object depend on the time it is read: a step that is not
 # done, skipped or waived and has a deadline is `overdue` (with `late_seconds`) once the clock
