@@ -313,7 +313,7 @@ def status(incident, show_all, drills, db, as_json, plans_dir, config_path):
         return
     now = _now_iso()
     if as_json:  # one incident a line; most read from the text plan tick / plan watch cached
-        emit_json_list(eng.status_texts(now, open_only=not show_all, drills=show_all or drills))
+        emit_json_list(eng.status_texts(now, open_only=not show_all, drills=show_all or drills, keep=True))
         return
     states = eng.incidents(open_only=not show_all, drills=show_all or drills)
     if duty_line(eng):

@@ -305,12 +305,17 @@ class Engine:
         found = self.store.snapshots_and_events(ids)
         return [self._resume(i, found[i][0], lambda _after, rows=found[i][1]: rows) for i in ids]
 
-    def status_texts(self, now_iso, open_only=True, drills=False):
+    def status_texts(self, now_iso, open_only=True, drills=False, keep=False):
         """`plan status --json` of many incidents: an iterator of each one's status object as the UTF-8 of its
         JSON text (as status.encode(status_dict(...)) prints it), oldest first, open ones only and
         live ones only unless ``drills``. An incident whose cached status text is at the head of
         its log is read from it, with its steps' clock and its delivery rows filled in; every
-        other is folded from its snapshot and the events after it."""
+        other is folded from its snapshot and the events after it.
+
+        ``keep``: a read-through cache. The texts of the live incidents it had to fold are
+        rendered, listed from, and stored once the list is done (best effort, see
+        Store.cache_writer), so the next list reads them even where no `plan tick` or `plan
+        watch` runs."""
         from planengine.core.incident import status
 
         store = self.store
@@ -320,16 +325,40 @@ class Engine:
         folded = self.states([i for i in ids if i not in cached])
         rows = store.notifications_many([i for i in ids if i in cached or folded[i].kind != "drill"])
         at = status.Clock(now_iso)
+        kept: list = []  # (incident, seq, hash, text) rendered from a fold, to store
 
         def render():  # one at a time: 10,000 incidents are 30 MB of JSON
             for i in ids:
                 c = cached.pop(i, None)
+                if c is None and keep and fmt:
+                    st = folded[i]
+                    text = status.status_text(st)  # None for a drill
+                    if text is not None:
+                        kept.append((i, st.seq, st.last_hash, text))
+                        c = (text[1].encode(), text[2], text[3])
                 if c is not None:
                     yield status.from_text(i, c[0], c[1], c[2], rows.get(i), at)
                 else:
                     yield status.encode(status.status_dict(folded[i], now_iso, rows.get(i))).encode()
+            if kept:
+                self._keep_texts(kept)
 
         return render()
+
+    def _keep_texts(self, items) -> int:
+        """Store status texts a list rendered from folds; a file this user may not write, an older
+        schema or a busy write lock keeps nothing, and says nothing (the list is already out)."""
+        import sqlite3
+
+        writer = None
+        try:
+            writer = self.store.cache_writer()
+            return writer.save_texts(items) if writer is not None else 0
+        except (StoreError, sqlite3.Error, OSError):
+            return 0
+        finally:
+            if writer is not None and writer is not self.store:
+                writer.close()
 
     def states(self, ids) -> dict:
         """{id: state} of many incidents with one query for their snapshots and one for newer events."""
@@ -362,7 +391,7 @@ class Engine:
                 )
                 for st in states.values()
             ]
-            with store.transaction():
+            with store.regenerable(), store.transaction():  # caches: one lost is folded again
                 for st, snapshot, status in work:
                     if store.save_caches(st.id, st.seq, st.last_hash, snapshot, status):
                         self._snap_seq[st.id] = st.seq

@@ -283,7 +283,7 @@ def status_list_json(eng, drills=False) -> bytes:
     """= `plan status --json` as UTF-8 JSON: open incidents, oldest first. Each is read from the
     status text cached at the head of its log where there is one (Engine.status_texts), so the
     list costs a few reads, not a fold of every open incident."""
-    return b"[" + b",".join(eng.status_texts(_now(), drills=drills)) + b"]"
+    return b"[" + b",".join(eng.status_texts(_now(), drills=drills, keep=True)) + b"]"
 
 
 def form_args(command, form) -> dict:

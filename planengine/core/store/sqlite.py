@@ -301,8 +301,9 @@ class Store:
         """Commit without fsync (WAL + synchronous=NORMAL) for work a script can redo.
 
         Instant drill runs use it: a power cut can lose only the run in progress,
-        which re-running the drill script regenerates byte for byte. Live
-        commands keep synchronous=FULL.
+        which re-running the drill script regenerates byte for byte. So do the
+        caches (snapshots and status texts written apart from a command): one
+        lost is folded again. Live commands keep synchronous=FULL.
         """
         self.conn.execute("PRAGMA synchronous=NORMAL")
         try:
@@ -701,6 +702,43 @@ class Store:
             return False
         self._write_caches(incident, seq, h, snapshot, status)
         return True
+
+    def cache_writer(self):
+        """A connection that may store caches for a read command (the read-through status texts of
+        `plan status --json`): this store when it writes; for a read-only one, a second, writing
+        store on the same file when the file is of this schema (a read command never migrates) and
+        the user may write it and its directory; else None (an auditor's read-only copy)."""
+        if not self.read_only:
+            return self
+        folder = os.path.dirname(os.path.abspath(self.path))
+        if self.version != SCHEMA_VERSION or not (os.access(self.path, os.W_OK) and os.access(folder, os.W_OK)):
+            return None
+        try:
+            return Store(self.path, mode="write")
+        except StoreError:
+            return None
+
+    def save_texts(self, items, chunk=100) -> int:
+        """Store status texts [(incident, seq, hash, (format, text, holes, meta))] rendered at those heads,
+        ``chunk`` a short transaction, each only while its event is still the head of its log. A cache
+        is never worth a wait: when another process holds the write lock, stop; returns how many were
+        written."""
+        conn, written = self.conn, 0
+        with self.regenerable():  # a cache lost to a power cut is folded again: no fsync for it
+            for start in range(0, len(items), chunk):
+                try:
+                    conn.execute("BEGIN IMMEDIATE")  # this connection's short busy timeout, no polling
+                except sqlite3.OperationalError:
+                    return written
+                try:
+                    for incident, seq, h, status in items[start : start + chunk]:
+                        written += self.save_caches(incident, seq, h, None, status)
+                    conn.execute("COMMIT")
+                except sqlite3.DatabaseError:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+        return written
 
     # -- timers and outbox ------------------------------------------------
 

@@ -211,6 +211,7 @@ def test_a_read_only_database_is_still_read_by_status_log_and_verify(env):
         return {
             "status": run("status", "INC-1", "--json"),
             "list": run("status"),
+            "list_json": run("status", "--json"),  # folds INC-1 and may not keep its text
             "verify": run("verify", "INC-1", "--json"),
             "log": run("log", "INC-1", "--json"),
             "note": run("note", "INC-1", "cannot write"),
@@ -228,6 +229,8 @@ def test_a_read_only_database_is_still_read_by_status_log_and_verify(env):
     got = json.loads(out["status"]["out"])
     assert got["facts"] == expected["facts"] and got["steps"] == expected["steps"]
     assert out["list"]["code"] == 0 and "INC-1" in out["list"]["out"]
+    assert out["list_json"]["code"] == 0 and out["list_json"]["err"] == "", out["list_json"]["err"]
+    assert [x["steps"] for x in json.loads(out["list_json"]["out"])] == [expected["steps"]]
     assert out["verify"]["code"] == 0 and json.loads(out["verify"]["out"])["ok"] is True
     assert out["log"]["code"] == 0 and len(json.loads(out["log"]["out"])) == len(env.events())
     assert out["note"]["code"] == 1

@@ -252,3 +252,61 @@ def test_watch_once_for_cron_brings_the_texts_to_their_heads_too(env):
     env.ok("watch", "--once")
     eng = Engine(db=env.db, create=False)
     assert _cached_ids(eng) == {"W"} and list(eng.status_texts(NOWS[2])) == _folded(eng, NOWS[2])
+
+
+def _no_texts(env):
+    conn = sqlite3.connect(env.db)  # as commands leave a database where no tick or watch runs
+    conn.execute("DELETE FROM status_cache")
+    conn.commit()
+    conn.close()
+
+
+def test_a_list_where_no_tick_runs_keeps_the_texts_it_folded_for_the_next_list(env):
+    _varied_incidents(env)
+    env.ok("done", "A", "brief", "--at", env.t("10:50"))
+    _no_texts(env)
+    eng = Engine(db=env.db, create=False, read_only=True)
+    assert _cached_ids(eng) == set()
+    folded = {now: _folded(eng, now) for now in NOWS}
+    eng.store.close()
+    first = env.ok("status", "--json").stdout
+    eng = Engine(db=env.db, create=False, read_only=True)
+    assert _cached_ids(eng) == {"A", "B", "C"}, "the first list stored what it folded"
+    for now in NOWS:
+        assert list(eng.status_texts(now)) == folded[now]
+    assert env.ok("status", "--json").stdout == first
+    assert env.json("verify", "A")["ok"] is True, "a kept text is the fold's own text"
+    env.ok("note", "B", "after the list", "--at", env.t("10:55"))
+    assert _cached_ids(eng) == {"A", "C"}, "a text behind the head is not read"
+
+
+def test_a_kept_list_leaves_drills_folded_and_an_older_schema_unmigrated(env, schema_7):
+    env.start("crowd_size=60", incident="L")
+    eng = Engine(db=env.db, plans=str(env.root))
+    eng.start(str(env.root / "petition.yaml"), {"crowd_size": 60}, at=env.t("10:00"), incident_id="D-1", kind="drill")
+    eng.store.close()
+    env.ok("status", "--json", "--drills")
+    assert _cached_ids(Engine(db=env.db, create=False), drills=True) == {"L"}
+    _no_texts(env)
+    schema_7(env.db)
+    listed = env.json("status")
+    assert [x["id"] for x in listed] == ["L"]
+    conn = sqlite3.connect(env.db)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 7, "a read command never migrates"
+    assert conn.execute("SELECT count(*) FROM status_cache").fetchone()[0] == 0
+    conn.close()
+
+
+def test_a_list_while_another_process_holds_the_write_lock_is_printed_and_keeps_nothing(env):
+    env.start("crowd_size=60", incident="K")
+    holder = sqlite3.connect(env.db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # a tick or a command in the middle of its transaction
+    try:
+        listed = env.json("status")
+        assert [x["id"] for x in listed] == ["K"] and listed == [env.json("status", "K")]
+    finally:
+        holder.execute("COMMIT")
+        holder.close()
+    assert _cached_ids(Engine(db=env.db, create=False)) == set()
+    env.json("status")
+    assert _cached_ids(Engine(db=env.db, create=False)) == {"K"}
