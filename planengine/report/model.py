@@ -15,7 +15,7 @@ from planengine.core.drill.scoring import FINDING
 from planengine.core.incident import clock
 from planengine.core.incident.clock import zone
 from planengine.core.incident.state import step_status
-from planengine.core.plan.describe import cond_text, resolved, value_text, within_text
+from planengine.core.plan.describe import cond_text, escalations, in_force, reminders, resolved, value_text, within_text
 from planengine.core.plan.durations import format as dur
 from planengine.report.labels import event_name, labels
 
@@ -656,6 +656,21 @@ def checklist(plan, lang=None, values=None) -> dict:
             text = within_text(shown)
         return text + (f" ({L['setting']} {w.setting})" if w.setting else "")
 
+    def span(seconds, name):
+        """A plain duration (`after:`, `repeat:`, `remind:`): the value in force, and its setting's name."""
+        return dur(in_force(seconds, name, values)) + (f" ({L['setting']} {name})" if name else "")
+
+    def timing(s):
+        """A step's cadence, reminders and escalations, one line each."""
+        out = []
+        if s.repeat is not None:
+            out.append(f"{L['repeat_every']}: {span(s.repeat, s.repeat_setting)}")
+        if s.remind:
+            out.append(f"{L['remind_before']}: " + ", ".join(span(x, n) for x, n in reminders(s)))
+        if escalations(s):
+            out.append(f"{L['escalate_after']}: " + ", ".join(span(x, n) for x, n in escalations(s)))
+        return out
+
     def setting(s):
         v = (values or {}).get(s.id) or {"value": s.default, "from": "plan"}
         return {
@@ -710,7 +725,7 @@ def checklist(plan, lang=None, values=None) -> dict:
                 "title": ph.title or ph.id,
                 "final": ph.final,
                 "enter": [action(a) for a in ph.enter],
-                "after": [f"{dur(t.after)}: " + "; ".join(action(a) for a in t.actions) for t in ph.after],
+                "after": [f"{span(t.after, t.setting)}: " + "; ".join(action(a) for a in t.actions) for t in ph.after],
                 "on": [
                     {
                         "to": plan.phases[t.to].title or t.to if t.to in plan.phases else t.to,
@@ -729,6 +744,7 @@ def checklist(plan, lang=None, values=None) -> dict:
                         "check": cond_text(s.check),
                         "muster": s.muster,
                         "decision": " / ".join(s.decision),
+                        "timing": timing(s),
                     }
                     for s in ph.steps
                 ],

@@ -219,23 +219,43 @@ class Runner:
         if spec.repeat is None or st.phase != tx.state.phase:
             return
         base = clock.from_iso(st.due_at) if st.due_at else tx.now
+        repeat = self._repeat(spec, tx.state)
         data = {
             "step": spec.id,
             "phase": spec.phase,
             "role": spec.role,
             "title": spec.title,
             "round": st.round + 1,
-            "repeat": spec.repeat,
-            "limit_seconds": spec.repeat,
-            "due_at": clock.to_iso(base + timedelta(seconds=spec.repeat)),
+            "repeat": repeat,
+            "limit_seconds": repeat,
+            "due_at": clock.to_iso(base + timedelta(seconds=repeat)),
             "key": f"step:{spec.id}:{tx.state.seq + 1}",
             "anchor_at": st.due_at or tx.cmd.at,
         }
         if spec.required:
             data["required"] = True
         if spec.remind:
-            data["remind"] = list(spec.remind)
+            data["remind"] = self._remind_list(spec, tx.state)
         tx.emit("step_activated", data)
+
+    # -- local figures counting time (`{setting: NAME}`): the values the incident started with
+
+    def _seconds(self, seconds, name, state) -> int:
+        """A plain duration of the plan: ``seconds``, or the recorded value of setting ``name``."""
+        if name is None:
+            return seconds
+        return figures.seconds(self.plan, state.local_settings, name, seconds)
+
+    def _repeat(self, spec, state) -> int:
+        return self._seconds(spec.repeat, spec.repeat_setting, state)
+
+    def _remind_list(self, spec, state) -> list:
+        """A step's `remind:` durations, longest first; a reminder that would fall before the clock
+        starts (a site's value longer than the limit) is never armed (state._arm_reminders)."""
+        if not spec.remind_settings:
+            return list(spec.remind)
+        values = {self._seconds(s, n, state) for s, n in zip(spec.remind, spec.remind_settings)}
+        return sorted(values, reverse=True)
 
     def _cmd_waive(self, tx, step, by=None, reason=None):
         """Release a step that will not be done (a `required` one above all), on the record."""
@@ -437,16 +457,18 @@ class Runner:
             st = s.steps[step_id]
             spec = self.plan.step(step_id)
             actions = spec.overdue
-            now_links = tuple(a for a in actions if not a.after)
+            # an `after:` link fires that long past the deadline; one of 0 (or none) at the deadline
+            afters = [self._seconds(a.after, a.after_setting, s) for a in actions]
+            now_links = tuple(a for a, after in zip(actions, afters) if not after)
             data = {"step": step_id, "key": key, "due_at": st.due_at}
             escalations = [
                 {
                     "key": f"esc:{step_id}:{i}:{s.seq + 1}",
-                    "due_at": clock.to_iso(clock.from_iso(st.due_at) + timedelta(seconds=a.after)),
-                    "after": a.after,
+                    "due_at": clock.to_iso(clock.from_iso(st.due_at) + timedelta(seconds=after)),
+                    "after": after,
                 }
-                for i, a in enumerate(actions)
-                if a.after
+                for i, after in enumerate(afters)
+                if after
             ]
             if escalations:
                 data["escalations"] = escalations  # each fires once, unless the step is done by then
@@ -479,7 +501,9 @@ class Runner:
         step_id, index, _ = rest.rsplit(":", 2)
         st = tx.state.steps[step_id]
         spec = self.plan.step(step_id)
-        before = spec.remind[int(index)] if int(index) < len(spec.remind) else None
+        # the durations armed with the deadline (st.remind), which a local figure may have set
+        reminders = st.remind if st.remind is not None else spec.remind
+        before = reminders[int(index)] if int(index) < len(reminders) else None
         tx.emit("reminder", {"step": step_id, "key": key, "due_at": st.due_at, "before": before}, actor="timer")
         if spec.role:
             left = _span(clock.seconds_between(tx.cmd.at, st.due_at), self.plan.lang)
@@ -497,8 +521,9 @@ class Runner:
         step_id, index, _ = rest.rsplit(":", 2)
         spec = self.plan.step(step_id)
         link = spec.overdue[int(index)]
-        tx.emit("escalated", {"step": step_id, "key": key, "index": int(index), "after": link.after}, actor="timer")
-        self._run_actions(tx, self._with_default((link,), spec, link.after), reason=key, step=step_id)
+        after = self._seconds(link.after, link.after_setting, tx.state)
+        tx.emit("escalated", {"step": step_id, "key": key, "index": int(index), "after": after}, actor="timer")
+        self._run_actions(tx, self._with_default((link,), spec, after), reason=key, step=step_id)
 
     def _with_default(self, actions, spec, after):
         """A `notify:` link without `message:` says what is late, and by how long."""
@@ -600,7 +625,7 @@ class Runner:
             data["timers"] = [
                 {
                     "key": f"after:{phase_id}:{i}:{seq}",
-                    "due_at": clock.to_iso(tx.now + timedelta(seconds=t.after)),
+                    "due_at": clock.to_iso(tx.now + timedelta(seconds=self._seconds(t.after, t.setting, tx.state))),
                     "index": i,
                 }
                 for i, t in enumerate(phase.after)
@@ -716,12 +741,14 @@ class Runner:
             head = {"step": spec.id, "phase": spec.phase, "role": spec.role, "title": spec.title}
             if spec.required:
                 head["required"] = True
-            if spec.repeat is not None:
+            if spec.repeat is not None and spec.repeat_setting is None:
                 head["repeat"] = spec.repeat
             self._activation_head[spec.id] = head
         data = head.copy()
+        if spec.repeat_setting is not None:  # the incident's own figure: never in the shared head
+            data["repeat"] = self._repeat(spec, tx.state)
         if spec.remind:
-            data["remind"] = list(spec.remind)
+            data["remind"] = self._remind_list(spec, tx.state)
         within = spec.within
         if within is not None:
             anchor = tx.cmd.at if spec.from_ == "activation" else self._anchor(tx, spec)

@@ -7,6 +7,7 @@ or conditions; mermaid and dot text are a few lines each.
 
 from __future__ import annotations
 
+from planengine.core.plan import durations
 from planengine.core.plan import settings as figures
 from planengine.core.plan.durations import format as fmt
 from planengine.core.plan.model import Within
@@ -36,6 +37,41 @@ def within_text(w, values=None):
     if w.split:
         return f"day {fmt(w.day)} / night {fmt(w.night)}"
     return fmt(w.day)
+
+
+def in_force(seconds, name, values=None) -> int:
+    """A plain duration counted by local figure ``name`` (None: a literal ``seconds``), as the value
+    in force (``values``) or else the plan's default (``seconds``) sets it."""
+    if name is not None and values and name in values:
+        try:
+            return durations.parse(values[name]["value"])
+        except ValueError:
+            pass
+    return seconds
+
+
+def span_text(seconds, name=None, values=None) -> str:
+    """A plain duration (`after:`, `repeat:`, `remind:`); one counted by a local figure says which."""
+    if name is None:
+        return fmt(seconds)
+    return f"{fmt(in_force(seconds, name, values))} (setting {name})"
+
+
+def reminders(step) -> list:
+    """(seconds, setting or None) of each of a step's `remind:` durations."""
+    return list(zip(step.remind, step.remind_settings or (None,) * len(step.remind)))
+
+
+def escalations(step) -> list:
+    """(seconds, setting or None) of each `overdue:` link with `after:`."""
+    return [(a.after, a.after_setting) for a in step.overdue if a.after or a.after_setting]
+
+
+def _span(seconds, name, values) -> dict:
+    out = {"seconds": in_force(seconds, name, values)}
+    if name is not None:
+        out["setting"] = name
+    return out
 
 
 def cond_text(c) -> str:
@@ -116,6 +152,19 @@ def checklist(plan, values=None) -> str:
                 for x in (
                     f"role: {who}" if who else "",
                     f"within {within_text(s.within, values)}" if s.within else "",
+                    f"repeat every {span_text(s.repeat, s.repeat_setting, values)}" if s.repeat is not None else "",
+                    (
+                        "remind " + ", ".join(span_text(x, n, values) for x, n in reminders(s)) + " before"
+                        if s.remind
+                        else ""
+                    ),
+                    (
+                        "escalate "
+                        + ", ".join(span_text(x, n, values) for x, n in escalations(s))
+                        + " past the deadline"
+                        if escalations(s)
+                        else ""
+                    ),
                     f"after {', '.join(s.needs)}" if s.needs else "",
                     f"only if {cond_text(s.if_)}" if s.if_ else "",
                     f"check {cond_text(s.check)}" if s.check else "",
@@ -127,7 +176,9 @@ def checklist(plan, values=None) -> str:
             if extra:
                 lines.append("         " + "; ".join(extra))
         for t in ph.after:
-            lines.append(f"   after {fmt(t.after)}: " + "; ".join(_action_text(a) for a in t.actions))
+            lines.append(
+                f"   after {span_text(t.after, t.setting, values)}: " + "; ".join(_action_text(a) for a in t.actions)
+            )
         for t in ph.on:
             how = f"event '{t.event}'" if t.event else f"when {cond_text(t.when)}"
             if t.if_:
@@ -194,9 +245,13 @@ def plan_dict(plan, values=None) -> dict:
                         "needs": list(s.needs),
                         "if": cond_text(s.if_) or None,
                         "muster": s.muster,
+                        "repeat": _span(s.repeat, s.repeat_setting, values) if s.repeat is not None else None,
+                        "remind": [_span(x, n, values) for x, n in reminders(s)],
+                        "escalate": [_span(x, n, values) for x, n in escalations(s)],
                     }
                     for s in ph.steps
                 ],
+                "after": [_span(t.after, t.setting, values) for t in ph.after],
                 "on": [
                     {"to": t.to, "event": t.event, "when": cond_text(t.when) or None, "if": cond_text(t.if_) or None}
                     for t in ph.on

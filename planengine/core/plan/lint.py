@@ -71,9 +71,10 @@ def lint_plan(plan):
                 if len(path) > 1 and total > t.after:
                     from planengine.core.plan.durations import format as fmt
 
+                    when = fmt(t.after) + (f" (setting {t.setting}, its default)" if t.setting else "")
                     out.append(
                         (
-                            f"phase '{ph.id}': timer after {fmt(t.after)} fires before the needs chain "
+                            f"phase '{ph.id}': timer after {when} fires before the needs chain "
                             f"{' -> '.join(path)} can finish ({fmt(total)})",
                             t.loc,
                         )

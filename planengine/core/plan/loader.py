@@ -11,6 +11,7 @@ import os
 import re
 
 from planengine.core.digest import sha256_hex
+from planengine.core.plan import durations
 from planengine.core.plan import settings as local_settings
 from planengine.core.plan.facts import FactError, coerce_value
 from planengine.core.plan.model import (
@@ -106,6 +107,8 @@ class _Builder(Checker):
         self.uses = tuple(self.d.get("uses") or ())
         self.settings = self.d.get("settings") or {}  # local figures: id -> {default, title, source}
         self.duration_settings: dict = {}  # setting id -> Within of its default (used as a `within:`)
+        self.plain_settings: dict = {}  # setting id -> its uses as a plain duration (`repeat`, `remind`...)
+        self.plain_refused: set = set()  # settings whose default was refused as a plain duration
 
     def loc(self, path, key=False):
         return self.src.pos(path, key=key)
@@ -239,8 +242,8 @@ class _Builder(Checker):
         for a, p in items:
             action = self.action({k: v for k, v in a.items() if k != "after"} if links else a, p)
             if links and "after" in a:
-                after = self.duration(a["after"], p + ("after",))
-                action = dataclasses.replace(action, after=after)
+                after, name = self.duration_or_setting(a["after"], p + ("after",), "overdue.after")
+                action = dataclasses.replace(action, after=after, after_setting=name)
             out.append(action)
         return tuple(out)
 
@@ -303,6 +306,28 @@ class _Builder(Checker):
         w = self.duration_settings[name]
         return Within(w.day, w.night, setting=name)
 
+    def duration_or_setting(self, raw, path, use) -> tuple:
+        """A plain duration, or `{setting: NAME}` standing for one (``use``: a key of
+        settings.PLAIN_USES): (seconds, NAME or None), the seconds of the plan's default."""
+        if not (isinstance(raw, dict) and "setting" in raw):
+            return self.duration(raw, path), None
+        name = raw["setting"]
+        if not isinstance(name, str) or not self.ref("setting", name, self.settings, path + ("setting",)):
+            return 0, None  # the unknown name is the one error to report
+        uses = self.plain_settings.setdefault(name, [])
+        if use not in uses:
+            uses.append(use)
+        default = (self.settings[name] or {}).get("default")
+        if name not in self.plain_refused:
+            why = local_settings.plain_problem(name, default, (use,), line=self.loc(path)[0])
+            if why:
+                self.plain_refused.add(name)
+                self.err(("settings", name, "default"), why)
+        try:
+            return durations.parse(default), name
+        except ValueError:
+            return 0, name
+
     def _settings(self) -> dict:
         out = {}
         for sid, raw in self.settings.items():
@@ -311,6 +336,7 @@ class _Builder(Checker):
                 id=sid,
                 default=raw.get("default"),
                 duration=sid in self.duration_settings,
+                plain=tuple(self.plain_settings.get(sid, ())),
                 title=str(raw.get("title", "")),
                 source=str(raw.get("source", "")),
                 description=str(raw.get("description", "")),
@@ -492,14 +518,7 @@ class _Builder(Checker):
     def _phase(self, pid, raw):
         path = ("phases", pid)
         steps = tuple(self._step(pid, s, path + ("steps", i)) for i, s in enumerate(raw.get("steps") or ()))
-        after = tuple(
-            PhaseTimer(
-                after=self.duration(t["after"], path + ("after", i, "after")),
-                actions=self.actions({k: v for k, v in t.items() if k != "after"}, path + ("after", i)),
-                loc=self.loc(path + ("after", i)),
-            )
-            for i, t in enumerate(raw.get("after") or ())
-        )
+        after = tuple(self._timer(t, path + ("after", i)) for i, t in enumerate(raw.get("after") or ()))
         on = []
         for i, t in enumerate(raw.get("on") or ()):
             tp = path + ("on", i)
@@ -529,6 +548,15 @@ class _Builder(Checker):
             after=after,
             on=tuple(on),
             loc=self.loc(path, key=True),
+        )
+
+    def _timer(self, raw, path):
+        seconds, name = self.duration_or_setting(raw["after"], path + ("after",), "after")
+        return PhaseTimer(
+            after=seconds,
+            actions=self.actions({k: v for k, v in raw.items() if k != "after"}, path),
+            setting=name,
+            loc=self.loc(path),
         )
 
     def _step(self, pid, raw, path):
@@ -582,13 +610,13 @@ class _Builder(Checker):
                 self.err(
                     path + ("from",), f"step '{sid}': `from:` says when a deadline starts: add `within:`", key=True
                 )
-        repeat = None
+        repeat = repeat_setting = None
         if "repeat" in raw:
             before = len(self.problems)
-            repeat = self.duration(raw["repeat"], path + ("repeat",))
+            repeat, repeat_setting = self.duration_or_setting(raw["repeat"], path + ("repeat",), "repeat")
             if repeat <= 0 and len(self.problems) == before:
                 self.err(path + ("repeat",), f"step '{sid}': `repeat:` needs a period longer than 0")
-                repeat = None
+                repeat = repeat_setting = None
             if within is None:
                 self.err(
                     path + ("repeat",),
@@ -614,6 +642,7 @@ class _Builder(Checker):
                     f"step '{sid}': `default:` is recorded at the deadline: add `within:`",
                     key=True,
                 )
+        remind, remind_settings = self._remind(raw, within, path)
         return Step(
             id=raw["id"],
             phase=pid,
@@ -625,20 +654,23 @@ class _Builder(Checker):
             check=check,
             muster=muster,
             overdue=self.actions(raw.get("overdue"), path + ("overdue",), links=True),
-            remind=self._remind(raw, within, path),
+            remind=remind,
+            remind_settings=remind_settings,
             decision=decision,
             description=raw.get("description", ""),
             from_=from_,
             required=bool(raw.get("required", False)),
             repeat=repeat,
+            repeat_setting=repeat_setting,
             default=default,
             loc=self.loc(path),
         )
 
     def _remind(self, raw, within, path) -> tuple:
-        """`remind:` durations before the deadline, each shorter than it."""
+        """`remind:` durations before the deadline, each shorter than it (by the plan's defaults),
+        longest first: (seconds, the setting of each or () when none is a setting)."""
         if "remind" not in raw:
-            return ()
+            return (), ()
         value = raw["remind"]
         items = (
             [(v, path + ("remind", i)) for i, v in enumerate(value)]
@@ -649,22 +681,26 @@ class _Builder(Checker):
             self.err(
                 path + ("remind",), f"step '{raw['id']}': `remind:` comes before a deadline: add `within:`", key=True
             )
-            return ()
+            return (), ()
         out = []
         for v, p in items:
             before = len(self.problems)
-            seconds = self.duration(v, p)
+            seconds, name = self.duration_or_setting(v, p, "remind")
             if len(self.problems) > before:
                 continue
+            shown = f"{durations.format(seconds)} (setting {name})" if name else v
             if seconds <= 0:
                 self.err(p, f"step '{raw['id']}': a reminder must come some time before the deadline")
             elif seconds >= min(within.day, within.night):
                 self.err(
-                    p, f"step '{raw['id']}': a reminder {v} before the deadline would come before its clock starts"
+                    p,
+                    f"step '{raw['id']}': a reminder {shown} before the deadline would come before its clock starts",
                 )
-            elif seconds not in out:
-                out.append(seconds)
-        return tuple(sorted(out, reverse=True))
+            elif (seconds, name) not in out:
+                out.append((seconds, name))
+        out.sort(key=lambda x: (-x[0], x[1] or ""))
+        names = tuple(n for _, n in out)
+        return tuple(s for s, _ in out), (names if any(names) else ())
 
     def _needs_cycles(self, phases):
         """Report each `needs` cycle; iterative, so chains of thousands of steps are fine."""

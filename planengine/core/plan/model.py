@@ -133,6 +133,7 @@ class Action(_Record):
     name: str | None = None
     args: tuple = ()
     after: int = 0  # an `overdue:` escalation link: seconds past the deadline it fires at
+    after_setting: str | None = None  # `after: {setting: NAME}`: ``after`` above is the plan's default
     loc: Loc = (0, 0)
 
 
@@ -158,6 +159,8 @@ class Setting(_Record):
     id: str
     default: Any = None
     duration: bool = False  # used as a `within:`: a duration or {day, night}
+    # where it stands for a plain duration (`after`, `repeat`, `remind`, `overdue.after`): no {day, night}
+    plain: tuple = ()
     title: str = ""
     source: str = ""
     description: str = ""
@@ -224,6 +227,9 @@ class Step(_Record):
     repeat: int | None = None  # 续报 cadence: each round is due this long after the previous deadline
     default: str | None = None  # a decision's answer recorded at the deadline when nobody decided
     remind: tuple = ()  # seconds before the deadline at which the role is reminded (unless done or acked)
+    # local figures (`{setting: NAME}`): the fields above hold the plan's defaults
+    repeat_setting: str | None = None
+    remind_settings: tuple = ()  # beside ``remind``, item for item: a setting's name or None (empty: none)
     loc: Loc = (0, 0)
 
     def checks_used(self) -> set:
@@ -248,6 +254,7 @@ class PhaseTimer(_Record):
 
     after: int
     actions: tuple = ()
+    setting: str | None = None  # `after: {setting: NAME}`: ``after`` above is the plan's default
     loc: Loc = (0, 0)
 
 

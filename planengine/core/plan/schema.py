@@ -49,13 +49,28 @@ SETTING_REF = {
     "description": "{setting: NAME}: the local figure NAME of `settings:` (its default, or the site's value)",
     "properties": {"setting": _d("a setting the plan declares under `settings:`", type="string", pattern=ID)},
 }
+
+
+def _duration_or_setting(text):
+    """A plain duration or `{setting: NAME}` naming one (a mapping is told apart as the latter)."""
+    return {
+        "description": f"{text}: a duration or {{setting: NAME}} (a local figure)",
+        "if": {"type": "object"},
+        "then": SETTING_REF,
+        "else": {**DURATION, "description": text},
+    }
+
+
 SETTING = {
     "type": "object",
     "additionalProperties": False,
     "required": ["default"],
     "description": "a local figure: its default, which planengine.yaml `settings:` may replace per centre",
     "properties": {
-        "default": _d("the value when the site configuration says nothing (a duration where used as `within:`)"),
+        "default": _d(
+            "the value when the site configuration says nothing (a duration where it counts time; {day, night}"
+            " only for `within:`)"
+        ),
         "title": _d("the figure as people call it, e.g. 立即", type="string"),
         "source": _d("where the default comes from: a law, a standard, or local practice", type="string"),
         "description": _d("for people", type="string"),
@@ -185,7 +200,7 @@ OVERDUE_LINK = {
     "description": "an action at the deadline, or with `after:` that long past it (an escalation link)",
     "properties": {
         **ACTION_PROPERTIES,
-        "after": {**DURATION, "description": "how long past the deadline this link fires, unless the step is done"},
+        "after": _duration_or_setting("how long past the deadline this link fires, unless the step is done"),
     },
     "oneOf": [{"required": [k]} for k in ACTION_KINDS],
 }
@@ -196,7 +211,10 @@ OVERDUE = {
 }
 REMIND = {
     "description": "durations before the deadline at which the step's role is reminded, unless done or acknowledged",
-    "anyOf": [DURATION, {"type": "array", "items": DURATION, "minItems": 1}],
+    "anyOf": [
+        _duration_or_setting("how long before the deadline"),
+        {"type": "array", "items": _duration_or_setting("how long before the deadline"), "minItems": 1},
+    ],
 }
 
 STEP = {
@@ -278,7 +296,7 @@ STEP = {
         ),
         "from": _d("when the deadline counts from: activation (default), opened, phase, or a step id", type="string"),
         "required": _d("a duty: leaving the phase never drops it; only `plan waive` releases it", type="boolean"),
-        "repeat": {**DURATION, "description": "续报 cadence: each round is due this long after the previous deadline"},
+        "repeat": _duration_or_setting("续报 cadence: each round is due this long after the previous deadline"),
         "default": _d("decision steps: the answer recorded at the deadline when nobody decided", type="string"),
     },
 }
@@ -307,7 +325,7 @@ PHASE_TIMER = {
     "additionalProperties": False,
     "required": ["after"],
     "description": "{after: DURATION, <action>}: a reminder when the phase has lasted that long",
-    "properties": {**ACTION_PROPERTIES, "after": {**DURATION, "description": "time since the phase was entered"}},
+    "properties": {**ACTION_PROPERTIES, "after": _duration_or_setting("time since the phase was entered")},
     "oneOf": [{"required": [k]} for k in ACTION_KINDS],
 }
 

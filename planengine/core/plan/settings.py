@@ -3,7 +3,8 @@ that a centre may set otherwise in planengine.yaml (`settings: {PLAN: {NAME: VAL
 or `settings: {all: {NAME: VALUE}}` for every plan declaring NAME).
 
 A plan uses one as a whole value, never inside an expression: `within: {setting: NAME}`
-(a duration or {day, night}) or a check or action argument `{setting: NAME}`. The values
+(a duration or {day, night}), a plain duration (`after:` of a phase timer or an `overdue`
+link, `repeat:`, `remind:`) or a check or action argument `{setting: NAME}`. The values
 in force when an incident starts are recorded in its `started` event (`local_settings`),
 and the incident reads them from there, so replay, verify, drills and scores do not
 depend on what the configuration says later.
@@ -34,6 +35,38 @@ def within_of(value) -> Within:
     return Within(seconds, seconds)
 
 
+# where a setting stands for a plain duration, and whether that duration must be longer than 0
+PLAIN_USES = {"after": False, "overdue.after": False, "repeat": True, "remind": True}
+
+
+def plain_problem(name, value, uses, line=None) -> str | None:
+    """Why ``value`` cannot be setting ``name`` used as the plain durations ``uses`` (keys of
+    PLAIN_USES; ``line``: of the use, for the loader), or None: a duration, never {day, night};
+    longer than 0 for `repeat:` and `remind:`."""
+    where = " and ".join(f"`{u}:`" for u in uses) + (f" (line {line})" if line else "")
+    if isinstance(value, dict):
+        why = "only `within:` takes {day, night}" if set(value) == {"day", "night"} else "not a mapping"
+        return f"setting '{name}' is used as {where}: write one duration (e.g. 30m); {why}"
+    try:
+        span = durations.parse(value)
+    except ValueError as e:
+        return f"setting '{name}' is used as {where}: {e}"
+    positive = [u for u in uses if PLAIN_USES.get(u)]
+    if span <= 0 and positive:
+        what = "it" if len(uses) == 1 else f"`{positive[0]}:`"
+        return f"setting '{name}' is used as {where}: {what} needs a duration longer than 0"
+    return None
+
+
+def seconds(plan, recorded, name, default) -> int:
+    """A plain duration counted by setting ``name`` for an incident, in seconds: the value recorded
+    when it started (else the plan's ``default``, which the loader checked)."""
+    try:
+        return durations.parse(value(plan, recorded, name))
+    except ValueError:  # not reachable with values checked at start; the plan's default then
+        return default
+
+
 def _kind(value) -> str:
     if isinstance(value, bool):
         return "true or false"
@@ -51,11 +84,16 @@ def _kind(value) -> str:
 def problem(setting, value):
     """Why ``value`` cannot stand for ``setting`` (None when it can): a duration where the plan
     uses a duration, otherwise the default's kind (a mapping's known keys keep their kind)."""
+    if setting.plain:
+        why = plain_problem(setting.id, value, setting.plain)
+        if why:
+            return why
     if setting.duration:
         try:
             within_of(value)
         except ValueError as e:
             return f"setting '{setting.id}' is a time limit: {e}"
+    if setting.plain or setting.duration:
         return None
     want, got = _kind(setting.default), _kind(value)
     if want != got:
