@@ -250,8 +250,8 @@ class Runner:
         return self._seconds(spec.repeat, spec.repeat_setting, state)
 
     def _remind_list(self, spec, state) -> list:
-        """A step's `remind:` durations, longest first; a reminder that would fall before the clock
-        starts (a site's value longer than the limit) is never armed (state._arm_reminders)."""
+        """A step's `remind:` durations, longest first (one that would fall before the clock starts,
+        which the configuration is refused for, would never be armed: state._arm_reminders)."""
         if not spec.remind_settings:
             return list(spec.remind)
         values = {self._seconds(s, n, state) for s, n in zip(spec.remind, spec.remind_settings)}

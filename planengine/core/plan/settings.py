@@ -124,6 +124,7 @@ def effective(plan, config_src) -> dict:
     if section is None:
         return out
     problems = []
+    where: dict = {}  # name -> the section (`all` or the plan's id) its site value comes from
 
     def err(path, message, key=False):
         line, col = config_src.pos(path, key=key)
@@ -157,9 +158,47 @@ def effective(plan, config_src) -> dict:
                 err(("settings", scope, name), why)
                 continue
             out[name] = {"value": value, "from": "site"}
+            where[name] = scope
+    if not problems:
+        told = set()
+        for name, message in _early_reminders(plan, out):
+            if name not in told:
+                told.add(name)
+                err(("settings", where[name], name), message)
     if problems:
         raise SourceError(problems)
     return out
+
+
+def _early_reminders(plan, values):
+    """(setting, message) for each reminder the site's values put at or before the moment its step's
+    clock starts (the loader refuses the same of the plan's defaults): the setting a site set that
+    moved it, the reminder's own or else the limit's."""
+    for step in plan.steps():
+        within = step.within
+        if not step.remind or within is None or within.days is not None:
+            continue
+        names = step.remind_settings or (None,) * len(step.remind)
+        if within.setting is None and not any(names):
+            continue
+        if within.setting is not None and within.setting in values:
+            within = within_of(values[within.setting]["value"])
+        limit = min(within.day, within.night)
+        for default, name in zip(step.remind, names):
+            before = durations.parse(values[name]["value"]) if name in values else default
+            if before < limit:
+                continue
+            moved = [n for n in (name, step.within.setting) if n is not None and values[n]["from"] == "site"]
+            if moved:
+                span, ahead = durations.format(limit), durations.format(before)
+                yield (
+                    moved[0],
+                    (
+                        f"setting '{moved[0]}': step '{step.id}' has a limit of {span}, so a reminder {ahead}"
+                        " before its deadline would come before its clock starts"
+                    ),
+                )
+                break
 
 
 def value(plan, recorded, name):

@@ -280,3 +280,21 @@ def test_a_plan_compiled_by_the_model_before_these_fields_is_rebuilt_and_times_b
     out = env.json("done", "INC-1", "rounds", "--at", env.t("10:10"))
     assert env.step(out, "rounds")["due_at"] == env.t("12:30"), "the site's 2h, read through the rebuilt plan"
     assert conn.execute("SELECT compiled_format FROM plans").fetchone()[0] == compiled.FORMAT
+
+
+def test_a_site_value_that_puts_a_reminder_before_the_clock_starts_is_refused(env):
+    text = TIMERS.replace("within: 40m", "within: {setting: limit}").replace(
+        "  chase: {", "  limit: {default: 40m, source: local practice}\n  chase: {"
+    )
+    path = env.write("timers.yaml", text)
+    env.write("planengine.yaml", "settings:\n  timers:\n    heads_up: 40m\n")
+    refused = env.refused("start", path, "--id", "INC-1", "--at", env.t("10:00")).stderr
+    assert refused.startswith("planengine.yaml:3:15: ") and "a limit of 40m, so a reminder 40m before" in refused, (
+        refused
+    )
+    env.write("planengine.yaml", "settings:\n  all: {limit: 8m}\n")
+    refused = env.refused("start", path, "--id", "INC-1", "--at", env.t("10:00")).stderr
+    assert refused.startswith("planengine.yaml:2:16: ") and "setting 'limit'" in refused, refused
+    env.write("planengine.yaml", "settings:\n  all: {limit: 12m}\n")
+    out = env.json("start", path, "--id", "INC-1", "--at", env.t("10:00"))
+    assert env.step(out, "report_up")["due_at"] == env.t("10:12")
