@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from planengine.core.incident import clock as clocks
 from planengine.core.incident.commands import Command, Refused
-from planengine.core.incident.state import SNAPSHOT_FORMAT, apply, fold, from_snapshot, to_snapshot
+from planengine.core.incident.state import SNAPSHOT_FORMAT, apply, fold, from_snapshot, snapshot_text
 from planengine.core.patterns import lazy
 from planengine.core.plan import library
 from planengine.core.plan.library import PlanNotFound
@@ -371,7 +371,6 @@ class Engine:
         many were written. `plan tick` and `plan watch` call it after firing timers, so `plan status
         --json` reads one text per incident instead of folding it (commands write snapshots every
         SNAPSHOT_EVERY events, and no text). A command written meanwhile wins (head check)."""
-        import json
 
         from planengine.core.incident.status import status_text, text_format
 
@@ -386,7 +385,7 @@ class Engine:
             work = [
                 (
                     st,
-                    (json.dumps(to_snapshot(st), ensure_ascii=False, separators=(",", ":")), SNAPSHOT_FORMAT),
+                    (snapshot_text(st), SNAPSHOT_FORMAT),
                     status_text(st),
                 )
                 for st in states.values()
@@ -507,9 +506,7 @@ class Engine:
         a command does not render a status it does not print."""
         snapshot = None
         if state.seq - self._snap_seq.get(state.id, 0) >= SNAPSHOT_EVERY or (state.closed_at and batch):
-            import json
-
-            snapshot = (json.dumps(to_snapshot(state), ensure_ascii=False, separators=(",", ":")), SNAPSHOT_FORMAT)
+            snapshot = (snapshot_text(state), SNAPSHOT_FORMAT)
         h = self.store.append_many(
             state,
             batch,

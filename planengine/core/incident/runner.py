@@ -365,10 +365,11 @@ class Runner:
         data = {"text": text, "by": by}
         if say:
             data["say"] = True
-        # a drill inject's addressee, channel, expected action and objective (MSEL columns)
-        for k, v in (("to", to), ("channel", channel), ("expect", expect), ("objective", objective)):
-            if v is not None:
-                data[k] = v
+        if to is not None or channel is not None or expect is not None or objective is not None:
+            # a drill inject's addressee, channel, expected action and objective (MSEL columns)
+            for k, v in (("to", to), ("channel", channel), ("expect", expect), ("objective", objective)):
+                if v is not None:
+                    data[k] = v
         tx.emit("note", data)
         self._settle(tx)  # `when` conditions are evaluated after every event (time has passed)
 
@@ -655,9 +656,10 @@ class Runner:
         progressed = 0
         if self._from_steps:
             self._start_clocks(tx)
+        step_of, visit = s.steps.get, s.phase_seq  # neither changes while a phase's steps activate
         for spec in self.plan.phases[s.phase].steps:
-            st = s.steps.get(spec.id)
-            if st is not None and st.activation_seq > s.phase_seq:
+            st = step_of(spec.id)
+            if st is not None and st.activation_seq > visit:
                 continue  # already active in this visit of the phase
             if st is not None and st.required and st.status == "pending":
                 continue  # a required step still pending from an earlier visit keeps its deadline

@@ -555,6 +555,15 @@ def _step_from(values, new=object.__new__) -> StepState:
     return st
 
 
+def snapshot_text(state: IncidentState) -> str:
+    """The snapshot as stored: JSON of to_snapshot(), UTF-8 text, no spaces (one encoder, built once;
+    a state holds no cycles to look for)."""
+    return _SNAPSHOT_JSON(to_snapshot(state))
+
+
+_SNAPSHOT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
+
+
 def to_snapshot(state: IncidentState) -> dict:
     out = dict(zip(_STATE_KEYS, _STATE_VALUES(state)))
     out["steps"] = [_step_values(st) for st in state.steps.values()]

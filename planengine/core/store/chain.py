@@ -87,7 +87,12 @@ def chain_rows(incident: str, prev_hash: str, events, rows: list, commands=None)
         seq, at, kind, actor, data = ev["seq"], ev["at"], ev["kind"], ev["actor"], enc(ev["data"])
         if at != last_at or actor != last_actor or head is None:
             last_at, last_actor = at, actor
-            a = actors.get(actor) or actors.setdefault(actor, text(actor) if actor.__class__ is str else enc(actor))
+            a = (
+                "null"
+                if actor is None
+                else actors.get(actor)
+                or actors.setdefault(actor, text(actor) if actor.__class__ is str else enc(actor))
+            )
             head = f'{{"actor":{a},"at":{text(at)},"data":'
         tail = tails.get(kind) or tails.setdefault(kind, f',"incident":{inc},"kind":{text(kind)},"seq":')
         body = f"{h}{head}{data}{tail}{seq}}}".encode()

@@ -109,6 +109,10 @@ CHUNKS = (128, 64, 32, 16, 8)  # rows per multi-row INSERT: powers of two, so a 
 MAX_VARIABLES = 32766 if sqlite3.sqlite_version_info >= (3, 32, 0) else 999
 
 
+_ROW: dict = {}  # width -> "(?,?,...)"
+_ONE: dict = {}  # (head, width) -> the statement of one row
+
+
 def insert_rows(conn, head: str, width: int, rows: list) -> None:
     """``head`` (``INSERT INTO t VALUES``) for each of ``rows`` (tuples of ``width`` values).
 
@@ -117,7 +121,9 @@ def insert_rows(conn, head: str, width: int, rows: list) -> None:
     executemany's step per row; the connection's statement cache keeps the few shapes
     compiled. The last few rows, and a command's handful, go through executemany.
     """
-    one = "(" + ",".join("?" * width) + ")"
+    one = _ROW.get(width)
+    if one is None:
+        one = _ROW[width] = "(" + ",".join("?" * width) + ")"
     i, n = 0, len(rows)
     if n >= CHUNKS[-1]:
         from itertools import chain
@@ -131,7 +137,10 @@ def insert_rows(conn, head: str, width: int, rows: list) -> None:
                 conn.execute(sql, list(flat(rows[i : i + size])))
                 i += size
     if n == 1:  # a command's one event: a plain execute
-        conn.execute(f"{head} {one}", rows[0])
+        sql = _ONE.get((head, width))
+        if sql is None:
+            sql = _ONE[head, width] = f"{head} {one}"
+        conn.execute(sql, rows[0])
     elif i < n:
         conn.executemany(f"{head} {one}", rows[i:] if i else rows)
 
@@ -599,19 +608,26 @@ class Store:
                 " VALUES (?,?,?,?,?,?,?,0,'')",
                 (state.id, state.plan, state.plan_version, state.plan_sha, state.kind, state.title, state.opened_at),
             )
-        batch = [(cmd, events) for cmd, events in batch if events]
-        if not batch:  # nothing to write: only say whether ``state`` was at the head
+        if len(batch) == 1:  # one command (every CLI command): its own list of events
+            cmd, evs = batch[0]
+            commands = (
+                {evs[0]["seq"]: command_text(cmd.name, cmd.at, cmd.actor, cmd.args, evs[-1]["seq"])} if evs else {}
+            )
+        else:
+            commands = {
+                events[0]["seq"]: command_text(cmd.name, cmd.at, cmd.actor, cmd.args, events[-1]["seq"])
+                for cmd, events in batch
+                if events
+            }
+            evs = [ev for _cmd, events in batch for ev in events]
+        if not evs:  # nothing to write: only say whether ``state`` was at the head
             row = conn.execute("SELECT last_seq FROM incidents WHERE id=?", (incident,)).fetchone()
             if row is None or row[0] != prev_seq:
                 raise StaleHead(f"incident '{incident}' changed underneath this command; retry")
             return prev_hash
         dumps = canonical
         rows, queued, done = [], [], []
-        commands = {
-            events[0]["seq"]: command_text(cmd.name, cmd.at, cmd.actor, cmd.args, events[-1]["seq"])
-            for cmd, events in batch
-        }
-        h = chain_rows(incident, prev_hash, [ev for _cmd, events in batch for ev in events], rows, commands)
+        h = chain_rows(incident, prev_hash, evs, rows, commands)
         # The incident row first, guarded by the head the state was folded at: the head check and the
         # update in one statement. updated_at: the time of the incident's latest event (a timer fired
         # late records its due time). While closed_at stays as it was, the statement leaves it out:
@@ -630,17 +646,16 @@ class Store:
             )
             if cur.rowcount != 1:
                 raise StaleHead(f"incident '{incident}' changed underneath this command; retry")
-        for _cmd, events in batch:
-            for ev in events:
-                kind = ev["kind"]
-                if kind[:7] != "notify_":
-                    continue
-                if kind == "notify_queued":
-                    d = ev["data"]
-                    meta = {k: d[k] for k in ("step", "phase", "due_at", "reason", "level") if d.get(k) is not None}
-                    queued.append((d["key"], incident, dumps(d["roles"]), d["message"], ev["at"], dumps(meta)))
-                elif kind in ("notify_delivered", "notify_failed"):
-                    done.append((ev["data"]["key"], ev["data"].get("channel")))
+        for ev in evs:
+            kind = ev["kind"]
+            if kind[:7] != "notify_":
+                continue
+            if kind == "notify_queued":
+                d = ev["data"]
+                meta = {k: d[k] for k in ("step", "phase", "due_at", "reason", "level") if d.get(k) is not None}
+                queued.append((d["key"], incident, dumps(d["roles"]), d["message"], ev["at"], dumps(meta)))
+            elif kind in ("notify_delivered", "notify_failed"):
+                done.append((ev["data"]["key"], ev["data"].get("channel")))
         insert_rows(conn, "INSERT INTO events VALUES", 9, rows)
         if schedule:
             self._sync_timers(incident, timers_before, state.timers)
