@@ -2,8 +2,9 @@
 SIGKILL at random points (seeded); afterwards nothing is lost, nothing is corrupt, nothing doubled.
 
 Each round runs a few command streams side by side (start, done, checkin, set, note, event, tick,
-each a separate `plan` process, one incident per stream) while `plan watch` ticks and delivers to a
-webhook receiver on 127.0.0.1; one process of the round, chosen by the seeded generator, is killed
+and `status --json`, which keeps the status texts it folds; each a separate `plan` process, one
+incident per stream) while `plan watch` ticks and delivers to a webhook receiver on 127.0.0.1; one
+process of the round, chosen by the seeded generator, is killed
 with SIGKILL a random time after it starts. After the last round the survivors finish (a watcher
 stopped by SIGTERM, the claims of killed senders left to expire, one `plan watch --once`) and:
 
@@ -205,7 +206,7 @@ class Harness:
         for _ in range(self.rng.randint(3, 5)):
             self.serial += 1
             n = self.serial
-            choice = self.rng.choice(["note", "set", "done", "done", "checkin", "event", "tick"])
+            choice = self.rng.choice(["note", "set", "done", "done", "checkin", "event", "tick", "status"])
             t = at[len(cmds)]
             if choice == "note":
                 cmds.append(["note", inc, f"note-{n}", "--at", t])
@@ -218,6 +219,8 @@ class Harness:
                 cmds.append(["checkin", inc, "team", "--count", str(n), "--at", t])
             elif choice == "event":
                 cmds.append(["event", inc, self.rng.choice(["activate", "activate", "dispersed"]), "--at", t])
+            elif choice == "status":  # a read command that keeps the status texts it folds (a cache write)
+                cmds.append(["status", "--json"])
             else:  # a tick at the round's start: the timers it fires are due before this round's commands
                 cmds.append(["tick", "--now", iso(base)])
         return cmds
