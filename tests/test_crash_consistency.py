@@ -4,9 +4,9 @@ SIGKILL at random points (seeded); afterwards nothing is lost, nothing is corrup
 Each round runs a few command streams side by side (start, done, checkin, set, note, event, tick,
 and `status --json`, which keeps the status texts it folds; each a separate `plan` process, one
 incident per stream) while `plan watch` ticks and delivers to a webhook receiver on 127.0.0.1; one
-process of the round, chosen by the seeded generator, is killed
-with SIGKILL a random time after it starts. After the last round the survivors finish (a watcher
-stopped by SIGTERM, the claims of killed senders left to expire, one `plan watch --once`) and:
+process of the round, chosen by the seeded generator, is killed with SIGKILL a random time after
+it starts. After the last round the survivors finish (a watcher stopped by SIGTERM, the claims of
+killed senders left to expire, one `plan watch --once`) and:
 
 - `PRAGMA integrity_check` is ok and `plan verify` passes for every incident;
 - every command that exited 0 is in the log (its note, fact, step, check-in, event; a tick left no
