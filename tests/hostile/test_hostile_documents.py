@@ -287,6 +287,30 @@ def test_huge_plans_validate_lint_and_start_within_the_budget(hostile, name, dat
     hostile.assert_handled("plan", data, cpu_seconds=HUGE_CPU_S, only=[1, 2])
 
 
+def _big_with_one_mistake():
+    steps = _big_plan(steps=10_000)
+    many = b"".join(b"  - {at: %dm, say: x%d}\n" % (i % 6000, i) for i in range(10_000))
+    injects = SEED_DRILL.split(b"injects:\n")[0] + b"injects:\n" + many
+    return [
+        ("plan", "10000_steps_one_unknown_key", steps.replace(b"\nphases:", b"\nversoin: 2\nphases:", 1)),
+        (
+            "plan",
+            "10000_steps_one_bad_step",
+            steps.replace(b"{id: s5000, role: r, within:", b"{id: s5000, role: r, withn:", 1),
+        ),
+        ("drill", "10000_injects_plan_null", _replace(injects, rb"(\nplan: )\S+", "!!null x")),
+        ("drill", "10000_injects_one_bad_inject", injects + b"  - {at: 1m, sya: x}\n"),
+    ]
+
+
+@pytest.mark.parametrize("kind, name, data", _big_with_one_mistake(), ids=[c[1] for c in _big_with_one_mistake()])
+def test_a_big_file_with_one_mistake_is_explained_within_the_default_budget(hostile, kind, name, data):
+    # JSON Schema explains only the values that do not fit (source._skipping_what_fits): the
+    # 9,999 good steps or injects cost no more than when the file is valid.
+    assert data != _big_plan(steps=10_000)
+    hostile.assert_handled(kind, data, only=[0])
+
+
 @pytest.mark.parametrize("name, data", _drill_cases(), ids=_ids(_drill_cases()))
 def test_hostile_values_in_a_drill(hostile, name, data):
     cpu = HUGE_CPU_S if name.startswith("10000") else 2.0

@@ -43,6 +43,18 @@ def fits(schema, data) -> bool:
 _compiled: dict = {}  # id(schema) -> (schema, check)
 
 
+def subschema_check(root, node):
+    """A function data -> bool for ``node``, a subschema of ``root`` (its $refs point into
+    ``root``), compiled once per process; raises Unsupported like :func:`compile_schema`."""
+    entry = _subschemas.get(id(root))
+    if entry is None or entry[0] is not root:
+        entry = _subschemas[id(root)] = (root, {})
+    return _compile(node, root, entry[1])
+
+
+_subschemas: dict = {}  # id(root schema) -> (root schema, {id(node): check})
+
+
 def compile_schema(schema):
     """A function data -> bool for ``schema``; raises Unsupported for a keyword it does not know."""
     cache: dict = {}
