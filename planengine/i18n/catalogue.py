@@ -17,6 +17,11 @@ MESSAGES: dict = {
     # -- refusals raised by the core (en = the template in core/) --------------------
     "refused.unknown_command": _m("unknown command '{name}'", "未知命令 '{name}'"),
     "refused.not_started": _m("incident {incident} has not been started", "事件 {incident} 尚未启动"),
+    "refused.extract_edited": _m(
+        "{incident}: the recorded commands cannot be re-enacted ({what}); `plan verify {incident}` lists"
+        " what is wrong with the record",
+        "{incident}：所记录的命令无法重演（{what}）；`plan verify {incident}` 列出记录中的问题",
+    ),
     "refused.closed": _m(
         "incident {incident} is closed (`plan reopen INC --by NAME --reason TEXT` reopens it)",
         "事件 {incident} 已关闭（可用 `plan reopen 事件 --by 姓名 --reason 理由` 重新打开）",

@@ -77,14 +77,30 @@ def extract(engine, incident_id, drill_id=None, output=None) -> str:
     ``output`` is where the script will be written (None or "-": stdout, read
     from the working directory); a plan file is named relative to it.
     """
-    from planengine.core.plan.facts import FactError, coerce_fact
-    from planengine.core.plan.yamllib import yaml
-
     plan = engine.incident_plan(incident_id)
     stored_path = plan.path
     drill_path = output if output and output != "-" else "<extract>"
     plan_ref, warning = _plan_ref(engine, plan, stored_path, drill_path)
     commands = engine.commands(incident_id)
+    try:
+        if not commands or commands[0].get("name") != "start":
+            raise ValueError("event 1 records no `start` command")
+        return _script(plan, plan_ref, warning, commands, incident_id, drill_id)
+    except (ValueError, TypeError, AttributeError, KeyError) as e:  # commands edited in the database
+        from planengine.core.incident.commands import Refused
+
+        raise Refused(
+            "{incident}: the recorded commands cannot be re-enacted ({what}); `plan verify {incident}` lists"
+            " what is wrong with the record",
+            incident=incident_id,
+            what=str(e)[:80],
+        ) from None
+
+
+def _script(plan, plan_ref, warning, commands, incident_id, drill_id) -> str:
+    from planengine.core.plan.facts import FactError, coerce_fact
+    from planengine.core.plan.yamllib import yaml
+
     start_cmd = commands[0]
     t0 = start_cmd["at"]
     tz = ZoneInfo(plan.timezone)

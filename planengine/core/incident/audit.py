@@ -119,6 +119,8 @@ def check_snapshot(incident_id, snap, rows: list, last_seq: int) -> list:
     if snap is None:
         return []
     seq, h, fmt, text = snap
+    if type(seq) is not int:
+        return [f"the snapshot row names event {str(seq)[:40]!r}, not an event number"]
     if seq > last_seq:
         return [f"a snapshot of event {seq} is stored, but the log ends at event {last_seq}: events were deleted"]
     at_seq = [r for r in rows if r[0] == seq]
@@ -127,7 +129,7 @@ def check_snapshot(incident_id, snap, rows: list, last_seq: int) -> list:
     expected = json.loads(json.dumps(to_snapshot(fold([r for r in rows if r[0] <= seq], incident_id))))
     try:
         stored = json.loads(text)
-    except ValueError:
+    except (ValueError, TypeError, RecursionError):  # not JSON text, or nested past the parser's depth
         stored = None
     if isinstance(stored, dict):
         stored.pop("last_hash", None)  # written before its own event's hash was known

@@ -570,13 +570,37 @@ def to_snapshot(state: IncidentState) -> dict:
     return out
 
 
+def _slot_types() -> dict:
+    """{slot: type} of the incident slots a new state holds as a container, str or number: a
+    snapshot's values must have these types (None is allowed only where a new state has None)."""
+    fresh = IncidentState("")
+    out = {}
+    for k in _STATE_KEYS:
+        v = getattr(fresh, k)
+        if v is not None:
+            out[k] = type(v)
+    return out
+
+
+_SLOT_TYPES: dict = {}
+_STEP_SLOTS = len(StepState.__slots__)
+
+
 def from_snapshot(data: dict) -> IncidentState:
+    """The state a snapshot holds; ValueError for one that is not a snapshot of this format's
+    shape (an edited row: the engine then folds the log alone, and `plan verify` names it)."""
+    types = _SLOT_TYPES or _SLOT_TYPES.update(_slot_types()) or _SLOT_TYPES
     state = IncidentState.__new__(IncidentState)
-    for k in IncidentState.__slots__:
-        if k != "steps":
-            setattr(state, k, data[k])
+    for k in _STATE_KEYS:
+        v = data[k]
+        want = types.get(k)
+        if want is not None and type(v) is not want:
+            raise ValueError(f"snapshot: {k} is a {type(v).__name__}, not a {want.__name__}")
+        setattr(state, k, v)
     steps = {}
     for values in data["steps"]:
+        if type(values) is not list or len(values) != _STEP_SLOTS or type(values[0]) is not str:
+            raise ValueError("snapshot: a step is not a list of its values")
         st = _step_from(values)
         steps[st.id] = st
     state.steps = steps

@@ -565,8 +565,8 @@ class Store:
                     and type(cmd["last_seq"]) is int
                 ):
                     raise TypeError("a field of the wrong type")
-            except (ValueError, KeyError, TypeError) as e:  # an edited row: `verify` names it
-                what = f"no {e}" if isinstance(e, KeyError) else str(e).split(":")[0]
+            except (ValueError, KeyError, TypeError, RecursionError) as e:  # an edited row: `verify` names it
+                what = f"no {e}" if isinstance(e, KeyError) else str(e).split(":")[0][:80]
                 cmd = {"n": n, "first_seq": seq, "last_seq": seq, "unreadable": what}
             out.append(cmd)
         return out
@@ -954,11 +954,14 @@ class Store:
             "SELECT incident, seq, at, kind, actor, data, prev_hash, hash FROM events WHERE incident=? ORDER BY seq",
             (incident_id,),
         ):
-            if seq != expected_seq:
+            if type(seq) is not int:  # an edited row (SQLite keeps whatever is written)
+                problems.append(f"event {expected_seq}: its seq {str(seq)[:40]!r} is not an event number")
+                seq = expected_seq
+            elif seq != expected_seq:
                 problems.append(f"event {expected_seq} is missing (next is {seq})")
             try:
                 payload = json.loads(data)
-            except ValueError:
+            except (ValueError, TypeError, RecursionError):  # not JSON text, or nested past the parser's depth
                 problems.append(f"event {seq}: data is not JSON")
                 payload = data
             if prev_hash != prev:
