@@ -64,6 +64,9 @@ def load_site(engine) -> Site:
     elif not isinstance(notifiers, dict):
         err(("notifiers",), "notifiers: map each channel name to its settings, e.g. `ding: {type: dingtalk, ...}`")
         notifiers = {}
+    for name in [n for n in notifiers if not isinstance(n, str)]:  # 1.5: a number, never a channel name
+        err(("notifiers", name), f"notifier name {name!r} is not text: routes name channels by text", key=True)
+    notifiers = {n: spec for n, spec in notifiers.items() if isinstance(n, str)}
     for name, spec in notifiers.items():
         path = ("notifiers", name)
         if not isinstance(spec, dict):

@@ -300,6 +300,7 @@ def _big_with_one_mistake():
         ),
         ("drill", "10000_injects_plan_null", _replace(injects, rb"(\nplan: )\S+", "!!null x")),
         ("drill", "10000_injects_one_bad_inject", injects + b"  - {at: 1m, sya: x}\n"),
+        ("drill", "10000_bad_injects", injects.split(b"  - {at: 0m")[0] + b"  - {at: soon, done: reprot}\n" * 10_000),
     ]
 
 

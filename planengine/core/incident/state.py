@@ -496,7 +496,7 @@ def step_status(st: StepState, now_iso: str) -> str:
 # equals the full fold, and nothing trusts a snapshot over the log. The format names the
 # version of the value shapes too (2: notifications per key are dicts with their channels).
 
-SNAPSHOT_FORMAT = "2:" + ",".join(IncidentState.__slots__) + ";" + ",".join(StepState.__slots__)
+SNAPSHOT_FORMAT = "3:" + ",".join(IncidentState.__slots__) + ";" + ",".join(StepState.__slots__)
 
 
 _STEP_VALUES = attrgetter(*StepState.__slots__)  # one C call for a step's 32 slots
@@ -506,10 +506,19 @@ _STATE_VALUES = attrgetter(*_STATE_KEYS)
 
 
 def _step_values(st: StepState) -> list:
-    """A step's slots as JSON values; ``prev`` (the round before, `repeat:`) nests the same way."""
+    """A step's slots as JSON values; ``prev`` (the rounds before, `repeat:`) as a flat list of
+    their slots, newest first: a step repeated every 30 minutes for a month has 1,500 rounds, too
+    deep to nest (JSON and Python recursion stop near 1,000)."""
     values = list(_STEP_VALUES(st))
     if st.prev is not None:
-        values[_PREV] = _step_values(st.prev)
+        rounds = []
+        p = st.prev
+        while p is not None:
+            r = list(_STEP_VALUES(p))
+            r[_PREV] = None
+            rounds.append(r)
+            p = p.prev
+        values[_PREV] = rounds
     return values
 
 
@@ -550,8 +559,11 @@ def _step_from(values, new=object.__new__) -> StepState:
         st.remind,
         st.skipped_at,
     ) = values
-    if st.prev is not None:
-        st.prev = _step_from(st.prev)
+    if st.prev is not None:  # the rounds before, newest first (_step_values)
+        rounds = [_step_from(r) for r in st.prev]
+        for newer, older in zip(rounds, rounds[1:]):
+            newer.prev = older
+        st.prev = rounds[0]
     return st
 
 

@@ -11,6 +11,7 @@ which editors show on hover.
 from __future__ import annotations
 
 from planengine.core.drill.verbs import VERBS
+from planengine.core.plan.durations import MAX_DAYS
 
 ID = r"^[a-z][a-z0-9_]*$"
 # a check or action registered by a plugin: plugin.name (the loader then looks it up)
@@ -240,7 +241,13 @@ STEP = {
                 "additionalProperties": False,
                 "description": "{days: N, by: 'HH:MM'}: by calendar day, N days after the anchor's date at HH:MM",
                 "properties": {
-                    "days": _d("calendar days after the anchor's date (0: the same day)", type="integer", minimum=0),
+                    # at most MAX_DAYS, as a duration (durations.py: no plan's limit comes near ten years)
+                    "days": _d(
+                        "calendar days after the anchor's date (0: the same day)",
+                        type="integer",
+                        minimum=0,
+                        maximum=MAX_DAYS,
+                    ),
                     "by": _d(
                         "local time of day the deadline falls at (default 24:00, the end of the day)",
                         type="string",

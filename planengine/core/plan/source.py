@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from itertools import islice
 
 from planengine.core.plan.yamllib import SafeLoader as _SafeLoader
 from planengine.core.plan.yamllib import yaml
@@ -100,6 +101,7 @@ MAX_NODES = 200_000
 MAX_DEPTH = 100
 MAX_SHOWN = 80  # characters of a value quoted back in a message
 MAX_PROBLEMS = 100  # problems reported per file: a hostile file cannot flood the terminal or the CPU
+MAX_ERRORS = 3 * MAX_PROBLEMS  # JSON Schema errors explained per file (several may share a position)
 
 
 def short(value, limit: int = MAX_SHOWN) -> str:
@@ -532,6 +534,8 @@ class Checker:
 
     def err(self, path, message, key=False):
         self.problems.append(self.src.problem(path, message, key=key))
+        if len(self.problems) > MAX_PROBLEMS:  # enough to fix first: a file of 10,000 bad values stops here
+            raise SourceError(sorted(self.problems, key=lambda p: (p.line, p.col)))
 
     def duration(self, value, path) -> int:
         from planengine.core.plan import durations
@@ -561,7 +565,13 @@ def schema_problems(src: Located, schema: dict) -> list:
     from jsonschema import Draft202012Validator
 
     validator = _validator(id(schema), schema, Draft202012Validator)
-    errors = list(validator.iter_errors(src.data))
+    # a file with thousands of bad values: the first few hundred errors say more than enough
+    errors = list(islice(validator.iter_errors(src.data), MAX_ERRORS + 1))
+    if len(errors) > MAX_ERRORS:
+        errors.pop()
+        capped = True
+    else:
+        capped = False
     unknown_at = {tuple(e.absolute_path) for e in errors if e.validator == "additionalProperties"}
     problems, seen = [], set()
     for err in errors:
@@ -572,6 +582,9 @@ def schema_problems(src: Located, schema: dict) -> list:
         if len(problems) > MAX_PROBLEMS:
             break
     problems.sort(key=lambda p: (p.line, p.col))
+    if capped and len(problems) <= MAX_PROBLEMS:
+        last = problems[-1] if problems else Problem(src.file, 1, 1, "")
+        problems.append(Problem(src.file, last.line, last.col, "more problems not shown: fix these first"))
     return problems
 
 
