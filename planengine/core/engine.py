@@ -87,6 +87,7 @@ class Engine:
         self._runners: dict = {}
         self._plan_shas: dict = {}  # incident -> plan sha (never changes)
         self._snap_seq: dict = {}  # incident -> seq of its stored snapshot, as far as this engine knows
+        self._owners: dict = {}  # incident -> ((seq, hash) of the log's head, its owner then): on_duty
         self.tick_errors: list = []
         self.last_events: list = []
         self.opened: list = []  # schedule occurrences opened by the last tick()
@@ -997,11 +998,20 @@ class Engine:
         when = at if at is not None else self.clock.now()
         if isinstance(when, str):
             when = clocks.from_iso(when)
-        owner = self.state(incident_id).owner if incident_id else None
+        owner = self._owner(incident_id) if incident_id else None
         rostered = [r for r in roles if r in self.routine.rotations]
         if not rostered and not owner:
             return []
         return on_duty(self.roster(), rostered, when, self.config.get("people") or {}, owner)
+
+    def _owner(self, incident_id: str):
+        """The incident's owner (`plan assign`), folded once per head of its log: a tick delivering
+        1,000 notifications of one incident folds it once, not once per notification."""
+        head = self.store.log_head(incident_id)
+        hit = self._owners.get(incident_id)
+        if hit is None or hit[0] != head:
+            hit = self._owners[incident_id] = (head, self.state(incident_id).owner)
+        return hit[1]
 
     def person(self, name: str) -> dict:
         """Addresses of ``name`` from the site configuration's `people:` ({} when unknown)."""
