@@ -1105,9 +1105,9 @@ class Engine:
 
     def unrouted_notifications(self, limit=5000):
         """(key, incident, roles, queued_at) of queued notifications not yet given their channels."""
-        import json
+        from planengine.core.store.sqlite import read_roles
 
-        return [(k, i, json.loads(r), at) for k, i, r, at in self.store.unrouted_notifications(limit)]
+        return [(k, i, read_roles(r), at) for k, i, r, at in self.store.unrouted_notifications(limit)]
 
     def route_notifications(self, rows):
         """[(key, incident, queued_at, {channel: [roles]})]: one delivery row per (key, channel)."""

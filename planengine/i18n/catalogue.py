@@ -17,6 +17,10 @@ MESSAGES: dict = {
     # -- refusals raised by the core (en = the template in core/) --------------------
     "refused.unknown_command": _m("unknown command '{name}'", "未知命令 '{name}'"),
     "refused.not_started": _m("incident {incident} has not been started", "事件 {incident} 尚未启动"),
+    "refused.event_data_edited": _m(
+        "{incident}: event {seq}: its data is not JSON; `plan verify {incident}` lists what is wrong with the record",
+        "{incident}：事件记录 {seq} 的数据不是 JSON；`plan verify {incident}` 列出记录中的问题",
+    ),
     "refused.extract_edited": _m(
         "{incident}: the recorded commands cannot be re-enacted ({what}); `plan verify {incident}` lists"
         " what is wrong with the record",

@@ -474,7 +474,17 @@ def fold(events, incident_id: str = "", state: IncidentState | None = None) -> I
             continue
         seq, at, kind, actor, data, h = ev
         if data.__class__ is str:
-            data = loads(data)
+            try:
+                data = loads(data)
+            except (ValueError, RecursionError):  # an edited row: one line, `plan verify` says more
+                from planengine.core.incident.commands import Refused
+
+                raise Refused(
+                    "{incident}: event {seq}: its data is not JSON; `plan verify {incident}` lists what is wrong"
+                    " with the record",
+                    incident=state.id,
+                    seq=seq,
+                ) from None
         apply(state, seq, at, kind, actor, data, h)
     return state
 

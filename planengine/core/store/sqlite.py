@@ -36,6 +36,16 @@ CORE_TABLES = frozenset({"plans", "incidents", "events"})
 MODES = ("create", "write", "read")
 
 
+def read_roles(text) -> list:
+    """The roles of an outbox or delivery row (a JSON list of role names); [] for an edited row
+    that is not one (the notification goes to no role; `plan verify` checks the log, not this)."""
+    try:
+        roles = json.loads(text)
+    except (ValueError, TypeError, RecursionError):
+        return []
+    return roles if type(roles) is list and all(type(r) is str for r in roles) else []
+
+
 class StoreError(Exception):
     """A database problem; like Refused, an English template and its parameters (see planengine/i18n)."""
 
@@ -521,7 +531,13 @@ class Store:
         out = []
         for row in cur:
             ev = dict(zip(cols, row))
-            ev["data"] = json.loads(ev["data"])
+            try:
+                ev["data"] = json.loads(ev["data"])
+            except (ValueError, TypeError, RecursionError):  # an edited row: one line, `verify` says more
+                raise StoreError(
+                    f"{incident_id}: event {str(ev['seq'])[:40]}: its data is not JSON; `plan verify {incident_id}`"
+                    " lists what is wrong with the record"
+                ) from None
             out.append(ev)
         return out
 
@@ -881,7 +897,7 @@ class Store:
         if self.version < 4:
             return None
         out = [
-            {"key": k, "channel": ch, "roles": json.loads(r), "status": st, "attempts": a, "error": e, "next_at": n}
+            {"key": k, "channel": ch, "roles": read_roles(r), "status": st, "attempts": a, "error": e, "next_at": n}
             for k, ch, r, st, a, e, n in self.conn.execute(
                 "SELECT key, channel, roles, status, attempts, last_error, next_at FROM deliveries"
                 " WHERE incident=? ORDER BY queued_at, key, channel",
@@ -893,7 +909,7 @@ class Store:
             " ORDER BY queued_at, key",
             (incident_id,),
         ):
-            out.append({"key": k, "channel": None, "roles": json.loads(r), "status": st, "attempts": 0, "error": None})
+            out.append({"key": k, "channel": None, "roles": read_roles(r), "status": st, "attempts": 0, "error": None})
         return out
 
     def notifications_many(self, ids):
@@ -905,7 +921,7 @@ class Store:
             return out
         conn = self.conn
         wanted = (json.dumps(ids),)
-        loads = json.loads
+        loads = read_roles
         for inc, k, ch, r, st, a, e, n in conn.execute(
             "SELECT d.incident, d.key, d.channel, d.roles, d.status, d.attempts, d.last_error, d.next_at"
             " FROM deliveries d WHERE d.incident IN (SELECT value FROM json_each(?))"

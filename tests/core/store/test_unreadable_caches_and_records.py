@@ -181,3 +181,26 @@ def test_an_unreadable_event_row_is_named_by_verify(env, edit, problem):
     verify = env.run("verify", "INC-1", "--json")
     assert verify.exit_code == 1, verify.output
     assert any(p.endswith(problem) for p in json.loads(verify.stdout)["problems"])
+
+
+def test_an_event_whose_data_is_not_json_is_one_line_for_log_report_and_replay(env):
+    env.start("crowd_size=60")
+    env.ok("done", "INC-1", "report_up", "--at", env.t("10:05"))
+    _sql(env, ("UPDATE events SET data='garbage{' WHERE incident='INC-1' AND seq=3",))
+    for argv in (["log", "INC-1"], ["report", "INC-1"], ["replay", "INC-1"]):
+        result = env.run(*argv)
+        assert result.exit_code == 1, (argv, result.output)
+        assert result.stderr.splitlines() == [
+            "error: INC-1: event 3: its data is not JSON; `plan verify INC-1` lists what is wrong with the record"
+        ], argv
+    assert "event 3: data is not JSON" in json.loads(env.run("verify", "INC-1", "--json").stdout)["problems"]
+
+
+def test_an_outbox_row_whose_roles_are_not_a_list_of_names_reaches_no_role(env):
+    env.start("crowd_size=60")
+    env.ok("event", "INC-1", "activate", "--at", env.t("10:02"))  # notifies leader and team
+    _sql(env, ("UPDATE outbox SET roles='garbage{' WHERE incident='INC-1'",))
+    for argv in (["status", "--json"], ["status", "INC-1", "--json"], ["tick", "--now", env.t("10:30")]):
+        result = env.run(*argv)
+        assert result.exit_code == 0, (argv, result.output)
+    assert env.run("note", "INC-1", "still writable", "--at", env.t("10:31")).exit_code == 0
