@@ -246,13 +246,13 @@ def tick(now, db, as_json, plans_dir, config_path):
     when = clock.parse_user_time(now, eng.timezone()) if now else None
     if when is not None:
         eng.refuse_early_tick(when)  # --now ahead of the clock would fire live deadlines early
-        if not as_json and clock.is_naive(now):
-            zone_name = getattr(eng.timezone(), "key", "the site timezone")
-            click.echo(f"note: --now {now} read in {zone_name} (the site timezone); add an offset to say so", err=True)
     fired = eng.tick(when)
     failures: list = []
     delivered = deliver(eng, when, failures, site=site)
     eng.refresh_caches(limit=10_000)  # incidents' cached status texts at their heads, for `plan status --json`
+    if when is not None and not as_json and clock.is_naive(now):  # said once the tick ran: a refusal is one line
+        zone_name = getattr(eng.timezone(), "key", "the site timezone")
+        click.echo(f"note: --now {now} read in {zone_name} (the site timezone); add an offset to say so", err=True)
     for e in eng.tick_errors:  # recorded in the log (and on `plan status`); the other timers fired
         if e.get("schedule"):  # a schedule that could not open (its plan is missing or broken)
             click.echo(f"error: schedule {e['schedule']}: {e['error']}", err=True)
