@@ -43,3 +43,18 @@ def _schema_7(path):
 def schema_7():
     """Turns a database file back into schema 7 (see _schema_7)."""
     return _schema_7
+
+
+@pytest.fixture
+def sql(env):
+    """Run ``(statement, *params)`` tuples on the workspace's database in one transaction: a hand
+    edit of the file, as a forger or a broken disk leaves it."""
+
+    def run(*statements):
+        conn = sqlite3.connect(env.db)
+        with conn:
+            for statement, *params in statements:
+                conn.execute(statement, params)
+        conn.close()
+
+    return run

@@ -16,14 +16,6 @@ import sqlite3
 import pytest
 
 
-def _sql(env, *statements):
-    conn = sqlite3.connect(env.db)
-    with conn:
-        for sql, *params in statements:
-            conn.execute(sql, params)
-    conn.close()
-
-
 def _one(env, sql):
     conn = sqlite3.connect(env.db)
     try:
@@ -53,7 +45,7 @@ SNAPSHOT_EDITS = {
 
 
 @pytest.mark.parametrize("edit", sorted(SNAPSHOT_EDITS))
-def test_a_snapshot_that_cannot_be_read_is_passed_over_for_the_log(env, edit):
+def test_a_snapshot_that_cannot_be_read_is_passed_over_for_the_log(env, edit, sql):
     _incident_with_a_snapshot_and_a_cached_text(env)
     seq, text = _one(env, "SELECT seq, state FROM snapshots WHERE incident='INC-1'")
     new = SNAPSHOT_EDITS[edit]
@@ -65,8 +57,8 @@ def test_a_snapshot_that_cannot_be_read_is_passed_over_for_the_log(env, edit):
         data = json.loads(text)
         data["steps"] = [[1, 2]]
         new = json.dumps(data)
-    _sql(env, ("UPDATE snapshots SET state=? WHERE incident='INC-1'", new))
-    _sql(env, ("DELETE FROM status_cache",))  # the list folds too
+    sql(("UPDATE snapshots SET state=? WHERE incident='INC-1'", new))
+    sql(("DELETE FROM status_cache",))  # the list folds too
 
     single = env.run("status", "INC-1", "--json")
     assert single.exit_code == 0, single.output
@@ -99,11 +91,11 @@ CACHE_EDITS = [
 
 
 @pytest.mark.parametrize("column, value", CACHE_EDITS, ids=[f"{c}={v[:8]!r}" for c, v in CACHE_EDITS])
-def test_a_cached_status_text_that_cannot_be_filled_in_is_passed_over_for_the_fold(env, column, value):
+def test_a_cached_status_text_that_cannot_be_filled_in_is_passed_over_for_the_fold(env, column, value, sql):
     _incident_with_a_snapshot_and_a_cached_text(env)
     env.ok("event", "INC-1", "activate", "--at", env.t("10:31"))  # notifications: the meta is read
     env.ok("tick", "--now", env.t("10:32"))
-    _sql(env, (f"UPDATE status_cache SET {column}=? WHERE incident='INC-1'", value))
+    sql((f"UPDATE status_cache SET {column}=? WHERE incident='INC-1'", value))
     listed = env.run("status", "--json")
     if column == "text" and "%" in value:  # fills in: a forger's text is printed, and verify names it
         assert env.run("verify", "INC-1").exit_code == 1
@@ -118,9 +110,9 @@ def test_a_cached_status_text_that_cannot_be_filled_in_is_passed_over_for_the_fo
     ]
 
 
-def test_a_snapshot_row_whose_event_number_is_text_is_named_by_verify(env):
+def test_a_snapshot_row_whose_event_number_is_text_is_named_by_verify(env, sql):
     _incident_with_a_snapshot_and_a_cached_text(env)
-    _sql(env, ("UPDATE snapshots SET seq='abc' WHERE incident='INC-1'",))
+    sql(("UPDATE snapshots SET seq='abc' WHERE incident='INC-1'",))
     for argv in (["verify", "INC-1"], ["replay", "INC-1"]):
         result = env.run(*argv)
         assert result.exit_code == 1 and "internal error" not in result.output
@@ -130,10 +122,10 @@ def test_a_snapshot_row_whose_event_number_is_text_is_named_by_verify(env):
     assert env.run("status", "INC-1", "--json").exit_code == 0
 
 
-def test_a_command_record_nested_past_the_parser_is_named_by_verify_and_refused_by_replay(env):
+def test_a_command_record_nested_past_the_parser_is_named_by_verify_and_refused_by_replay(env, sql):
     _incident_with_a_snapshot_and_a_cached_text(env)
     last = _one(env, "SELECT max(seq) FROM events WHERE incident='INC-1' AND command IS NOT NULL")[0]
-    _sql(env, ("UPDATE events SET command=? WHERE incident='INC-1' AND seq=?", "[" * 200_000 + "]" * 200_000, last))
+    sql(("UPDATE events SET command=? WHERE incident='INC-1' AND seq=?", "[" * 200_000 + "]" * 200_000, last))
     verify = env.run("verify", "INC-1", "--json")
     assert verify.exit_code == 1
     (problem,) = json.loads(verify.stdout)["problems"]
@@ -154,10 +146,10 @@ def test_a_command_record_nested_past_the_parser_is_named_by_verify_and_refused_
     ],
     ids=["no_command_recorded", "start_facts_a_list", "a_time_that_is_not_one"],
 )
-def test_drill_extract_of_edited_commands_is_one_line(env, edit):
+def test_drill_extract_of_edited_commands_is_one_line(env, edit, sql):
     env.start("crowd_size=60")
     env.ok("done", "INC-1", "report_up", "--at", env.t("10:05"))
-    _sql(env, (edit,))
+    sql((edit,))
     result = env.run("drill", "extract", "INC-1")
     assert result.exit_code == 1, result.output
     assert result.stderr.startswith("error: INC-1: the recorded commands cannot be re-enacted (")
@@ -174,19 +166,19 @@ def test_drill_extract_of_edited_commands_is_one_line(env, edit):
     ],
     ids=["seq_as_text", "data_nested_past_the_parser"],
 )  # fmt: skip
-def test_an_unreadable_event_row_is_named_by_verify(env, edit, problem):
+def test_an_unreadable_event_row_is_named_by_verify(env, edit, problem, sql):
     env.start("crowd_size=60")
     env.ok("done", "INC-1", "report_up", "--at", env.t("10:05"))
-    _sql(env, (edit,))
+    sql((edit,))
     verify = env.run("verify", "INC-1", "--json")
     assert verify.exit_code == 1, verify.output
     assert any(p.endswith(problem) for p in json.loads(verify.stdout)["problems"])
 
 
-def test_an_event_whose_data_is_not_json_is_one_line_for_log_report_and_replay(env):
+def test_an_event_whose_data_is_not_json_is_one_line_for_log_report_and_replay(env, sql):
     env.start("crowd_size=60")
     env.ok("done", "INC-1", "report_up", "--at", env.t("10:05"))
-    _sql(env, ("UPDATE events SET data='garbage{' WHERE incident='INC-1' AND seq=3",))
+    sql(("UPDATE events SET data='garbage{' WHERE incident='INC-1' AND seq=3",))
     for argv in (["log", "INC-1"], ["report", "INC-1"], ["replay", "INC-1"]):
         result = env.run(*argv)
         assert result.exit_code == 1, (argv, result.output)
@@ -196,10 +188,10 @@ def test_an_event_whose_data_is_not_json_is_one_line_for_log_report_and_replay(e
     assert "event 3: data is not JSON" in json.loads(env.run("verify", "INC-1", "--json").stdout)["problems"]
 
 
-def test_an_outbox_row_whose_roles_are_not_a_list_of_names_reaches_no_role(env):
+def test_an_outbox_row_whose_roles_are_not_a_list_of_names_reaches_no_role(env, sql):
     env.start("crowd_size=60")
     env.ok("event", "INC-1", "activate", "--at", env.t("10:02"))  # notifies leader and team
-    _sql(env, ("UPDATE outbox SET roles='garbage{' WHERE incident='INC-1'",))
+    sql(("UPDATE outbox SET roles='garbage{' WHERE incident='INC-1'",))
     for argv in (["status", "--json"], ["status", "INC-1", "--json"], ["tick", "--now", env.t("10:30")]):
         result = env.run(*argv)
         assert result.exit_code == 0, (argv, result.output)

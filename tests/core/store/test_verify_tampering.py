@@ -34,14 +34,6 @@ def _recorded_head(env) -> str:
     return f"{head['seq']}:{head['hash']}"
 
 
-def _sql(env, *statements):
-    conn = sqlite3.connect(env.db)
-    with conn:
-        for sql, *params in statements:
-            conn.execute(sql, params)
-    conn.close()
-
-
 def _rechain(env):
     """Recompute every hash of INC-1 and its incidents row head, as a careful forger would."""
     conn = sqlite3.connect(env.db)
@@ -77,12 +69,12 @@ def test_a_recorded_head_still_holds_after_the_log_grew(env):
     assert "holds the recorded head" in env.ok("verify", "INC-1", "--head", head).stdout
 
 
-def test_a_rewrite_that_recomputes_the_whole_chain_is_caught_against_the_recorded_head(env):
+def test_a_rewrite_that_recomputes_the_whole_chain_is_caught_against_the_recorded_head(env, sql):
     env.start()
     _notes(env)
     head = _recorded_head(env)
     forged = env.kinds(kind="note")[0]["seq"]
-    _sql(env, ("UPDATE events SET data=? WHERE incident='INC-1' AND seq=?", '{"by":null,"text":"nothing"}', forged))
+    sql(("UPDATE events SET data=? WHERE incident='INC-1' AND seq=?", '{"by":null,"text":"nothing"}', forged))
     _rechain(env)
     assert env.json("verify", "INC-1")["ok"] is True, "a full rewrite leaves nothing inside the file to see"
     code, out, stderr = _verify(env, "--head", head)
@@ -92,17 +84,17 @@ def test_a_rewrite_that_recomputes_the_whole_chain_is_caught_against_the_recorde
     assert f"INC-1: event {seq}" in stderr.splitlines()[0]
 
 
-def test_the_last_events_deleted_with_their_commands_are_caught(env):
+def test_the_last_events_deleted_with_their_commands_are_caught(env, sql):
     env.start()
     _notes(env)
     head = _recorded_head(env)
     last_note = env.kinds(kind="note")[-1]["seq"]
-    _sql(env, ("DELETE FROM events WHERE incident='INC-1' AND seq>=?", last_note))  # its command goes with it
+    sql(("DELETE FROM events WHERE incident='INC-1' AND seq>=?", last_note))  # its command goes with it
     code, out, _ = _verify(env)
     assert code == 1 and any("incidents row: last_seq" in p for p in out["problems"]), out["problems"]
     # the forger mends the incidents row too: only the recorded head shows what is gone
     prev = env.events()[-1]
-    _sql(env, ("UPDATE incidents SET last_seq=?, last_hash=? WHERE id='INC-1'", prev["seq"], prev["hash"]))
+    sql(("UPDATE incidents SET last_seq=?, last_hash=? WHERE id='INC-1'", prev["seq"], prev["hash"]))
     assert env.json("verify", "INC-1")["ok"] is True
     code, out, _ = _verify(env, "--head", head)
     assert code == 1
@@ -111,16 +103,16 @@ def test_the_last_events_deleted_with_their_commands_are_caught(env):
     ]
 
 
-def test_a_command_erased_from_its_event_is_caught_by_the_commands(env):
+def test_a_command_erased_from_its_event_is_caught_by_the_commands(env, sql):
     env.start()
     _notes(env, n=5)
     notes = env.kinds(kind="note")
     middle, last = notes[len(notes) // 2]["seq"], notes[-1]["seq"]
-    _sql(env, ("UPDATE events SET command=NULL WHERE incident='INC-1' AND seq=?", middle))
+    sql(("UPDATE events SET command=NULL WHERE incident='INC-1' AND seq=?", middle))
     code, out, _ = _verify(env)
     assert code == 1
     assert out["problems"] == [f"events {middle}-{middle} belong to no recorded command"]
-    _sql(env, ("UPDATE events SET command=NULL WHERE incident='INC-1' AND seq=?", last))  # the last one too
+    sql(("UPDATE events SET command=NULL WHERE incident='INC-1' AND seq=?", last))  # the last one too
     code, out, _ = _verify(env)
     assert out["problems"] == [f"events {s}-{s} belong to no recorded command" for s in (middle, last)]
 
@@ -129,11 +121,11 @@ def test_a_command_erased_from_its_event_is_caught_by_the_commands(env):
     "record, why",
     [("not json", "Expecting value"), ('{"name": 1}', "no 'at'"), ('["note"]', "not a JSON object")],
 )
-def test_an_edited_command_record_is_named_by_verify_and_refused_in_one_line_by_replay(env, record, why):
+def test_an_edited_command_record_is_named_by_verify_and_refused_in_one_line_by_replay(env, record, why, sql):
     env.start()
     _notes(env)
     last = env.kinds(kind="note")[-1]["seq"]
-    _sql(env, ("UPDATE events SET command=? WHERE incident='INC-1' AND seq=?", record, last))
+    sql(("UPDATE events SET command=? WHERE incident='INC-1' AND seq=?", record, last))
     code, out, _ = _verify(env)
     assert code == 1
     assert out["problems"] == [f"event {last}: the command recorded on it cannot be read ({why})"]
@@ -145,7 +137,7 @@ def test_an_edited_command_record_is_named_by_verify_and_refused_in_one_line_by_
     ]
 
 
-def test_a_command_that_claims_the_next_events_is_caught_by_the_commands(env):
+def test_a_command_that_claims_the_next_events_is_caught_by_the_commands(env, sql):
     env.start()
     _notes(env)
     first, second = [e["seq"] for e in env.kinds(kind="note")][:2]
@@ -154,8 +146,7 @@ def test_a_command_that_claims_the_next_events_is_caught_by_the_commands(env):
         "SELECT count(*) FROM events WHERE incident='INC-1' AND command IS NOT NULL AND seq<=?", (second,)
     ).fetchone()
     conn.close()
-    _sql(
-        env,
+    sql(
         (
             "UPDATE events SET command=json_set(command, '$.last_seq', ?) WHERE incident='INC-1' AND seq=?",
             second,
@@ -169,22 +160,22 @@ def test_a_command_that_claims_the_next_events_is_caught_by_the_commands(env):
     ]
 
 
-def test_an_edited_stored_plan_source_is_caught_by_its_sha256(env):
+def test_an_edited_stored_plan_source_is_caught_by_its_sha256(env, sql):
     env.start()
-    _sql(env, ("UPDATE plans SET source=replace(source, 'within: 10m', 'within: 60m')",))
+    sql(("UPDATE plans SET source=replace(source, 'within: 10m', 'within: 60m')",))
     code, out, _ = _verify(env)
     assert code == 1
     assert len(out["problems"]) == 1 and out["problems"][0].startswith("stored plan: its source has sha256")
 
 
-def test_an_edited_compiled_plan_is_caught(env):
+def test_an_edited_compiled_plan_is_caught(env, sql):
     env.start()
     conn = sqlite3.connect(env.db)
     packed = json.loads(conn.execute("SELECT compiled FROM plans").fetchone()[0])
     conn.close()
     text = json.dumps(packed)
     assert '"within"' in text and "600" in text
-    _sql(env, ("UPDATE plans SET compiled=?", text.replace("600", "3600", 1)))
+    sql(("UPDATE plans SET compiled=?", text.replace("600", "3600", 1)))
     code, out, _ = _verify(env)
     assert code == 1
     assert out["problems"] == ["stored plan: its compiled form differs from its source: the stored plan was edited"]
@@ -200,17 +191,17 @@ def test_an_edited_compiled_plan_is_caught(env):
         ("opened_at", "2090-03-05T01:00:00Z"),
     ],
 )
-def test_an_edited_incidents_row_is_caught(env, column, value):
+def test_an_edited_incidents_row_is_caught(env, column, value, sql):
     env.start()
     before = env.json("status")
-    _sql(env, (f"UPDATE incidents SET {column}=? WHERE id='INC-1'", value))
+    sql((f"UPDATE incidents SET {column}=? WHERE id='INC-1'", value))
     code, out, _ = _verify(env)
     assert code == 1
     assert len(out["problems"]) == 1 and out["problems"][0].startswith(f"incidents row: {column} is {value!r}")
     assert before and before[0]["id"] == "INC-1"
 
 
-def test_an_edited_snapshot_is_caught(env):
+def test_an_edited_snapshot_is_caught(env, sql):
     env.start()
     _notes(env, n=20, start="10:01")  # a snapshot every 16 events
     conn = sqlite3.connect(env.db)
@@ -218,7 +209,7 @@ def test_an_edited_snapshot_is_caught(env):
     conn.close()
     data = json.loads(state)
     data["facts"]["crowd_size"] = 999
-    _sql(env, ("UPDATE snapshots SET state=? WHERE incident='INC-1'", json.dumps(data)))
+    sql(("UPDATE snapshots SET state=? WHERE incident='INC-1'", json.dumps(data)))
     code, out, _ = _verify(env)
     assert code == 1
     assert out["problems"] == [f"the snapshot of event {seq} differs from the fold of the log (boards would show it)"]
