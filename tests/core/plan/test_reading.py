@@ -17,6 +17,7 @@ import pytest
 
 from planengine.core.plan import source
 from planengine.core.plan.source import CoreSchemaLoader, SourceError, read, yaml
+from tests.core.plan.conftest import value_paths
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 BUNDLED = sorted(glob.glob(os.path.join(REPO, "plans", "*.yaml")) + glob.glob(os.path.join(REPO, "drills", "*.yaml")))
@@ -55,16 +56,6 @@ def _table(text):
     return positions
 
 
-def _paths(data, path=()):
-    yield path
-    if isinstance(data, dict):
-        for k, v in data.items():
-            yield from _paths(v, path + (k,))
-    elif isinstance(data, list):
-        for i, v in enumerate(data):
-            yield from _paths(v, path + (i,))
-
-
 def _cases():
     for path in BUNDLED:
         with open(path, encoding="utf-8") as fh:
@@ -76,7 +67,7 @@ def _cases():
 def test_a_position_found_on_demand_is_the_one_a_full_table_has(name, text):
     src = read(name, text)
     table = _table(text)
-    paths = list(_paths(src.data))
+    paths = list(value_paths(src.data))
     assert len(paths) > 1 or name == "top_scalar"
     for path in paths:
         assert src.pos(path) == table[path], path

@@ -19,6 +19,7 @@ from jsonschema import Draft202012Validator
 from planengine.core.plan.schema import DRILL_SCHEMA, PLAN_SCHEMA
 from planengine.core.plan.source import read
 from planengine.core.plan.structure import Unsupported, fits
+from tests.core.plan.conftest import value_paths
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -80,23 +81,13 @@ JSON = st.recursive(
 )
 
 
-def _paths(data, prefix=()):
-    yield prefix
-    if isinstance(data, dict):
-        for k, v in data.items():
-            yield from _paths(v, prefix + (k,))
-    elif isinstance(data, list):
-        for i, v in enumerate(data):
-            yield from _paths(v, prefix + (i,))
-
-
 @st.composite
 def mutated(draw):
     """A shipped plan or drill with one to three values replaced, removed or added."""
     _, doc = draw(st.sampled_from(DOCUMENTS))
     data = copy.deepcopy(doc)
     for _ in range(draw(st.integers(1, 3))):
-        paths = list(_paths(data))
+        paths = list(value_paths(data))
         path = draw(st.sampled_from(paths[1:] or paths))
         if not path:
             break
