@@ -23,6 +23,16 @@ def to_iso(dt: datetime) -> str:
 
 
 _TWO_DIGITS = tuple(f"{i:02d}" for i in range(100))  # "00".."99", looked up instead of formatted each time
+_SECONDS: dict = {}  # "HH:MM:SS" -> seconds into the day (at most 86,400 entries)
+_CLOCK_TEXT: dict = {}  # seconds into the day -> "HH:MM:SS"
+
+
+def _seconds_of(hms: str) -> int:
+    """Seconds into the day of ``HH:MM:SS`` (memoised: a day has 86,400 of them)."""
+    t = _SECONDS.get(hms)
+    if t is None:
+        t = _SECONDS[hms] = int(hms[:2]) * 3600 + int(hms[3:5]) * 60 + int(hms[6:])
+    return t
 
 
 def add_seconds(iso: str, seconds: int) -> str:
@@ -30,19 +40,50 @@ def add_seconds(iso: str, seconds: int) -> str:
 
     Every step activation computes a deadline this way, and every drill inject
     its time. UTC keeps no daylight saving, so the clock digits are plain
-    arithmetic and only a change of date needs the calendar (a date, not two
-    datetimes); other forms go through datetime.
+    arithmetic (memoised by clock time) and only a change of date needs the
+    calendar (a date, not two datetimes); other forms go through datetime.
     """
     if seconds.__class__ is int and len(iso) == 20 and iso[19] == "Z" and iso[10] == "T":
-        t = int(iso[11:13]) * 3600 + int(iso[14:16]) * 60 + int(iso[17:19]) + seconds
+        t = _seconds_of(iso[11:19]) + seconds
         if 0 <= t < 86400:
             day = iso[:10]
         else:
             days, t = divmod(t, 86400)
             day = (date.fromisoformat(iso[:10]) + timedelta(days=days)).isoformat()
-        d2 = _TWO_DIGITS
-        return f"{day}T{d2[t // 3600]}:{d2[t // 60 % 60]}:{d2[t % 60]}Z"
+        text = _CLOCK_TEXT.get(t)
+        if text is None:
+            d2 = _TWO_DIGITS
+            text = _CLOCK_TEXT[t] = f"{d2[t // 3600]}:{d2[t // 60 % 60]}:{d2[t % 60]}"
+        return f"{day}T{text}Z"
     return to_iso(from_iso(iso) + timedelta(seconds=seconds))
+
+
+_OFFSETS: dict = {}  # (zone, "YYYY-MM-DDTHH" in UTC) -> the zone's UTC offset in seconds all that hour
+
+
+def local_seconds(iso: str, tz) -> int:
+    """Seconds into the local day in ``tz`` of ``iso`` (UTC as the log stores it), floored to
+    whole seconds: what ``from_iso(iso).astimezone(tz)`` says, without building datetimes.
+
+    The zone's offset is looked up once per UTC hour, and memoised only when it is the
+    same at both ends of that hour (a change of offset inside it is computed exactly).
+    """
+    if len(iso) != 20 or iso[19] != "Z":
+        local = from_iso(iso).astimezone(tz)
+        return local.hour * 3600 + local.minute * 60 + local.second
+    key = (tz, iso[:13])
+    off = _OFFSETS.get(key)
+    if off is None:
+        start = datetime.fromisoformat(iso[:13] + ":00:00+00:00")
+        off = start.astimezone(tz).utcoffset()
+        if (start + timedelta(seconds=3599)).astimezone(tz).utcoffset() != off:
+            local = from_iso(iso).astimezone(tz)
+            return local.hour * 3600 + local.minute * 60 + local.second
+        off = off.days * 86400 + off.seconds
+        if len(_OFFSETS) > 100_000:
+            _OFFSETS.clear()
+        _OFFSETS[key] = off
+    return (_seconds_of(iso[11:19]) + off) % 86400
 
 
 def from_iso(text: str) -> datetime:

@@ -11,6 +11,7 @@ import dataclasses
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from planengine.core.canonical import canonical, string
 from planengine.core.incident import clock
 from planengine.core.incident.commands import Command, Refused
 from planengine.core.incident.conditions import CheckError, Env, evaluate, evaluate_level
@@ -49,7 +50,9 @@ class _Tx:
                 self._env.now = self._now
         return self._now
 
-    def emit(self, kind, data, actor=None):
+    def emit(self, kind, data, actor=None, text=None):
+        """Record an event and fold it into the state. ``text``: canonical(data), when the caller
+        wrote it from parts it already had (the store then hashes and writes it as it is)."""
         s = self.state
         seq = s.seq + 1
         at = self.cmd.at
@@ -62,6 +65,8 @@ class _Tx:
             fold_one(s, at, actor, data)
         s.last_at = at
         ev = {"incident": s.id, "seq": seq, "at": at, "kind": kind, "actor": actor, "data": data}
+        if text is not None:
+            ev["data_json"] = text
         self.events.append(ev)
         if self._env is not None:
             self._env._ctx = None  # a check's view of the incident is stale now
@@ -138,8 +143,11 @@ class Runner:
 
     def is_day(self, at) -> bool:
         """Whether ``at`` (a datetime or UTC ISO string) falls in the plan's daytime window."""
-        local = (clock.from_iso(at) if isinstance(at, str) else at).astimezone(self.tz)
-        minutes = local.hour * 60 + local.minute
+        if at.__class__ is str:
+            minutes = clock.local_seconds(at, self.tz) // 60
+        else:
+            local = at.astimezone(self.tz)
+            minutes = local.hour * 60 + local.minute
         start, end = self.plan.daytime
         return start <= minutes < end
 
@@ -357,7 +365,7 @@ class Runner:
         target = self.machine.unguarded.get((phase, name)) or self.machine.fire(phase, name, tx.env)
         if target is None:
             raise Refused("event '{name}': the transition's condition does not hold now", name=name)
-        tx.emit("event", {"name": name})
+        tx.emit("event", {"name": name}, text=f'{{"name":{string(name)}}}')
         self._enter(tx, target, phase)
         self._settle(tx)
 
@@ -621,6 +629,7 @@ class Runner:
             self._skip_pending(tx, "phase_left")
         phase = self.plan.phases[phase_id]
         data = {"phase": phase_id, "from": from_phase}
+        text = None
         if phase.after:
             seq = tx.state.seq + 1
             data["timers"] = [
@@ -631,7 +640,9 @@ class Runner:
                 }
                 for i, t in enumerate(phase.after)
             ]
-        tx.emit("phase_entered", data)
+        else:
+            text = f'{{"from":{"null" if from_phase is None else string(from_phase)},"phase":{string(phase_id)}}}'
+        tx.emit("phase_entered", data, text=text)
         if phase.enter:
             self._run_actions(tx, phase.enter, reason=f"enter:{phase_id}")
         if phase_id in self._final:
@@ -648,7 +659,8 @@ class Runner:
         """Pending steps a phase change or a close leaves undone; `required` steps stay active."""
         for st in tx.state.steps.values():  # step_skipped changes a step, not the dict of them
             if st.status == "pending" and not st.required:
-                tx.emit("step_skipped", {"step": st.id, "reason": reason})
+                text = f'{{"reason":{string(reason)},"step":{string(st.id)}}}'
+                tx.emit("step_skipped", {"step": st.id, "reason": reason}, text=text)
 
     def _activate(self, tx) -> int:
         """Activate what is due: 0 nothing, 1 steps activated, 2 a step was also completed."""
@@ -696,7 +708,7 @@ class Runner:
         if not within.split:
             limit = within.day
         else:
-            limit = within.day if self.is_day(anchor if anchor is not None else anchor_iso) else within.night
+            limit = within.day if self.is_day(anchor_iso) else within.night
         return limit, clock.add_seconds(anchor_iso, limit)
 
     def _calendar_deadline(self, within, anchor):
@@ -738,15 +750,26 @@ class Runner:
             )
 
     def _activate_step(self, tx, spec):
-        head = self._activation_head.get(spec.id)
-        if head is None:  # what every activation of the step says first: the same each time
+        cached = self._activation_head.get(spec.id)
+        if cached is None:  # what every activation of the step says first: the same each time
             head = {"step": spec.id, "phase": spec.phase, "role": spec.role, "title": spec.title}
             if spec.required:
                 head["required"] = True
             if spec.repeat is not None and spec.repeat_setting is None:
                 head["repeat"] = spec.repeat
-            self._activation_head[spec.id] = head
+            # A plain step's data is the head plus due_at, key and limit_seconds, which sort before
+            # every key of the head: its canonical text is theirs followed by the head's own.
+            plain = (
+                spec.repeat_setting is None
+                and not spec.remind
+                and not spec.muster
+                and spec.within is not None
+                and spec.from_ == "activation"
+            )
+            cached = self._activation_head[spec.id] = (head, canonical(head)[1:] if plain else None)
+        head, tail = cached
         data = head.copy()
+        text = None
         if spec.repeat_setting is not None:  # the incident's own figure: never in the shared head
             data["repeat"] = self._repeat(spec, tx.state)
         if spec.remind:
@@ -762,17 +785,20 @@ class Runner:
                 else:  # a plain duration: what _deadline() answers, without the call
                     limit = within.day
                     due = clock.add_seconds(anchor, limit)
+                key = f"step:{spec.id}:{tx.state.seq + 1}"
                 data["limit_seconds"] = limit
                 data["due_at"] = due
-                data["key"] = f"step:{spec.id}:{tx.state.seq + 1}"
+                data["key"] = key
                 if spec.from_ != "activation":
                     data["anchor_at"] = anchor
+                if tail is not None and limit.__class__ is int:
+                    text = f'{{"due_at":{string(due)},"key":{string(key)},"limit_seconds":{limit},{tail}'
         if spec.muster:
             data["muster"] = True
             role = self.plan.roles.get(spec.role)
             if role is not None and role.strength:
                 data["strength"] = role.strength
-        tx.emit("step_activated", data)
+        tx.emit("step_activated", data, text=text)
         st = tx.state.steps[spec.id]
         if st.muster and st.strength_at:  # the team was already there
             tx.emit("step_done", {"step": spec.id, "by": None, "muster": True})

@@ -326,3 +326,29 @@ def test_bundled_drills_write_the_same_rows_instant_and_one_command_at_a_time(pa
     testing.isolate(monkeypatch, tmp_path, load_plugins=",".join(BUNDLED))
     bulk, direct = _instant_and_one_at_a_time(monkeypatch, tmp_path, path, plans=str(ROOT / "plans"))
     assert bulk == direct and len(bulk[0]["events"]) > 20
+
+
+@pytest.mark.parametrize("path", sorted(glob.glob(os.path.join(ROOT, "drills", "*.yaml"))))
+def test_the_data_texts_the_runner_writes_itself_are_the_canonical_json_of_the_data(path, tmp_path, monkeypatch):
+    """The runner writes the data of its frequent events (event, step_skipped, phase_entered, a plain
+    step_activated) as text; the store hashes and stores that text, and the fold reads the dict: they
+    must say the same, or replay (which hashes canonical(data)) would disagree with the log."""
+    from planengine.core.canonical import canonical
+    from planengine.core.incident import runner
+
+    testing.isolate(monkeypatch, tmp_path, load_plugins=",".join(BUNDLED))
+    written = []
+    emit = runner._Tx.emit
+
+    def checked(self, kind, data, actor=None, text=None):
+        if text is not None:
+            assert text == canonical(data), kind
+            written.append(kind)
+        return emit(self, kind, data, actor, text)
+
+    monkeypatch.setattr(runner._Tx, "emit", checked)
+    eng = Engine(db=str(tmp_path / "t.db"), plans=str(ROOT / "plans"))
+    run = run_drill(eng, load_drill(path, eng), incident_id="DRL-1")
+    assert {"phase_entered", "step_activated"} <= set(written)
+    assert eng.replay(run.incident)["ok"] is True
+
