@@ -44,7 +44,8 @@ def add_seconds(iso: str, seconds: int) -> str:
     calendar (a date, not two datetimes); other forms go through datetime.
     """
     if seconds.__class__ is int and len(iso) == 20 and iso[19] == "Z" and iso[10] == "T":
-        t = _seconds_of(iso[11:19]) + seconds
+        t = _SECONDS.get(iso[11:19])
+        t = (_seconds_of(iso[11:19]) if t is None else t) + seconds
         if 0 <= t < 86400:
             day = iso[:10]
         else:
@@ -58,21 +59,23 @@ def add_seconds(iso: str, seconds: int) -> str:
     return to_iso(from_iso(iso) + timedelta(seconds=seconds))
 
 
-_OFFSETS: dict = {}  # (zone, "YYYY-MM-DDTHH" in UTC) -> the zone's UTC offset in seconds all that hour
+_OFFSETS: dict = {}  # zone -> {"YYYY-MM-DDTHH" in UTC -> the zone's UTC offset in seconds all that hour}
 
 
-def local_seconds(iso: str, tz) -> int:
+def local_seconds(iso: str, tz, offsets=None) -> int:
     """Seconds into the local day in ``tz`` of ``iso`` (UTC as the log stores it), floored to
     whole seconds: what ``from_iso(iso).astimezone(tz)`` says, without building datetimes.
 
-    The zone's offset is looked up once per UTC hour, and memoised only when it is the
-    same at both ends of that hour (a change of offset inside it is computed exactly).
+    The zone's offset is looked up once per UTC hour and memoised in ``offsets`` (a dict of
+    the caller's for this zone: "YYYY-MM-DDTHH" -> seconds), only when it is the same at both
+    ends of that hour (a change of offset inside it is computed exactly).
     """
     if len(iso) != 20 or iso[19] != "Z":
         local = from_iso(iso).astimezone(tz)
         return local.hour * 3600 + local.minute * 60 + local.second
-    key = (tz, iso[:13])
-    off = _OFFSETS.get(key)
+    if offsets is None:
+        offsets = _OFFSETS.setdefault(tz, {})
+    off = offsets.get(iso[:13])
     if off is None:
         start = datetime.fromisoformat(iso[:13] + ":00:00+00:00")
         off = start.astimezone(tz).utcoffset()
@@ -80,10 +83,11 @@ def local_seconds(iso: str, tz) -> int:
             local = from_iso(iso).astimezone(tz)
             return local.hour * 3600 + local.minute * 60 + local.second
         off = off.days * 86400 + off.seconds
-        if len(_OFFSETS) > 100_000:
-            _OFFSETS.clear()
-        _OFFSETS[key] = off
-    return (_seconds_of(iso[11:19]) + off) % 86400
+        if len(offsets) > 100_000:  # a quarter of a million hours: clear, never grow without bound
+            offsets.clear()
+        offsets[iso[:13]] = off
+    t = _SECONDS.get(iso[11:19])
+    return ((_seconds_of(iso[11:19]) if t is None else t) + off) % 86400
 
 
 def from_iso(text: str) -> datetime:

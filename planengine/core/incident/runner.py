@@ -82,6 +82,7 @@ class Runner:
         self.registry = registry
         self.machine = machine_for(plan)
         self.tz = ZoneInfo(plan.timezone)
+        self._offsets: dict = {}  # the zone's UTC offset by UTC hour (clock.local_seconds)
         self._step_sensitive = {
             p.id for p in plan.phases.values() if any(s.if_ is not None and _reads_steps(s.if_) for s in p.steps)
         }
@@ -144,7 +145,7 @@ class Runner:
     def is_day(self, at) -> bool:
         """Whether ``at`` (a datetime or UTC ISO string) falls in the plan's daytime window."""
         if at.__class__ is str:
-            minutes = clock.local_seconds(at, self.tz) // 60
+            minutes = clock.local_seconds(at, self.tz, self._offsets) // 60
         else:
             local = at.astimezone(self.tz)
             minutes = local.hour * 60 + local.minute

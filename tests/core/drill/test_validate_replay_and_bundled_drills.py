@@ -351,4 +351,3 @@ def test_the_data_texts_the_runner_writes_itself_are_the_canonical_json_of_the_d
     run = run_drill(eng, load_drill(path, eng), incident_id="DRL-1")
     assert {"phase_entered", "step_activated"} <= set(written)
     assert eng.replay(run.incident)["ok"] is True
-
