@@ -79,3 +79,13 @@ def test_the_installed_plan_script_is_the_entry_that_pauses_the_collector():
     with open(os.path.join(os.path.dirname(os.path.dirname(__file__)), "pyproject.toml"), "rb") as fh:
         scripts = tomllib.load(fh)["project"]["scripts"]
     assert scripts["plan"] == "planengine.entry:main"
+
+
+def test_plan_validate_opens_no_database_and_imports_no_sqlite(env):
+    plan = os.path.join(env.REPO, "plans", "dispute_mediation.yaml")
+    done = _plan_process(env, "validate", plan, "--db", env.db, importtime=True)
+    assert done.returncode == 0, done.stderr
+    imported = _imported(done.stderr)
+    assert "planengine.core.plan.loader" in imported, "the import list was read"
+    assert not {"sqlite3", "_sqlite3", "planengine.core.store.sqlite"} & imported
+    assert not os.path.exists(env.db)

@@ -20,7 +20,7 @@ from planengine.core.incident.state import SNAPSHOT_FORMAT, apply, fold, from_sn
 from planengine.core.patterns import lazy
 from planengine.core.plan import library
 from planengine.core.plan.library import PlanNotFound
-from planengine.core.store import StaleHead, Store, StoreError, canonical, check_path, event_hash
+from planengine.core.store import StaleHead, StoreError, canonical, check_path, event_hash
 
 # A tick holds the write lock at most about TX_BUDGET_S per transaction, and yields it for YIELD_S
 # after every TX_BUDGET_S of work, so an officer's command waits about that long at worst.
@@ -95,8 +95,10 @@ class Engine:
     # -- lazily built pieces ----------------------------------------------
 
     @property
-    def store(self) -> Store:
+    def store(self):
         if self._store is None:
+            from planengine.core.store import Store  # SQLite loads with the first database opened
+
             self._store = Store(self.db_path, mode=self._mode)
         return self._store
 

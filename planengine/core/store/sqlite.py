@@ -15,6 +15,7 @@ import time
 from contextlib import contextmanager
 
 from planengine.core.store.chain import canonical, chain_rows, command_text, event_hash
+from planengine.core.store.errors import StaleHead, StoreError, check_path  # noqa: F401 - also named here
 from planengine.core.store.migrations import MIGRATIONS, SCHEMA_VERSION
 
 BUSY_TIMEOUT_MS = 30_000
@@ -44,18 +45,6 @@ def read_roles(text) -> list:
     except (ValueError, TypeError, RecursionError):
         return []
     return roles if type(roles) is list and all(type(r) is str for r in roles) else []
-
-
-class StoreError(Exception):
-    """A database problem; like Refused, an English template and its parameters (see planengine/i18n)."""
-
-    def __init__(self, message, **params):
-        self.template, self.params = message, params
-        super().__init__(message.format(**params) if params else message)
-
-
-class StaleHead(StoreError):
-    """Another command landed after the state being written was folded: nothing was written."""
 
 
 def database_error(path, e) -> str:
@@ -95,16 +84,6 @@ def _write_failure(path) -> str:
     except OSError:
         pass
     return f"{path}: the disk could not be written (I/O error); nothing was recorded (check the disk, then retry)"
-
-
-def check_path(path):
-    """Refuse a database name that is not a file: nothing would be kept."""
-    if path in ("", ":memory:") or path.startswith("file:"):
-        raise StoreError(
-            f"--db {path!r}: give the path of a database file (an in-memory database would lose every record)"
-        )
-    if os.path.isdir(path):
-        raise StoreError(f"--db {path}: is a directory; give the path of a database file")
 
 
 def _uri(path, **params) -> str:
