@@ -27,6 +27,7 @@ from planengine.core.store import StaleHead, StoreError, canonical, check_path, 
 TX_BUDGET_S = 0.05
 YIELD_S = 0.003
 SNAPSHOT_EVERY = 16  # events: a command folds at most this many after loading the incident's snapshot
+LIST_CHUNK = 500  # incidents `plan status --json` folds at a time (one query for their snapshots and events)
 INCIDENT_ID = lazy(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 SITE_ONLY_KEYS = ("notifiers", "routes", "people", "timezone", "schedules", "roster", "calendar", "settings")
 ROSTER_STREAM = "@roster"  # roster swaps: a hash-chained stream of their own (see docs/routine.md)
@@ -317,7 +318,8 @@ class Engine:
         JSON text (as status.encode(status_dict(...)) prints it), oldest first, open ones only and
         live ones only unless ``drills``. An incident whose cached status text is at the head of
         its log is read from it, with its steps' clock and its delivery rows filled in; every
-        other is folded from its snapshot and the events after it.
+        other is folded from its snapshot and the events after it, LIST_CHUNK incidents at a
+        time (the folds of 10,000 incidents are never all in memory at once).
 
         ``keep``: a read-through cache. The texts of the live incidents it had to fold are
         rendered, listed from, and stored once the list is done (best effort, see
@@ -329,30 +331,33 @@ class Engine:
         ids = store.incident_ids(open_only=open_only, drills=drills)
         fmt = status.text_format()
         cached = store.status_texts(ids, fmt) if fmt else {}
-        folded = self.states([i for i in ids if i not in cached])
-        rows = store.notifications_many([i for i in ids if i in cached or folded[i].kind != "drill"])
         at = status.Clock(now_iso)
-        kept: list = []  # (incident, seq, hash, text) rendered from a fold, to store
+        render_text = keep and fmt is not None
 
-        def render():  # one at a time: 10,000 incidents are 30 MB of JSON
-            for i in ids:
-                c = cached.pop(i, None)
-                if c is None and keep and fmt:
-                    st = folded[i]
-                    text = status.status_text(st)  # None for a drill
-                    if text is not None:
-                        kept.append((i, st.seq, st.last_hash, text))
-                        c = (text[1].encode(), text[2], text[3])
-                if c is not None:
-                    try:
-                        text = status.from_text(i, c[0], c[1], c[2], rows.get(i), at)
-                    except Exception:  # noqa: BLE001 - StopIteration too
-                        text = None  # an edited text that cannot be filled in (`plan verify` names it)
-                    if text is not None:
-                        yield text
-                        continue
-                    folded[i] = self.states([i])[i]
-                yield status.encode(status.status_dict(folded[i], now_iso, rows.get(i))).encode()
+        def render():
+            kept: list = []  # (incident, seq, hash, text) rendered from a fold, to store
+            for start in range(0, len(ids), LIST_CHUNK):
+                part = ids[start : start + LIST_CHUNK]
+                folded = self.states([i for i in part if i not in cached])
+                rows = store.notifications_many([i for i in part if i in cached or folded[i].kind != "drill"])
+                for i in part:
+                    c = cached.pop(i, None)
+                    if c is None and render_text:
+                        st = folded[i]
+                        text = status.status_text(st)  # None for a drill
+                        if text is not None:
+                            kept.append((i, st.seq, st.last_hash, text))
+                            c = (text[1].encode(), text[2], text[3])
+                    if c is not None:
+                        try:
+                            text = status.from_text(i, c[0], c[1], c[2], rows.get(i), at)
+                        except Exception:  # noqa: BLE001 - StopIteration too
+                            text = None  # an edited text that cannot be filled in (`plan verify` names it)
+                        if text is not None:
+                            yield text
+                            continue
+                        folded[i] = self.states([i])[i]
+                    yield status.encode(status.status_dict(folded[i], now_iso, rows.get(i))).encode()
             if kept:
                 self._keep_texts(kept)
 
@@ -515,13 +520,17 @@ class Engine:
     def _append(self, state, batch, prev_seq, prev_hash, timers_before, new=False):
         """Persist commands' events. Drills run on drill time, driven by their runner: their
         timers never reach `plan tick` and their notifications never reach real people.
-        Every SNAPSHOT_EVERY events (and at close) the state is stored as a snapshot too, for the
-        next command's fold. The status text the list of open incidents reads is not written
-        here: `plan tick` and `plan watch` bring it to the head of each log (refresh_caches), so
-        a command does not render a status it does not print."""
+        Every SNAPSHOT_EVERY events (and at close, and when a live incident starts) the state is
+        stored as a snapshot too, for the next command's fold and the list of open incidents (a
+        new incident's opening events are folded once, not by every list until its 16th event).
+        The status text the list reads is not written here: `plan tick` and `plan watch` bring
+        it to the head of each log (refresh_caches), so a command does not render a status it
+        does not print."""
         snapshot = None
         if state.seq - self._snap_seq.get(state.id, 0) >= SNAPSHOT_EVERY or (state.closed_at and batch):
             snapshot = (snapshot_text(state), SNAPSHOT_FORMAT)
+        elif new and state.kind != "drill":
+            snapshot = (snapshot_text(_as_logged(state.id, batch)), SNAPSHOT_FORMAT)
         h = self.store.append_many(
             state,
             batch,
@@ -1241,6 +1250,20 @@ class Engine:
 
     def incident_row(self, incident_id):
         return self.store.incident_row(incident_id)
+
+
+def _as_logged(incident_id, batch):
+    """The state a new incident's events fold to as the log holds them (their data as canonical
+    JSON: a settings dict in sorted order, not in the order the command built it), so its first
+    snapshot, and any status text rendered from it, is what a fold of the log gives."""
+    return fold(
+        [
+            (e["seq"], e["at"], e["kind"], e.get("actor"), e.get("data_json") or canonical(e["data"]), "")
+            for _cmd, events in batch
+            for e in events
+        ],
+        incident_id,
+    )
 
 
 def _failure(data) -> str:

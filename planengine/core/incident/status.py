@@ -183,7 +183,7 @@ def status_dict(state, now_iso, notifications=None):
 
 encode = json.JSONEncoder(ensure_ascii=False).encode  # the `--json` list's encoder, one item a line
 
-_CUTS = ('"\\u0001"', '"\\u0002"', ', "\\u0003": null', '"\\u0004"')  # sentinels as the encoder writes them
+_str = json.encoder.encode_basestring  # what encode() does with a str, without its wrapper
 _FORMAT = []
 
 
@@ -211,37 +211,210 @@ def _clock_decides(st) -> bool:
     return bool(st.due_at) and st.status not in ("done", "skipped", "waived")
 
 
+_CUT = "\x01"  # a cut while the text is built: the encoder writes every control character as \u00XX
+
+
+def _c_encoder():
+    """encode() as one C encoder built once (JSONEncoder.encode builds one at every call); the
+    same output: default separators, ensure_ascii=False, NaN and Infinity as encode() writes them.
+    None where the C accelerator is missing."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return None
+    return make(None, json.JSONEncoder().default, _str, None, ": ", ", ", False, False, True)
+
+
+_C_ENCODE = _c_encoder()
+
+
+def _json(v) -> str:
+    """encode(v) of a container in the status object (facts, check-ins, ...)."""
+    return "".join(_C_ENCODE(v, 0)) if _C_ENCODE is not None else encode(v)
+
+
+def _value(v) -> str:
+    """One JSON value as encode() writes it inside the status object."""
+    t = type(v)
+    if t is str:
+        return _str(v)
+    if v is None:
+        return "null"
+    if v is True:
+        return "true"
+    if v is False:
+        return "false"
+    if t is int:
+        return int.__repr__(v)
+    return _json(v)
+
+
+class _LocalJSON(dict):
+    """{stored UTC time: its local time in one zone as a JSON string} (None: null), memoised:
+    a step's times repeat within an incident and across a list."""
+
+    def __init__(self, tz):
+        super().__init__()
+        self.tz = tz
+        self[None] = "null"
+
+    def __missing__(self, iso):
+        if len(self) > 100_000:
+            self.clear()
+            self[None] = "null"
+        out = self[iso] = _value(local(iso, self.tz))
+        return out
+
+
+_LOCAL_JSON: dict = {}
+
+
+def _local_json(tz) -> _LocalJSON:
+    out = _LOCAL_JSON.get(tz)
+    if out is None:
+        out = _LOCAL_JSON[tz] = _LocalJSON(tz)
+    return out
+
+
+# a step's keys that every step has, in step_dict's order; its values fill the `%s`
+_STEP = (
+    '{"id": %s, "phase": %s, "role": %s, "title": %s, "status": %s, "activated_at": %s, "due_at": %s,'
+    ' "limit_seconds": %s, "done_at": %s, "by": %s, "late_seconds": %s, "required": %s'
+)
+
+
+def _step_text(st, lt, opened_at, noted, holes) -> str:
+    """A step's part of the cached text (status_dict's step_dict, cuts where the clock or the
+    outbox decides), built from its values without a dict or a second encoding pass; ``lt``:
+    the incident's _LocalJSON."""
+    if _clock_decides(st):
+        status = late = _CUT
+        holes.append(("!" if st.overdue_at else "") + st.due_at)
+    else:
+        status = step_status(st, opened_at)
+        if st.due_at and status == "late":
+            late = int.__repr__(clock.seconds_between(st.due_at, st.done_at))
+        elif st.due_at and status == "done":
+            late = "0"
+        else:
+            late = "null"
+        status = _str(status)
+    text = _STEP % (
+        _value(st.id),
+        _value(st.phase),
+        _value(st.role),
+        _value(st.title),
+        status,
+        lt[st.activated_at],
+        lt[st.due_at],
+        _value(st.limit_seconds),
+        lt[st.done_at],
+        _value(st.by),
+        late,
+        _value(st.required),
+    )
+    more = []
+    if st.repeat:
+        more += (', "round": ', _value(st.round))
+    if st.anchor_at is not None and st.anchor_at != st.activated_at:
+        more += (', "clock_from": ', lt[st.anchor_at])
+    if st.waits_for is not None:
+        more += (', "waits_for": ', _value(st.waits_for))
+    if st.status == "waived":
+        more += (', "reason": ', _value(st.reason))
+    if st.defaulted:
+        more.append(', "default": true')
+    if st.muster:
+        more += (
+            ', "muster": true, "strength": ',
+            _value(st.strength),
+            ', "count": ',
+            _value(st.count),
+            ', "first_arrival_at": ',
+            lt[st.first_arrival_at],
+            ', "full_strength_at": ',
+            lt[st.strength_at],
+        )
+    if st.answer is not None:
+        more += (', "answer": ', _value(st.answer))
+    if st.acks:
+        more += (', "acks": ', _json([{"at": local(a["at"], lt.tz), "by": a["by"]} for a in st.acks]))
+    if st.id in noted:  # the step's notifications go where status_dict appends them: last
+        more.append(_CUT)
+        holes.append("@" + st.id)
+    if more:
+        return text + "".join(more) + "}"
+    return text + "}"
+
+
+def _at_local(items, tz) -> str:
+    """A list of records with an `at` (check-ins, levels, errors, transfers) as status_dict lists them."""
+    return _json([dict(c, at=local(c["at"], tz)) for c in items]) if items else "[]"
+
+
+_INCIDENT = (
+    ', "plan": %s, "plan_version": %s, "title": %s, "kind": %s, "phase": %s, "level": %s, "facts": %s,'
+    ' "local_settings": %s, "opened_at": %s, "closed_at": %s, "outcome": %s, "missing_facts": %s, "steps": [%s],'
+    ' "checkins": %s, "level_history": %s, "errors": %s, "notifications": \x01, "owner": %s, "schedule": %s,'
+    ' "missed": %s, "transfers": %s, "seq": %s}'
+)
+
+
 def status_text(state):
-    """(format, text, holes, meta) of a live incident's ``state`` for the cache, or None: a drill,
-    a user's text that reads like a cut, or a format that cannot be named."""
+    """(format, text, holes, meta) of a live incident's ``state`` for the cache, or None: a drill
+    or a format that cannot be named. The text is what encode(status_dict(state, now, rows))
+    writes, rendered straight from the state (a template per step and one for the incident,
+    filled with each value's JSON: a list of 10,000 incidents that no tick has cached renders
+    10,000 of them), without its leading `{"id": ...`, `%` doubled and a `%s` at each cut
+    (from_text fills them)."""
     fmt = text_format()
     if fmt is None or state.kind == "drill":
         return None
-    d = status_dict(state, state.opened_at, [])  # any time (the cuts replace what it decides): the earliest
-    noted = {n.get("step") for n in state.notifications.values()}
+    tz = zone(state.timezone)
+    lt = _local_json(tz)
+    notifications = state.notifications
+    noted = {n.get("step") for n in notifications.values()} if notifications else ()
     holes: list = []
-    counts = [0, 0, 0, 1]
-    for st, sd in zip(ordered_steps(state), d["steps"]):
-        if _clock_decides(st):
-            sd["status"], sd["late_seconds"] = "\x01", "\x02"
-            holes.append(("!" if st.overdue_at else "") + st.due_at)
-            counts[0] += 1
-            counts[1] += 1
-        if st.id in noted:
-            sd["\x03"] = None  # the step's notifications go where status_dict appends them: last
-            holes.append("@" + st.id)
-            counts[2] += 1
-    d["notifications"] = "\x04"
-    text = encode(d)
-    head = '{"id": ' + encode(state.id)
-    if not text.startswith(head) or any(text.count(c) != n for c, n in zip(_CUTS, counts)):
-        return None
-    text = text[len(head) :].replace("%", "%%")
-    for c in _CUTS:
-        text = text.replace(c, "%s")
-    steps = {k: n["step"] for k, n in state.notifications.items() if n.get("step")}
-    meta = json.dumps({"tz": state.timezone, "steps": steps}, ensure_ascii=False)
-    return fmt, text, json.dumps(holes, ensure_ascii=False), meta
+    opened_at = state.opened_at
+    steps = ", ".join([_step_text(st, lt, opened_at, noted, holes) for st in ordered_steps(state)])
+    missed = state.missed
+    missing = missing_facts(state)
+    text = _INCIDENT % (
+        _value(state.plan),
+        _value(state.plan_version),
+        _value(state.title),
+        _value(state.kind),
+        _value(state.phase),
+        _value(state.level),
+        _json(state.facts),
+        _json(state.local_settings) if state.local_settings else "{}",
+        lt[opened_at],
+        lt[state.closed_at],
+        _value(state.outcome),
+        _json(missing) if missing else "[]",
+        steps,
+        _at_local(state.checkins, tz),
+        _at_local(state.level_history, tz),
+        _at_local(state.errors, tz),
+        _value(state.owner),
+        _value((state.routine or {}).get("schedule")),
+        _json(
+            [
+                dict(m, at=local(m["at"], tz), occurrences=[local(o, tz) for o in m.get("occurrences", ())])
+                for m in missed
+            ]
+        )
+        if missed
+        else "[]",
+        _at_local(state.transfers, tz),
+        _value(state.seq),
+    )
+    text = text.replace("%", "%%").replace(_CUT, "%s")
+    if notifications:
+        steps_of = {k: n["step"] for k, n in notifications.items() if n.get("step")}
+        meta = json.dumps({"tz": state.timezone, "steps": steps_of}, ensure_ascii=False)
+    else:  # as json.dumps writes it
+        meta = '{"tz": ' + _value(state.timezone) + ', "steps": {}}'
+    return fmt, text, "[" + ", ".join(map(_str, holes)) + "]", meta
 
 
 class Clock(dict):
@@ -266,7 +439,6 @@ class Clock(dict):
 
 
 _scan = json.scanner.make_scanner(json.JSONDecoder())  # C: a hole list is read without json.loads' wrappers
-_str = json.encoder.encode_basestring  # what encode() does with a str, without its wrapper
 
 
 def from_text(incident_id, text, holes, meta, rows, clock_) -> bytes:

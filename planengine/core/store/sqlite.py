@@ -13,6 +13,7 @@ import os
 import sqlite3
 import time
 from contextlib import contextmanager
+from operator import itemgetter
 
 from planengine.core.store.chain import canonical, chain_rows, command_text, event_hash
 from planengine.core.store.errors import StaleHead, StoreError, check_path  # noqa: F401 - also named here
@@ -45,6 +46,9 @@ def read_roles(text) -> list:
     except (ValueError, TypeError, RecursionError):
         return []
     return roles if type(roles) is list and all(type(r) is str for r in roles) else []
+
+
+_first = itemgetter(0)
 
 
 def database_error(path, e) -> str:
@@ -474,14 +478,19 @@ class Store:
             wanted,
         ):
             out[incident][0] = (seq, h, fmt, st)
-        # the events after each incident's matching snapshot (all of them where none matches)
+        # the events after each incident's matching snapshot (all of them where none matches); no
+        # ORDER BY (it sorted every row, event data and all, in a temporary b-tree): each incident's
+        # rows are put in seq order here, a list that is usually in order already
         after = json.dumps({i: (v[0][0] if v[0] is not None else 0) for i, v in out.items()})
         for incident, seq, at, kind, actor, data, h in conn.execute(
             "SELECT e.incident, e.seq, e.at, e.kind, e.actor, e.data, e.hash FROM json_each(?) w"
-            " JOIN events e ON e.incident=w.key AND e.seq > w.value ORDER BY e.incident, e.seq",
+            " JOIN events e ON e.incident=w.key AND e.seq > w.value",
             (after,),
         ):
             out[incident][1].append((seq, at, kind, actor, data, h))
+        for v in out.values():
+            if len(v[1]) > 1:
+                v[1].sort(key=_first)
         return out
 
     def status_texts(self, ids, fmt):

@@ -38,6 +38,18 @@ def test_status_from_a_snapshot_equals_the_full_fold(env):
     assert to_snapshot(listed["INC-1"]) == to_snapshot(full)
 
 
+def test_a_live_incident_starts_with_a_snapshot_at_its_head_and_a_drill_without(env):
+    env.start("crowd_size=60")
+    seq, h, state = _snapshot_row(env.db)
+    conn = sqlite3.connect(env.db)
+    assert (seq, h) == conn.execute("SELECT last_seq, last_hash FROM incidents WHERE id='INC-1'").fetchone()
+    eng = Engine(db=env.db, plans=str(env.root))
+    eng.start(str(env.root / "petition.yaml"), {"crowd_size": 60}, at=env.t("10:00"), incident_id="D-1", kind="drill")
+    assert conn.execute("SELECT count(*) FROM snapshots WHERE incident='D-1'").fetchone()[0] == 0
+    conn.close()
+    assert to_snapshot(eng.state("INC-1")) == to_snapshot(fold(eng.store.event_rows("INC-1"), "INC-1"))
+
+
 def test_a_snapshot_that_does_not_match_the_log_is_ignored(env):
     _busy_incident(env)
     before = env.status()

@@ -137,14 +137,19 @@ def test_a_text_of_another_format_is_ignored(env):
     assert list(eng.status_texts(NOWS[2])) == _folded(eng, NOWS[2])
 
 
-def test_user_text_that_reads_like_a_cut_is_kept_out_of_the_cache_and_still_listed(env):
-    env.start("location=\x01", incident="A")  # encodes as the status cut's own sentinel
+def test_user_text_that_reads_like_a_cut_or_a_format_is_cached_and_listed_as_typed(env):
+    # a control character (what the renderer marks its cuts with), a cut as the stored text
+    # writes it, and `%` formatting that must not be filled in
+    odd = '\x01 \x04 %s %% %d {0} "\\u0001"'
+    env.start(f"location={odd}", incident="A")
+    env.ok("note", "A", odd, "--at", env.t("10:05"))
     env.start("location=plain", incident="B")
     _refresh(env)
     eng = Engine(db=env.db, create=False, read_only=True)
-    assert _cached_ids(eng) == {"B"}
-    assert list(eng.status_texts(NOWS[1])) == _folded(eng, NOWS[1])
-    assert env.json("status")[0]["facts"]["location"] == "\x01"
+    assert _cached_ids(eng) == {"A", "B"}
+    for now in NOWS:
+        assert list(eng.status_texts(now)) == _folded(eng, now)
+    assert env.json("status")[0]["facts"]["location"] == odd
 
 
 def test_drills_are_folded_and_list_their_notifications_from_the_log(env):
@@ -240,7 +245,7 @@ def test_a_cache_folded_before_a_command_landed_is_not_written(env):
     env.ok("note", "R", "meanwhile", "--at", env.t("10:03"))  # another officer, between fold and write
     with eng.store.transaction():
         assert eng.store.save_caches("R", state.seq, state.last_hash, ("{}", "x"), None) is False
-    assert eng.store.snapshot("R") is None
+    assert eng.store.snapshot_row("R")[2:] != ("x", "{}"), "the snapshot plan start wrote stays"
     assert eng.refresh_caches() == 1 and _cached_ids(eng) == {"R"}
     assert env.json("verify", "R")["ok"] is True
 
@@ -310,3 +315,24 @@ def test_a_list_while_another_process_holds_the_write_lock_is_printed_and_keeps_
     assert _cached_ids(Engine(db=env.db, create=False)) == set()
     env.json("status")
     assert _cached_ids(Engine(db=env.db, create=False)) == {"K"}
+
+
+def test_a_list_folded_a_few_incidents_at_a_time_keeps_its_order_and_every_text(env, monkeypatch):
+    from planengine.core import engine
+
+    _varied_incidents(env)
+    env.start("crowd_size=7", incident="D", at="10:40")
+    env.start("crowd_size=8", incident="E", at="10:41")
+    _refresh(env)
+    env.ok("note", "A", "after the tick", "--at", env.t("10:50"))  # A, C and D folded, B and E read
+    conn = sqlite3.connect(env.db)
+    conn.execute("DELETE FROM status_cache WHERE incident IN ('C', 'D')")
+    conn.commit()
+    conn.close()
+    eng = Engine(db=env.db, create=False, read_only=True)
+    assert _cached_ids(eng) == {"B", "E"}
+    folded = {now: _folded(eng, now) for now in NOWS}
+    monkeypatch.setattr(engine, "LIST_CHUNK", 2)
+    for now in NOWS:
+        assert list(eng.status_texts(now, keep=True)) == folded[now]
+    assert _cached_ids(eng) == {"A", "B", "C", "D", "E"}
