@@ -34,11 +34,13 @@ def command_text(name: str, at: str, actor, args: dict, last_seq: int) -> str:
     return f'{{"actor":{a},"args":{canonical(args)},"at":{text(at)},"last_seq":{last_seq},"name":{text(name)}}}'
 
 
-def chain_rows(incident: str, prev_hash: str, events, rows: list, commands=None) -> str:
-    """Hash-chain ``events`` (dicts, in seq order) after ``prev_hash``: append each one's row
-    (incident, seq, at, kind, actor, data JSON, prev_hash, hash, command) to ``rows``, set its
-    ``prev_hash`` and ``hash``, and return the last hash. ``commands`` maps the seq of each
-    command's first event to the command's JSON (the `command` column); other rows get None.
+def chain_rows(incident: str, prev_hash: str, events, rows: list, commands=None, null=None) -> str:
+    """Hash-chain ``events`` (dicts, in seq order) of ``incident`` after ``prev_hash``: append each
+    one's row (seq, at, kind, actor, data JSON, hash, command) to ``rows``, set its ``prev_hash``
+    and ``hash``, and return the last hash. A row's incident and prev_hash are implied (the
+    store binds them once: sqlite.insert_events). ``commands`` maps the seq of each command's
+    first event to the command's JSON (the `command` column); other rows get ``null``, as does
+    a row without actor (the store passes 0, which SQL writes as NULL).
 
     The bulk form of event_hash(), with the body of hashed_body() written inline
     (a test pins that both give the same hashes): an instant drill hashes every
@@ -71,7 +73,7 @@ def chain_rows(incident: str, prev_hash: str, events, rows: list, commands=None)
         body = f"{h}{head}{data}{tail}{seq}}}".encode()
         nh = new(body).hexdigest() if new is not None else sha256_hex(body)
         ev["prev_hash"], ev["hash"] = h, nh
-        add((incident, seq, at, kind, actor, data, h, nh, mark(seq)))
+        add((seq, at, kind, null if actor is None else actor, data, nh, mark(seq, null)))
         h = nh
     return h
 

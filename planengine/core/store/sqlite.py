@@ -97,45 +97,59 @@ def _uri(path, **params) -> str:
     return prefix + name + "?" + "&".join(f"{k}={v}" for k, v in params.items())
 
 
-CHUNKS = (128, 64, 32, 16, 8)  # rows per multi-row INSERT: powers of two, so a few statement shapes serve any count
+CHUNKS = (128, 64, 32, 16, 8, 4, 2, 1)  # rows per multi-row INSERT: powers of two, a few statement shapes
 # values one statement may bind: SQLite's default SQLITE_MAX_VARIABLE_NUMBER (999 before 3.32)
 MAX_VARIABLES = 32766 if sqlite3.sqlite_version_info >= (3, 32, 0) else 999
+_EVENT_SQL: dict = {}  # rows -> the INSERT of that many events
 
 
-_ROW: dict = {}  # width -> "(?,?,...)"
-_ONE: dict = {}  # (head, width) -> the statement of one row
+def _event_insert(size: int) -> str:
+    """INSERT of ``size`` events binding ?1 (the incident), ?2 (the first row's prev_hash) and
+    seven values a row: seq, at, kind, actor, data, hash, command.
+
+    A row's incident and prev_hash are not bound again: every row names ?1, and each row's
+    prev_hash is the previous row's hash parameter. Python's sqlite3 passes every None it
+    binds through its adapter protocol (attribute lookups, about 3,000 instructions each); an
+    event's actor and command are mostly NULL, so rows carry 0 there (chain_rows(null=0)) and
+    SQL writes NULL (no actor or command is the number 0: both are text).
+    """
+    sql = _EVENT_SQL.get(size)
+    if sql is None:
+        values = []
+        for i in range(size):
+            b = 3 + 7 * i  # this row's first parameter
+            prev = "?2" if i == 0 else f"?{b - 2}"
+            values.append(f"(?1,?{b},?{b + 1},?{b + 2},nullif(?{b + 3},0),?{b + 4},{prev},?{b + 5},nullif(?{b + 6},0))")
+        sql = _EVENT_SQL[size] = "INSERT INTO events VALUES " + ",".join(values)
+    return sql
 
 
-def insert_rows(conn, head: str, width: int, rows: list) -> None:
-    """``head`` (``INSERT INTO t VALUES``) for each of ``rows`` (tuples of ``width`` values).
+def insert_events(conn, incident: str, prev_hash: str, rows: list) -> None:
+    """Insert chain_rows()' ``rows`` (seq, at, kind, actor, data, hash, command; 0 for NULL) of
+    ``incident``, chained after ``prev_hash``.
 
     Many rows (an instant drill's) go in multi-row ``VALUES (...),(...)`` statements of
     CHUNKS rows: SQLite inserts them in one step each, about a third cheaper a row than
     executemany's step per row; the connection's statement cache keeps the few shapes
-    compiled. The last few rows, and a command's handful, go through executemany.
+    compiled.
     """
-    one = _ROW.get(width)
-    if one is None:
-        one = _ROW[width] = "(" + ",".join("?" * width) + ")"
     i, n = 0, len(rows)
-    if n >= CHUNKS[-1]:
-        from itertools import chain
+    if n == 1:  # a command's one event
+        conn.execute(_event_insert(1), (incident, prev_hash, *rows[0]))
+        return
+    from itertools import chain
 
-        flat = chain.from_iterable
-        for size in CHUNKS:
-            if n - i < size or size * width > MAX_VARIABLES:
-                continue
-            sql = f"{head} {','.join([one] * size)}"
-            while n - i >= size:
-                conn.execute(sql, list(flat(rows[i : i + size])))
-                i += size
-    if n == 1:  # a command's one event: a plain execute
-        sql = _ONE.get((head, width))
-        if sql is None:
-            sql = _ONE[head, width] = f"{head} {one}"
-        conn.execute(sql, rows[0])
-    elif i < n:
-        conn.executemany(f"{head} {one}", rows[i:] if i else rows)
+    flat = chain.from_iterable
+    for size in CHUNKS:
+        if n - i < size or 2 + 7 * size > MAX_VARIABLES:
+            continue
+        sql = _event_insert(size)
+        while n - i >= size:
+            params = [incident, prev_hash]
+            params += flat(rows[i : i + size])
+            conn.execute(sql, params)
+            i += size
+            prev_hash = rows[i - 1][5]
 
 
 class _Transaction:
@@ -631,12 +645,12 @@ class Store:
             return prev_hash
         dumps = canonical
         rows, queued, done = [], [], []
-        h = chain_rows(incident, prev_hash, evs, rows, commands)
+        h = chain_rows(incident, prev_hash, evs, rows, commands, null=0)
         # The incident row first, guarded by the head the state was folded at: the head check and the
         # update in one statement. updated_at: the time of the incident's latest event (a timer fired
         # late records its due time). While closed_at stays as it was, the statement leaves it out:
         # naming it would rewrite its index entry too, a page more.
-        latest = max(r[2] for r in rows) if len(rows) > 1 else rows[0][2]
+        latest = max(r[1] for r in rows) if len(rows) > 1 else rows[0][1]
         cur = conn.execute(
             "UPDATE incidents SET phase=?, level=?, last_seq=?, last_hash=?,"
             " updated_at=max(COALESCE(updated_at, ''), ?) WHERE id=? AND last_seq=? AND closed_at IS ?",
@@ -660,7 +674,7 @@ class Store:
                 queued.append((d["key"], incident, dumps(d["roles"]), d["message"], ev["at"], dumps(meta)))
             elif kind in ("notify_delivered", "notify_failed"):
                 done.append((ev["data"]["key"], ev["data"].get("channel")))
-        insert_rows(conn, "INSERT INTO events VALUES", 9, rows)
+        insert_events(conn, incident, prev_hash, rows)
         if schedule:
             self._sync_timers(incident, timers_before, state.timers)
         else:

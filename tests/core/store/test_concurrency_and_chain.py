@@ -164,26 +164,62 @@ def test_bulk_chain_hashes_equal_event_hash_one_event_at_a_time():
     prev = "prev"
     for ev, row in zip(events, rows):
         h = event_hash(prev, dict(ev, incident="DRL-1"))
-        assert row[6:] == (prev, h, None)  # no command marks given
+        assert row[5:] == (h, None)  # no command marks given
         prev = h
     assert last == prev and len(rows) == 5
 
 
 @pytest.mark.parametrize("max_variables", [32766, 999])  # SQLite from 3.32 / before
-def test_multi_row_inserts_write_every_row_once_in_order(tmp_path, monkeypatch, max_variables):
-    """insert_rows (an instant drill's events and commands) writes exactly the rows executemany would."""
+def test_multi_row_inserts_write_every_event_once_in_order_with_its_chain(tmp_path, monkeypatch, max_variables):
+    """insert_events (an instant drill's events, a command's) writes exactly the rows chain_rows
+    gives, each with its incident and prev_hash, NULL where an event has no actor or command."""
     from planengine.core.store import sqlite as store
-    from planengine.core.store.sqlite import CHUNKS, insert_rows
+    from planengine.core.store.chain import canonical, chain_rows
+    from planengine.core.store.sqlite import CHUNKS, Store, insert_events
 
     monkeypatch.setattr(store, "MAX_VARIABLES", max_variables)
-    conn = sqlite3.connect(tmp_path / "t.db", isolation_level=None)
+    db = Store(str(tmp_path / "t.db"))
+    conn = db.conn
     conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, max_variables)  # as an SQLite of that age refuses
-    conn.execute("CREATE TABLE t (batch INTEGER, n INTEGER, text TEXT, a, b, c, d, e, PRIMARY KEY (batch, n))")
-    sizes = [0, 1, CHUNKS[-1] - 1, CHUNKS[-1], CHUNKS[0] - 1, CHUNKS[0], CHUNKS[0] * 2 + CHUNKS[-1] + 3, 403]
+    sizes = [1, 2, 3, 7, CHUNKS[0] - 1, CHUNKS[0], CHUNKS[0] * 2 + 11, 403]
     for b, size in enumerate(sizes):
-        rows = [(b, i, f"r{b}.{i} '\"é", None, 1.5, b"x", i, "") for i in range(size)]  # 8 columns, as events
-        insert_rows(conn, "INSERT INTO t VALUES", 8, rows)
-        assert conn.execute("SELECT * FROM t WHERE batch=? ORDER BY rowid", (b,)).fetchall() == rows
+        incident = f"I-{b}"
+        events = [
+            {
+                "seq": i + 1,
+                "at": f"2090-03-05T01:{i % 60:02d}:00Z",
+                "kind": "note",
+                "actor": None if i % 3 else f"王{i}",
+                "data": {"text": f"r{b}.{i} '\"é"},
+            }
+            for i in range(size)
+        ]
+        rows: list = []
+        commands = {1: '{"name":"x"}', size: '{"name":"y"}'}
+        last = chain_rows(incident, "start", events, rows, commands, null=0)
+        conn.execute("BEGIN")
+        insert_events(conn, incident, "start", rows)
+        conn.execute("COMMIT")
+        stored = conn.execute(
+            "SELECT seq, at, kind, actor, data, prev_hash, hash, command FROM events WHERE incident=? ORDER BY seq",
+            (incident,),
+        ).fetchall()
+        expected, prev = [], "start"
+        for ev in events:
+            expected.append(
+                (
+                    ev["seq"],
+                    ev["at"],
+                    "note",
+                    ev["actor"],
+                    canonical(ev["data"]),
+                    prev,
+                    ev["hash"],
+                    commands.get(ev["seq"]),
+                )
+            )
+            prev = ev["hash"]
+        assert stored == expected and prev == last
 
 
 def test_a_long_bulk_chain_gives_the_same_hashes_as_a_short_one():
