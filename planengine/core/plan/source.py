@@ -11,9 +11,11 @@ language servers read them): only true/false are booleans, so ``yes``, ``no``,
 from __future__ import annotations
 
 import math
+import operator
 import re
 from itertools import islice
 
+from planengine.core.patterns import lazy
 from planengine.core.plan.yamllib import SafeLoader as _SafeLoader
 from planengine.core.plan.yamllib import yaml
 
@@ -39,7 +41,9 @@ for _tag, _regexp, _first in (
     ),
     ("tag:yaml.org,2002:merge", r"^(?:<<)$", ["<"]),
 ):
-    CoreSchemaLoader.add_implicit_resolver(_tag, re.compile(_regexp), _first)
+    # compiled when first matched: most files never match the null, bool and merge patterns (the
+    # words they match whole are looked up first) and some never hold a number
+    CoreSchemaLoader.add_implicit_resolver(_tag, lazy(_regexp), _first)
 
 # The tags above without a regular expression for most scalars: the words the null, bool and merge
 # patterns match whole, and the first characters of the numbers' patterns (int, float). A plain
@@ -56,24 +60,28 @@ _WILDCARD = tuple(CoreSchemaLoader.yaml_implicit_resolvers.get(None, ()))
 _BY_FIRST = {c: tuple(rs) + _WILDCARD for c, rs in CoreSchemaLoader.yaml_implicit_resolvers.items() if c is not None}
 
 
+_SCALAR_NODE, _SEQUENCE_NODE, _MAPPING_NODE = yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode
+_STR_TAG = CoreSchemaLoader.DEFAULT_SCALAR_TAG
+_SEQ_TAG, _MAP_TAG = CoreSchemaLoader.DEFAULT_SEQUENCE_TAG, CoreSchemaLoader.DEFAULT_MAPPING_TAG
+
+
 def _resolve(self, kind, value, implicit):
     """PyYAML's ``BaseResolver.resolve`` for this loader (tests/core/plan/test_reading.py compares
     them): the composer asks it the tag of every node, and most are strings."""
-    if kind is yaml.ScalarNode:
+    if kind is _SCALAR_NODE:
         if implicit[0]:
             tag = _WORDS.get(value)
             if tag is not None:
                 return tag
-            first = value[:1]
-            if first in _NUMBER_FIRST or value[-1:] == "\n" or _WILDCARD:
-                for tag, regexp in _BY_FIRST.get(first, _WILDCARD):
+            if value[:1] in _NUMBER_FIRST or value[-1:] == "\n" or _WILDCARD:
+                for tag, regexp in _BY_FIRST.get(value[:1], _WILDCARD):
                     if regexp.match(value):
                         return tag
-        return self.DEFAULT_SCALAR_TAG
-    if kind is yaml.SequenceNode:
-        return self.DEFAULT_SEQUENCE_TAG
-    if kind is yaml.MappingNode:
-        return self.DEFAULT_MAPPING_TAG
+        return _STR_TAG
+    if kind is _SEQUENCE_NODE:
+        return _SEQ_TAG
+    if kind is _MAPPING_NODE:
+        return _MAP_TAG
     return None
 
 
@@ -81,17 +89,13 @@ def _no_path_resolvers(cls, *args, **kwargs):
     raise TypeError("CoreSchemaLoader takes no path resolvers")
 
 
-def _descend(self, current_node, current_index):
-    """Nothing to track: the loader has no path resolvers (the composer calls this per node)."""
-
-
-def _ascend(self):
-    """Nothing to track: the loader has no path resolvers (the composer calls this per node)."""
-
-
 CoreSchemaLoader.resolve = _resolve
-CoreSchemaLoader.descend_resolver = _descend
-CoreSchemaLoader.ascend_resolver = _ascend
+# The composer tells the resolver about every node it enters and leaves, so that path resolvers can
+# track where they are. This loader has none, so there is nothing to track: both are C functions
+# that do nothing with their arguments (a Python no-op would cost a call frame per node, about a
+# tenth of composing a plan).
+CoreSchemaLoader.descend_resolver = staticmethod(operator.is_)  # (current_node, current_index): ignored
+CoreSchemaLoader.ascend_resolver = staticmethod(tuple)  # (): ignored
 CoreSchemaLoader.add_path_resolver = classmethod(_no_path_resolvers)
 
 MAX_BYTES = 1_000_000
@@ -217,7 +221,7 @@ class Located:
     def _step(self, node, value, part):
         """(key node or None, node, data) of the item ``part`` of ``node``, whose data is ``value``."""
         items = node.value
-        if isinstance(node, yaml.MappingNode):
+        if isinstance(node, _MAPPING_NODE):
             if type(value) is dict and len(value) == len(items):
                 # the data's keys are the file's, in the file's order: the item is found by its
                 # place there, with the data's own key (nan, a key no other value equals, too)
@@ -233,7 +237,7 @@ class Located:
                 keys = self._keys[id(node)] = _mapping_keys(node)
             hit = keys.get(part)
             return None if hit is None else (hit[0], hit[1], None)
-        if isinstance(node, yaml.SequenceNode):
+        if isinstance(node, _SEQUENCE_NODE):
             if isinstance(part, float) and part.is_integer():
                 part = int(part)  # 1.0 names item 1, as it does in a tuple path
             if not isinstance(part, int) or not 0 <= part < len(items):
@@ -246,7 +250,7 @@ def _mapping_keys(node) -> dict:
     """{key: (key node, value node)} of a mapping node of a file read without problems."""
     out = {}
     for knode, vnode in node.value:
-        if type(knode) is yaml.ScalarNode and knode.tag == _STR:
+        if type(knode) is _SCALAR_NODE and knode.tag == _STR:
             key = knode.value
         else:
             try:
@@ -327,7 +331,8 @@ def _int(text: str) -> int:
     s = text.strip()
     if len(s) > 4000:  # Python refuses int() of 4300+ decimal digits; no plan needs a tenth of that
         raise _BadValue(f"integer {short(text)} has more than 4000 digits")
-    if re.fullmatch(r"[-+]?[0-9]+", s):
+    digits = s[1:] if s[:1] in ("-", "+") else s
+    if digits.isascii() and digits.isdigit():  # [-+]?[0-9]+ (an ASCII isdigit() is 0-9)
         return int(s)
     if re.fullmatch(r"0o[0-7]+", s):
         return int(s[2:], 8)
@@ -372,7 +377,7 @@ _COLLECTIONS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
 
 def _scalar(node):
-    if not isinstance(node, yaml.ScalarNode):
+    if not isinstance(node, _SCALAR_NODE):
         raise _BadValue("expected a single value here")
     conv = _SCALARS.get(node.tag)
     if conv is None:
@@ -438,7 +443,7 @@ def read(file: str, text: str | None = None) -> Located:
     return Located(file, text, data, root)
 
 
-_STR = "tag:yaml.org,2002:str"
+_STR = _STR_TAG  # "tag:yaml.org,2002:str", the object the resolver hands out
 _MERGE = "tag:yaml.org,2002:merge"
 
 
@@ -466,7 +471,7 @@ class _DataBuilder:
         self.problems.append(Problem(self.file, *_mark(node), message))
 
     def value(self, node, depth):
-        if isinstance(node, yaml.ScalarNode):
+        if isinstance(node, _SCALAR_NODE):
             try:
                 return _scalar(node)
             except _BadValue as e:
@@ -476,14 +481,14 @@ class _DataBuilder:
             self.problem(node, f"unsupported tag {short(node.tag)}: plans use plain YAML values")
             return None
         items = node.value
-        mapping = isinstance(node, yaml.MappingNode)
+        mapping = isinstance(node, _MAPPING_NODE)
         if items:
             if depth > MAX_DEPTH:
                 raise _TooBig()
             self.count += 2 * len(items) if mapping else len(items)
             if self.count > MAX_NODES:
                 raise _TooBig()
-        scalar, value = yaml.ScalarNode, self.value
+        scalar, value = _SCALAR_NODE, self.value
         depth += 1
         if mapping:
             out = {}
@@ -512,7 +517,7 @@ class _DataBuilder:
                 else:
                     out[key] = value(vnode, depth)
             return out
-        if isinstance(node, yaml.SequenceNode):
+        if isinstance(node, _SEQUENCE_NODE):
             return [v.value if type(v) is scalar and v.tag == _STR else value(v, depth) for v in items]
         return None  # pragma: no cover - a node is a scalar, a mapping or a sequence
 
