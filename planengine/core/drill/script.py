@@ -82,7 +82,7 @@ class Drill:
 
     @property
     def duration(self) -> int:
-        last = max((i.at for i in self.injects), default=0)
+        last = self.injects[-1].at if self.injects else 0  # injects are in time order (load_drill sorts them)
         return max(last, self.end or 0)
 
 
