@@ -808,8 +808,10 @@ class Runner:
 
     def _settle(self, tx):
         s = tx.state
+        final = self._final
         for _ in range(MAX_SETTLE):
-            self._close_if_final(tx)
+            if s.phase in final:
+                self._close_if_final(tx)
             if s.closed_at:
                 return
             progressed = self._activate(tx)

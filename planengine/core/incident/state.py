@@ -448,9 +448,7 @@ HANDLERS = {
     "schedule_missed": _schedule_missed,
     "assigned": _assigned,
     "transferred": _transferred,
-    "note": _nothing,
-    "event": _nothing,
-}
+}  # a note or an event (a name a transition listens for) changes no state: no handler
 
 
 def apply(state: IncidentState, seq, at, kind, actor, data, hash_=""):

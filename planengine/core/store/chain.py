@@ -31,7 +31,12 @@ def command_text(name: str, at: str, actor, args: dict, last_seq: int) -> str:
     records it on its first event, written from its parts (one per command; a test pins it)."""
     text = _string
     a = "null" if actor is None else text(actor) if actor.__class__ is str else canonical(actor)
-    return f'{{"actor":{a},"args":{canonical(args)},"at":{text(at)},"last_seq":{last_seq},"name":{text(name)}}}'
+    if len(args) == 1:  # `event NAME`, `done STEP`...: one text argument, written without the encoder
+        ((k, v),) = args.items()
+        args_json = f"{{{text(k)}:{text(v)}}}" if v.__class__ is str and k.__class__ is str else canonical(args)
+    else:
+        args_json = canonical(args)
+    return f'{{"actor":{a},"args":{args_json},"at":{text(at)},"last_seq":{last_seq},"name":{text(name)}}}'
 
 
 def chain_rows(incident: str, prev_hash: str, events, rows: list, commands=None, null=None) -> str:

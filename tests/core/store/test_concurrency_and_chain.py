@@ -241,7 +241,14 @@ def test_a_long_bulk_chain_gives_the_same_hashes_as_a_short_one():
 
 @pytest.mark.parametrize(
     "actor, args",
-    [(None, {}), ("王焰", {"text": 'a "quoted"\nnote', "by": "王焰"}), ("x\u2028y", {"n": [1, 2.5, None], "b": True})],
+    [
+        (None, {}),
+        ("王焰", {"text": 'a "quoted"\nnote', "by": "王焰"}),
+        ("x\u2028y", {"n": [1, 2.5, None], "b": True}),
+        (None, {"name": 'go "now"\t\u0001'}),  # one text argument: written without the encoder
+        (None, {"step": 3}),
+        (None, {"facts": {"b": 1, "a": "甲"}}),
+    ],
 )
 def test_a_command_record_is_the_canonical_json_of_the_command(actor, args):
     from planengine.core.store.chain import canonical, command_text
