@@ -28,6 +28,7 @@ TX_BUDGET_S = 0.05
 YIELD_S = 0.003
 SNAPSHOT_EVERY = 16  # events: a command folds at most this many after loading the incident's snapshot
 LIST_CHUNK = 500  # incidents `plan status --json` folds at a time (one query for their snapshots and events)
+PARALLEL_MIN = 1000  # incidents to fold before `plan status --json` forks a child to fold most of them
 INCIDENT_ID = lazy(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 SITE_ONLY_KEYS = ("notifiers", "routes", "people", "timezone", "schedules", "roster", "calendar", "settings")
 ROSTER_STREAM = "@roster"  # roster swaps: a hash-chained stream of their own (see docs/routine.md)
@@ -301,9 +302,9 @@ class Engine:
             except Exception:  # noqa: BLE001 - an edited snapshot that cannot be read
                 # (`plan verify` names it): the log alone
                 state, seq = fold(self.store.event_rows(incident_id), incident_id), 0
-        else:
+        else:  # no snapshot, or one of another format (an older planengine's): the whole log
             seq = 0
-            state = fold(newer(0), incident_id)
+            state = fold(newer(0) if snap is None else self.store.event_rows(incident_id), incident_id)
         self._snap_seq[incident_id] = seq
         return state
 
@@ -322,9 +323,13 @@ class Engine:
         time (the folds of 10,000 incidents are never all in memory at once).
 
         ``keep``: a read-through cache. The texts of the live incidents it had to fold are
-        rendered, listed from, and stored once the list is done (best effort, see
-        Store.cache_writer), so the next list reads them even where no `plan tick` or `plan
-        watch` runs."""
+        rendered, listed from, and stored as the list goes (from a thread of its own: SQLite
+        writes without holding the interpreter), best effort (see Store.cache_writer), so the
+        next list reads them even where no `plan tick` or `plan watch` runs. Where PARALLEL_MIN
+        incidents or more must be folded, a forked child folds and renders three chunks of them
+        in four (planengine/core/forked.py: none on one CPU, without fork, or beside other
+        threads such as a web server's)."""
+        from planengine.core.forked import ChildFailed
         from planengine.core.incident import status
 
         store = self.store
@@ -333,50 +338,86 @@ class Engine:
         cached = store.status_texts(ids, fmt) if fmt else {}
         at = status.Clock(now_iso)
         render_text = keep and fmt is not None
+        chunks = [ids[start : start + LIST_CHUNK] for start in range(0, len(ids), LIST_CHUNK)]
+        aside = None  # the child's texts of three chunks in four, in order (this process also fills in,
+        # prints and stores every text: the child's share balances that)
+        if render_text and len(ids) - len(cached) >= PARALLEL_MIN:
+            aside = self._render_aside([[i for i in p if i not in cached] for k, p in enumerate(chunks) if k % 4])
 
         def render():
-            kept: list = []  # (incident, seq, hash, text) rendered from a fold, to store
-            for start in range(0, len(ids), LIST_CHUNK):
-                part = ids[start : start + LIST_CHUNK]
-                folded = self.states([i for i in part if i not in cached])
-                rows = store.notifications_many([i for i in part if i in cached or folded[i].kind != "drill"])
-                for i in part:
-                    c = cached.pop(i, None)
-                    if c is None and render_text:
-                        st = folded[i]
-                        text = status.status_text(st)  # None for a drill
-                        if text is not None:
-                            kept.append((i, st.seq, st.last_hash, text))
-                            c = (text[1].encode(), text[2], text[3])
-                    if c is not None:
+            nonlocal aside
+            keeper = _Keeper(store) if render_text else None
+            try:
+                for k, part in enumerate(chunks):
+                    done = {}  # {id: (seq, hash, format, text as UTF-8, holes, meta)} the child rendered
+                    if aside is not None and k % 4:
                         try:
-                            text = status.from_text(i, c[0], c[1], c[2], rows.get(i), at)
-                        except Exception:  # noqa: BLE001 - StopIteration too
-                            text = None  # an edited text that cannot be filled in (`plan verify` names it)
-                        if text is not None:
-                            yield text
-                            continue
-                        folded[i] = self.states([i])[i]
-                    yield status.encode(status.status_dict(folded[i], now_iso, rows.get(i))).encode()
-            if kept:
-                self._keep_texts(kept)
+                            done = next(aside)
+                        except (ChildFailed, StopIteration):
+                            aside = None  # this process renders the rest
+                    folded = self.states([i for i in part if i not in cached and i not in done])
+                    rows = store.notifications_many([i for i in part if i not in folded or folded[i].kind != "drill"])
+                    kept: list = []  # (incident, seq, hash, (format, text, holes, meta)) rendered from a fold
+                    for i in part:
+                        c = cached.pop(i, None)
+                        if c is None and i in done:
+                            seq, h, f, text, holes, meta = done[i]
+                            kept.append((i, seq, h, (f, text, holes, meta)))
+                            c = (text, holes, meta)
+                        elif c is None and render_text:
+                            st = folded[i]
+                            text = _status_text(status, st)  # None for a drill
+                            if text is not None:
+                                c = (text[1].encode(), text[2], text[3])
+                                kept.append((i, st.seq, st.last_hash, (text[0], c[0], c[1], c[2])))
+                        if c is not None:
+                            try:
+                                text = status.from_text(i, c[0], c[1], c[2], rows.get(i), at)
+                            except Exception:  # noqa: BLE001 - StopIteration too
+                                text = None  # an edited text that cannot be filled in (`plan verify` names it)
+                            if text is not None:
+                                yield text
+                                continue
+                            folded[i] = self.states([i])[i]
+                        yield status.encode(status.status_dict(folded[i], now_iso, rows.get(i))).encode()
+                    if kept:
+                        keeper.put(kept)
+            finally:
+                if aside is not None:
+                    aside.close()
+                if keeper is not None:
+                    keeper.close()
 
         return render()
 
-    def _keep_texts(self, items) -> int:
-        """Store status texts a list rendered from folds; a file this user may not write, an older
-        schema or a busy write lock keeps nothing, and says nothing (the list is already out)."""
-        import sqlite3
+    def _render_aside(self, parts):
+        """The status texts of the incidents in ``parts`` (lists of ids), each part's as a dict
+        {id: (seq, hash, format, text as UTF-8, holes, meta)}, rendered by a forked child from
+        rows read here before the fork; an incident it could not render is left out (this
+        process folds it). None where no child can be forked."""
+        from planengine.core import forked
+        from planengine.core.incident import status
 
-        writer = None
-        try:
-            writer = self.store.cache_writer()
-            return writer.save_texts(items) if writer is not None else 0
-        except (StoreError, sqlite3.Error, OSError):
-            return 0
-        finally:
-            if writer is not None and writer is not self.store:
-                writer.close()
+        if not any(parts) or not forked.usable():
+            return None
+        found = self.store.snapshots_and_events([i for part in parts for i in part])
+
+        def work(part):
+            out = {}
+            for i in part:
+                snap, newer = found.pop(i)
+                try:
+                    state = _fold_rows(i, snap, newer)
+                    text = _status_text(status, state)
+                except Exception:  # noqa: BLE001 - an unreadable snapshot or event: the parent's fold says
+                    continue
+                if text is not None:
+                    out[i] = (state.seq, state.last_hash, text[0], text[1].encode(), text[2], text[3])
+            return out
+
+        results = forked.fork_map(work, parts)
+        found.clear()  # the child has its own copy
+        return results
 
     def states(self, ids) -> dict:
         """{id: state} of many incidents with one query for their snapshots and one for newer events."""
@@ -1250,6 +1291,77 @@ class Engine:
 
     def incident_row(self, incident_id):
         return self.store.incident_row(incident_id)
+
+
+def _fold_rows(incident_id, snap, newer):
+    """Engine._resume of rows already read, for a process that may not query (a forked child):
+    raises where the snapshot cannot be read or is of another format (the parent folds it)."""
+    if snap is None:
+        return fold(newer, incident_id)
+    if snap[2] != SNAPSHOT_FORMAT:
+        raise ValueError("a snapshot of another format")
+    import json
+
+    base = from_snapshot(json.loads(snap[3]))
+    base.seq, base.last_hash = snap[0], snap[1]
+    return fold(newer, incident_id, state=base)
+
+
+def _status_text(status, state):
+    """status.status_text(state), or None where it cannot render it (an edited value of a type
+    the fold never writes): the list then prints status_dict's own rendering, or its error."""
+    try:
+        return status.status_text(state)
+    except Exception:  # noqa: BLE001
+        return None
+
+
+class _Keeper:
+    """Stores the status texts a list rendered (Store.save_texts) from a thread of its own, as
+    the list goes: SQLite's page writes run without holding the interpreter, beside the folds of
+    the next chunk. A store it may not write, or a busy write lock, keeps nothing more."""
+
+    def __init__(self, store):
+        self.store, self.queue, self.thread, self.written = store, None, None, 0
+
+    def put(self, items):
+        if self.thread is None:
+            import queue
+            import threading
+
+            self.queue = queue.SimpleQueue()
+            self.thread = threading.Thread(target=self._run, name="plan-status-keeper", daemon=True)
+            self.thread.start()
+        self.queue.put(items)
+
+    def close(self):
+        if self.thread is not None:
+            self.queue.put(None)
+            self.thread.join()
+            self.thread = None
+
+    def _run(self):
+        import sqlite3
+
+        writer = None
+        try:
+            writer = self.store.cache_writer(own=True)
+        except (StoreError, sqlite3.Error, OSError):
+            writer = None
+        working = writer is not None
+        try:
+            while (items := self.queue.get()) is not None:
+                if not working:
+                    continue
+                try:
+                    n = writer.save_texts(items)
+                except (StoreError, sqlite3.Error, OSError):
+                    n = -1
+                self.written += max(n, 0)
+                working = n >= 0 and not writer.gave_up  # a busy write lock or a failure: no more
+        finally:
+            if writer is not None:
+                writer.close()
 
 
 def _as_logged(incident_id, batch):

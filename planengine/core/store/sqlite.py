@@ -211,6 +211,7 @@ class Store:
             raise ValueError(f"mode must be one of {MODES}")
         self.path = path
         self.read_only = mode == "read"
+        self.gave_up = False  # save_texts stopped at a write lock another process held
         check_path(path)
         if mode != "create" and not os.path.exists(path):
             raise StoreError("no database at {db} (start an incident first, or pass --db)", db=path)
@@ -705,7 +706,8 @@ class Store:
             )
         if status is not None:
             conn.execute(
-                "INSERT INTO status_cache(incident, seq, hash, format, text, holes, meta) VALUES (?,?,?,?,?,?,?)"
+                "INSERT INTO status_cache(incident, seq, hash, format, text, holes, meta)"
+                " VALUES (?,?,?,?,CAST(? AS TEXT),?,?)"  # a text as UTF-8 bytes is stored as the text it is
                 " ON CONFLICT(incident) DO UPDATE SET seq=excluded.seq, hash=excluded.hash, format=excluded.format,"
                 " text=excluded.text, holes=excluded.holes, meta=excluded.meta",
                 (incident, seq, h, *status),
@@ -736,13 +738,14 @@ class Store:
         self._write_caches(incident, seq, h, snapshot, status)
         return True
 
-    def cache_writer(self):
+    def cache_writer(self, own=False):
         """A connection that may store caches for a read command (the read-through status texts of
-        `plan status --json`): this store when it writes; for a read-only one, a second, writing
-        store on the same file when the file is of this schema (a read command never migrates) and
-        the user may write it and its directory; else None (an auditor's read-only copy)."""
+        `plan status --json`): this store when it writes (``own``: a second one on the same file,
+        for another thread); for a read-only one, a second, writing store on the same file when
+        the file is of this schema (a read command never migrates) and the user may write it and
+        its directory; else None (an auditor's read-only copy)."""
         if not self.read_only:
-            return self
+            return Store(self.path, mode="write") if own else self
         folder = os.path.dirname(os.path.abspath(self.path))
         if self.version != SCHEMA_VERSION or not (os.access(self.path, os.W_OK) and os.access(folder, os.W_OK)):
             return None
@@ -752,16 +755,17 @@ class Store:
             return None
 
     def save_texts(self, items, chunk=100) -> int:
-        """Store status texts [(incident, seq, hash, (format, text, holes, meta))] rendered at those heads,
-        ``chunk`` a short transaction, each only while its event is still the head of its log. A cache
-        is never worth a wait: when another process holds the write lock, stop; returns how many were
-        written."""
+        """Store status texts [(incident, seq, hash, (format, text, holes, meta))] rendered at those heads
+        (a text as str or as its UTF-8), ``chunk`` a short transaction, each only while its event is
+        still the head of its log. A cache is never worth a wait: when another process holds the
+        write lock, stop (and say so in ``gave_up``); returns how many were written."""
         conn, written = self.conn, 0
         with self.regenerable():  # a cache lost to a power cut is folded again: no fsync for it
             for start in range(0, len(items), chunk):
                 try:
                     conn.execute("BEGIN IMMEDIATE")  # this connection's short busy timeout, no polling
                 except sqlite3.OperationalError:
+                    self.gave_up = True
                     return written
                 try:
                     for incident, seq, h, status in items[start : start + chunk]:

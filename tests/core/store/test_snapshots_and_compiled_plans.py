@@ -119,3 +119,16 @@ def test_a_step_loads_from_its_snapshot_values_slot_for_slot():
         getattr(st, k) for k in StepState.__slots__ if k != "prev"
     ]
     assert loaded.prev.title == "the round before" and loaded.prev.prev is None
+
+
+def test_a_snapshot_of_another_format_makes_the_list_fold_the_whole_log(env):
+    _busy_incident(env)
+    env.ok("done", "INC-1", "report_up", "--at", env.t("10:08"))
+    before = env.status()
+    conn = sqlite3.connect(env.db)  # as an older planengine left it
+    conn.execute("UPDATE snapshots SET format='2:older'")
+    conn.execute("DELETE FROM status_cache")
+    conn.commit()
+    conn.close()
+    assert env.json("status") == [before], "not only the events after the older snapshot"
+    assert env.status() == before

@@ -336,3 +336,56 @@ def test_a_list_folded_a_few_incidents_at_a_time_keeps_its_order_and_every_text(
     for now in NOWS:
         assert list(eng.status_texts(now, keep=True)) == folded[now]
     assert _cached_ids(eng) == {"A", "B", "C", "D", "E"}
+
+
+def _fork_for_every_chunk(monkeypatch):
+    import os
+
+    import pytest
+
+    from planengine.core import engine, forked
+
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork on this platform")
+    monkeypatch.setattr(engine, "LIST_CHUNK", 1)
+    monkeypatch.setattr(engine, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(forked, "usable", lambda: True)  # whatever threads pytest runs
+    calls = []
+    fork_map = forked.fork_map
+    monkeypatch.setattr(forked, "fork_map", lambda fn, jobs: calls.append(jobs) or fork_map(fn, jobs))
+    return calls
+
+
+def test_a_first_list_folded_partly_by_a_forked_child_is_the_folded_list_and_keeps_every_text(env, monkeypatch):
+    _varied_incidents(env)
+    env.start("crowd_size=7", incident="D", at="10:40")
+    env.start("crowd_size=8", incident="E", at="10:41")
+    env.ok("note", "A", "after the tick", "--at", env.t("10:50"))
+    _no_texts(env)
+    eng = Engine(db=env.db, create=False, read_only=True)
+    folded = {now: _folded(eng, now) for now in NOWS}
+    calls = _fork_for_every_chunk(monkeypatch)
+    assert list(eng.status_texts(NOWS[2], keep=True)) == folded[NOWS[2]]
+    assert calls == [[["B"], ["C"], ["D"]]], "the child renders three chunks in four (A and E: this process)"
+    assert _cached_ids(eng) == {"A", "B", "C", "D", "E"}
+    for now in NOWS:
+        assert list(eng.status_texts(now)) == folded[now]
+    assert all(env.json("verify", i)["ok"] for i in "ABCDE")
+
+
+def test_incidents_a_forked_child_could_not_render_are_folded_by_the_list(env, monkeypatch):
+    from planengine.core import engine
+
+    _varied_incidents(env)
+    env.start("crowd_size=7", incident="D", at="10:40")
+    _no_texts(env)
+    eng = Engine(db=env.db, create=False, read_only=True)
+    folded = _folded(eng, NOWS[3])
+    _fork_for_every_chunk(monkeypatch)
+
+    def unreadable(incident_id, snap, newer):
+        raise ValueError("as a snapshot the child cannot read")
+
+    monkeypatch.setattr(engine, "_fold_rows", unreadable)
+    assert list(eng.status_texts(NOWS[3], keep=True)) == folded
+    assert _cached_ids(eng) == {"A", "B", "C", "D"}
