@@ -1,5 +1,5 @@
 """Work for a second CPU: a function mapped over jobs in a forked child process, its results
-streamed back in order through a pipe.
+streamed back in order through a pipe (JSON and raw bytes: nothing that could run code).
 
 `plan status --json` uses it for the first list of many incidents that no tick has cached: the
 child folds and renders every other chunk of them while this process does the rest. The child
@@ -11,13 +11,13 @@ their locks held), there is no child and the caller does all the work itself.
 
 from __future__ import annotations
 
-import marshal
+import json
 import os
 import signal
 import struct
 import threading
 
-_LENGTH = struct.Struct("<Q")
+_LENGTHS = struct.Struct("<QQ")
 
 
 def cpus() -> int:
@@ -34,10 +34,11 @@ def usable() -> bool:
 
 
 def fork_map(fn, jobs):
-    """An iterator of fn(job) for each of ``jobs``, in order, computed in a forked child (each a
-    value marshal can write: tuples, lists, dicts, str, bytes, int, None); None where no child can
-    be forked. The iterator raises ChildFailed where the child stopped early (its results so far
-    were read): the caller does the rest itself."""
+    """An iterator of fn(job) for each of ``jobs``, in order, computed in a forked child; None
+    where no child can be forked. Each result is a pair (a value JSON can write, bytes): the
+    value travels as JSON, the bytes as they are (a batch of rendered texts, sliced by lengths
+    the value gives). The iterator raises ChildFailed where the child stopped early (its results
+    so far were read): the caller does the rest itself."""
     if not usable():
         return None
     jobs = list(jobs)
@@ -53,8 +54,9 @@ def fork_map(fn, jobs):
         try:
             os.close(r)
             for job in jobs:
-                data = marshal.dumps(fn(job))
-                view = memoryview(_LENGTH.pack(len(data)) + data)
+                value, blob = fn(job)
+                head = json.dumps(value, ensure_ascii=False).encode()
+                view = memoryview(b"".join((_LENGTHS.pack(len(head), len(blob)), head, blob)))
                 while view:
                     view = view[os.write(w, view) :]
             code = 0
@@ -82,15 +84,18 @@ class _Results:
             self.close()
             raise StopIteration
         try:
-            head = self._read(_LENGTH.size)
-            value = marshal.loads(self._read(_LENGTH.unpack(head)[0]))
-        except (ChildFailed, EOFError, ValueError, TypeError, OSError):
+            n_head, n_blob = _LENGTHS.unpack(self._read(_LENGTHS.size))
+            value = json.loads(self._read(n_head))
+            blob = self._read(n_blob)
+        except (ChildFailed, ValueError, OSError):
             self.close()
             raise ChildFailed from None
         self.left -= 1
-        return value
+        return value, blob
 
     def _read(self, n) -> bytes:
+        if n == 0:
+            return b""
         parts, got = [], 0
         while got < n:
             part = os.read(self.fd, min(n - got, 1 << 20))
