@@ -17,15 +17,21 @@ def log(incident, db, as_json, plans_dir, config_path):
     """The event log of INCIDENT."""
     from planengine.core.incident.clock import local, zone
 
-    events = engine(db, plans_dir, config_path, read_only=True).events(incident)
+    events = engine(db, plans_dir, config_path, read_only=True).events(incident, times=False)
     if as_json:
         emit_json(events)
         return
     tz = None
     for ev in events:
-        if ev["kind"] == "started":
-            tz = zone(ev["data"].get("timezone", "UTC"))
-        when = local(ev["at"], tz or zone("UTC"))[:19].replace("T", " ")
+        if ev["kind"] == "started" and tz is None:
+            try:
+                tz = zone(ev["data"].get("timezone", "UTC"))
+            except Exception:  # noqa: BLE001 - an edited event: the times stay in UTC
+                tz = zone("UTC")
+        try:
+            when = local(ev["at"], tz or zone("UTC"))[:19].replace("T", " ")
+        except (ValueError, TypeError, AttributeError):  # an edited time: shown as recorded
+            when = repr(ev["at"])[:40]
         data = json.dumps(ev["data"], ensure_ascii=False, sort_keys=True)
         click.echo(f"{ev['seq']:>5} {when} {ev['kind']:<15} {ev['actor'] or '':<10} {data}")
 
@@ -54,10 +60,11 @@ def _head(ctx, param, value):
 def verify(incident, head, db, as_json, plans_dir, config_path):
     """Check INCIDENT's record; exit 1 if anything was altered.
 
-    Checks the hash chain (naming the first bad event), the commands against the
-    log, the stored plan against the sha256 in its `started` event, and the
-    incidents row and snapshot against the log; prints the head (SEQ:HASH) to keep
-    outside the database, and with --head checks the log against one kept earlier.
+    Checks the hash chain (naming the first bad event), the recorded commands
+    against the log (re-run on the stored plan, as replay does), the stored plan
+    against the sha256 in its `started` event, and the incidents row, timers,
+    snapshot and cached status text against the log; prints the head (SEQ:HASH) to
+    keep outside the database, and with --head checks the log against one kept earlier.
     """
     eng = engine(db, plans_dir, config_path, read_only=True)
     problems = eng.verify(incident, head=head)

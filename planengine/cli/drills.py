@@ -59,8 +59,8 @@ def print_score(result):
             took = _fmt(s["took_seconds"]) if s["took_seconds"] is not None else s["status"]
             late = _fmt(s["late_seconds"]) if s["late_seconds"] else ""
             echo(
-                f"  {s['id']:<26} {_fmt(s['limit_seconds']):>7} {took:>7} {late:>7} {s['points']:>6}"
-                f" {s['weight']:>6}  {s['rating']}"
+                f"  {s['id']:<26} {_fmt(s['limit_seconds']):>7} {took:>7} {late:>7} {s['points']!s:>6}"
+                f" {s['weight']!s:>6}  {s['rating']}"
             )
     if result["musters"]:
         echo("musters:")

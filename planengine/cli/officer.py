@@ -257,6 +257,9 @@ def tick(now, db, as_json, plans_dir, config_path):
         if e.get("schedule"):  # a schedule that could not open (its plan is missing or broken)
             click.echo(f"error: schedule {e['schedule']}: {e['error']}", err=True)
             continue
+        if e["key"] is None:  # an incident none of whose timers could fire (the error names it)
+            click.echo(f"error: {e['error']}", err=True)
+            continue
         click.echo(f"error: {e['incident']}: {board.describe_timer(e['key'])}: {e['error']}", err=True)
     for f in failures:
         retry = (
@@ -314,6 +317,7 @@ def status(incident, show_all, drills, db, as_json, plans_dir, config_path):
     now = _now_iso()
     if as_json:  # one incident a line; most read from the text plan tick / plan watch cached
         emit_json_list(eng.status_texts(now, open_only=not show_all, drills=show_all or drills, keep=True))
+        _left_out(eng)
         return
     states = eng.incidents(open_only=not show_all, drills=show_all or drills)
     if duty_line(eng):
@@ -328,3 +332,12 @@ def status(incident, show_all, drills, db, as_json, plans_dir, config_path):
     for s in states:
         print_state(s, False, now, eng=eng)
         click.echo("")
+    _left_out(eng)
+
+
+def _left_out(eng):
+    """The incidents a list left out because their log cannot be read: one error line each, exit 1."""
+    for why in eng.unreadable.values():
+        click.echo(f"error: {why}", err=True)
+    if eng.unreadable:
+        sys.exit(1)

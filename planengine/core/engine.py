@@ -15,8 +15,9 @@ from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
 from planengine.core.incident import clock as clocks
+from planengine.core.incident import wellformed
 from planengine.core.incident.commands import Command, Refused
-from planengine.core.incident.state import SNAPSHOT_FORMAT, apply, fold, from_snapshot, snapshot_text
+from planengine.core.incident.state import SNAPSHOT_FORMAT, apply, fold, from_snapshot, snapshot_text, to_snapshot
 from planengine.core.patterns import lazy
 from planengine.core.plan import library
 from planengine.core.plan.library import PlanNotFound
@@ -88,6 +89,7 @@ class Engine:
         self._plans: dict = {}  # sha -> Plan
         self._runners: dict = {}
         self._plan_shas: dict = {}  # incident -> plan sha (never changes)
+        self.unreadable: dict = {}  # incident -> why a list left it out (an edited log: one line each)
         self._snap_seq: dict = {}  # incident -> seq of its stored snapshot, as far as this engine knows
         self._owners: dict = {}  # incident -> ((seq, hash) of the log's head, its owner then): on_duty
         self.tick_errors: list = []
@@ -188,13 +190,17 @@ class Engine:
         from planengine.core.plan import compiled
 
         path, source, packed, fmt = self.store.plan_source(sha)
+        plan, edited = None, False
         if packed and fmt == compiled.FORMAT:
-            plan = compiled.loads(packed)
-        else:  # stored by another version of the model: build it once and keep the result
+            try:
+                plan = compiled.loads(packed)
+            except Exception:  # noqa: BLE001 - an edited compiled form (`plan verify` names it): the source
+                edited = True
+        if plan is None:  # stored by another version of the model: build it once and keep the result
             from planengine.core.plan.loader import load_plan
 
             plan = load_plan(path, self.registry, text=source, check_schema=False)
-            if not self.store.read_only:  # read commands never write
+            if not self.store.read_only and not edited:  # read commands never write; an edited form stays
                 try:
                     self.store.save_compiled(sha, compiled.dumps(plan), compiled.FORMAT)
                 except Exception:  # the cache is only a cache
@@ -207,7 +213,13 @@ class Engine:
         sha = self._plan_shas.get(incident_id)
         if sha is None:
             sha = self._plan_shas[incident_id] = self.store.require_incident(incident_id)["plan_sha"]
-        return self.plan_for(sha)
+        try:
+            return self.plan_for(sha)
+        except StoreError:  # an edited incidents row
+            raise StoreError(
+                f"{incident_id}: the plan {str(sha)[:12]!r} its row names is not stored; `plan verify"
+                f" {incident_id}` lists what is wrong with the record"
+            ) from None
 
     def load_drill(self, path, text=None, plan=None, src=None):
         from planengine.core.drill.script import load_drill
@@ -299,20 +311,47 @@ class Engine:
                 base = from_snapshot(json.loads(snap[3]))
                 base.seq, base.last_hash = seq, snap[1]  # the snapshot is written before its head is hashed
                 state = fold(newer(seq), incident_id, state=base)
+                if wellformed.state_problem(state) is not None:
+                    raise ValueError("an edited snapshot or newer event")
             except Exception:  # noqa: BLE001 - an edited snapshot that cannot be read
                 # (`plan verify` names it): the log alone
-                state, seq = fold(self.store.event_rows(incident_id), incident_id), 0
+                state, seq = self._fold_log(incident_id), 0
         else:  # no snapshot, or one of another format (an older planengine's): the whole log
             seq = 0
             state = fold(newer(0) if snap is None else self.store.event_rows(incident_id), incident_id)
+            if wellformed.state_problem(state) is not None:
+                state = self._fold_log(incident_id)
         self._snap_seq[incident_id] = seq
+        return state
+
+    def _fold_log(self, incident_id):
+        """The fold of the whole log, which must be a state the commands and views can read: an
+        edited event (a time that is not one, data no command writes) is one refusal naming it."""
+        state = fold(self.store.event_rows(incident_id), incident_id)
+        why = wellformed.state_problem(state)
+        if why is not None:
+            for seq, at, *_rest in self.store.event_rows(incident_id):
+                if not wellformed.is_time(at):
+                    raise Refused(
+                        "{incident}: event {seq}: its time {at} is not a time; `plan verify {incident}` lists what"
+                        " is wrong with the record",
+                        incident=incident_id,
+                        seq=seq,
+                        at=repr(at)[:40],
+                    )
+            raise Refused(
+                "{incident}: the log folds to a state that cannot be read ({error}); `plan verify {incident}`"
+                " lists what is wrong with the record",
+                incident=incident_id,
+                error=why,
+            )
         return state
 
     def incidents(self, open_only=True, drills=False) -> list:
         """States of the incidents, oldest first: open ones only, and live ones only unless ``drills``."""
         ids = self.store.incident_ids(open_only=open_only, drills=drills)
-        found = self.store.snapshots_and_events(ids)
-        return [self._resume(i, found[i][0], lambda _after, rows=found[i][1]: rows) for i in ids]
+        states = self.states(ids)
+        return [states[i] for i in ids if i in states]
 
     def status_texts(self, now_iso, open_only=True, drills=False, keep=False):
         """`plan status --json` of many incidents: an iterator of each one's status object as the UTF-8 of its
@@ -356,6 +395,7 @@ class Engine:
                         except (ChildFailed, StopIteration, ValueError, TypeError):
                             aside = None  # this process renders the rest
                     folded = self.states([i for i in part if i not in cached and i not in done])
+                    part = [i for i in part if i in cached or i in done or i in folded]  # unreadable: left out
                     rows = store.notifications_many([i for i in part if i not in folded or folded[i].kind != "drill"])
                     kept: list = []  # (incident, seq, hash, (format, text, holes, meta)) rendered from a fold
                     for i in part:
@@ -378,7 +418,9 @@ class Engine:
                             if text is not None:
                                 yield text
                                 continue
-                            folded[i] = self.states([i])[i]
+                            folded[i] = self.states([i]).get(i)
+                            if folded[i] is None:
+                                continue
                         yield status.encode(status.status_dict(folded[i], now_iso, rows.get(i))).encode()
                     if kept:
                         keeper.put(kept)
@@ -423,7 +465,13 @@ class Engine:
     def states(self, ids) -> dict:
         """{id: state} of many incidents with one query for their snapshots and one for newer events."""
         found = self.store.snapshots_and_events(list(ids))
-        return {i: self._resume(i, snap, lambda _after, rows=rows: rows) for i, (snap, rows) in found.items()}
+        out = {}
+        for i, (snap, rows) in found.items():
+            try:
+                out[i] = self._resume(i, snap, lambda _after, rows=rows: rows)
+            except Refused as e:  # an edited log no view can read: left out of the list, named in ``unreadable``
+                self.unreadable[i] = str(e)
+        return out
 
     def refresh_caches(self, limit=2000, chunk=100) -> int:
         """Bring the snapshot and cached status text of open live incidents whose log has moved past
@@ -464,9 +512,31 @@ class Engine:
     def count_incidents(self, open_only=True, drills=False) -> int:
         return len(self.store.incident_ids(open_only=open_only, drills=drills))
 
-    def events(self, incident_id: str) -> list:
+    def events(self, incident_id: str, times=True) -> list:
+        """The incident's events in order. With ``times`` (views that read them as times) an event whose
+        time was edited into something else is one refusal naming it; `plan log` and replay show it as recorded."""
         self.store.require_incident(incident_id)
-        return self.store.events(incident_id)
+        events = self.store.events(incident_id)
+        if times:
+            is_time = wellformed.is_time
+            bad = next((e for e in events if not is_time(e["at"]) or e["data"].__class__ is not dict), None)
+            if bad is not None and bad["data"].__class__ is not dict:
+                raise Refused(
+                    "{incident}: event {seq}: its data cannot be folded ({error}); `plan verify {incident}` lists"
+                    " what is wrong with the record",
+                    incident=incident_id,
+                    seq=bad["seq"],
+                    error=f"a {type(bad['data']).__name__}, not an object",
+                )
+            if bad is not None:
+                raise Refused(
+                    "{incident}: event {seq}: its time {at} is not a time; `plan verify {incident}` lists what"
+                    " is wrong with the record",
+                    incident=incident_id,
+                    seq=bad["seq"],
+                    at=repr(bad["at"])[:40],
+                )
+        return events
 
     def commands(self, incident_id: str) -> list:
         """The incident's commands in order (replay, extract, reports); a record that cannot be read
@@ -503,19 +573,49 @@ class Engine:
         last_seq = rows[-1][0] if rows else 0
         if head is not None:
             problems += audit.check_head(head, {r[0]: r[5] for r in rows}, last_seq)
-        problems += audit.check_commands(store.commands(incident_id), last_seq)
-        try:
-            state = fold(rows, incident_id)
+        commands = store.commands(incident_id)
+        structure = audit.check_commands(commands, last_seq)
+        problems += structure
+        is_time = wellformed.is_time
+        problems += [f"event {r[0]}: its time {str(r[1])[:40]!r} is not a time" for r in rows if not is_time(r[1])]
+        snap = store.snapshot_row(incident_id)
+        cut = snap[0] if snap is not None and type(snap[0]) is int and 0 < snap[0] <= last_seq else None
+        try:  # one fold of the log, which stops at the snapshot's event to take what the snapshot must hold
+            if cut is None:
+                state, at_cut = fold(rows, incident_id), None
+            else:
+                state = fold([r for r in rows if r[0] <= cut], incident_id)
+                at_cut = json.loads(json.dumps(to_snapshot(state)))  # a copy: the fold goes on
+                state = fold([r for r in rows if r[0] > cut], incident_id, state=state)
         except Exception as e:  # edited data the fold cannot read
             return problems + [f"the log cannot be folded: {type(e).__name__}: {e}"]
+        why = wellformed.state_problem(state)
+        if why is not None:  # no command or view can read it: what is built from it cannot be checked
+            return problems + [f"the log folds to a state that cannot be read ({why})"]
         started = next((r for r in rows if r[0] == 1 and r[2] == "started"), None)
         started = json.loads(started[4]) if started is not None else None
         plan_row = store.plan_row((started or {}).get("plan_sha", ""))
-        problems += audit.check_plan(started, row, plan_row, lambda: self._recompiled(plan_row))
+        plan_problems = audit.check_plan(started, row, plan_row, lambda: self._recompiled(plan_row))
+        problems += plan_problems
+        if not structure and not plan_problems and plan_row is not None:  # commands re-run on a sound plan
+            problems += self._command_differences(incident_id, started["plan_sha"], commands, rows)
         problems += audit.check_row(row, state)
-        problems += audit.check_snapshot(incident_id, store.snapshot_row(incident_id), rows, last_seq)
+        problems += audit.check_timers(store.timers_of(incident_id), state)
+        problems += audit.check_snapshot(incident_id, snap, rows, last_seq, at_cut)
         problems += audit.check_status_text(store.status_text_row(incident_id), state)
         return problems
+
+    def _command_differences(self, incident_id, sha, commands, rows) -> list:
+        """The recorded commands re-run on the incident's stored plan against the log (see
+        replay.command_differences); nothing when the plan cannot be built here (a plugin it uses
+        is not installed: the other checks stand alone)."""
+        from planengine.core.drill.replay import command_differences
+
+        try:
+            plan = self.plan_for(sha)
+        except Exception:  # noqa: BLE001 - not buildable here
+            return []
+        return command_differences(self, incident_id, plan, commands, rows)
 
     def _recompiled(self, plan_row):
         """The compiled form of a stored plan's source, or None when it cannot be rebuilt here."""
@@ -642,18 +742,27 @@ class Engine:
         plan = self.incident_plan(incident_id)
         runner = self.runner(plan)
         cached = state.seq if state is not None else None
+        from_log = False
         try:
             return self._command(store, plan, runner, incident_id, name, args, at, actor, state)
         except StaleHead:
             pass
-        except Exception:  # refused on the cached state: only a refusal on the log's own head stands
+        except (Refused, StoreError):  # refused on the cached state: only a refusal on the log's own head stands
             if cached is None or store.log_head(incident_id)[0] == cached:
                 raise
-        return self._command(store, plan, runner, incident_id, name, args, at, actor, None)
+        except Exception:  # noqa: BLE001 - a fault on a state resumed from a snapshot (an edited one the
+            # shape checks let through): the snapshot is never trusted over the log, so the log alone decides
+            if state is None and not self._snap_seq.get(incident_id):
+                raise
+            from_log = True
+        return self._command(store, plan, runner, incident_id, name, args, at, actor, None, from_log)
 
-    def _command(self, store, plan, runner, incident_id, name, args, at, actor, state):
+    def _command(self, store, plan, runner, incident_id, name, args, at, actor, state, from_log=False):
         with store.transaction():
-            if state is None:
+            if from_log:
+                state = self._fold_log(incident_id)
+                self._snap_seq[incident_id] = 0  # the command writes a snapshot of the log's fold over it
+            elif state is None:
                 state = self._fold(incident_id)
             if at is None and state.drill and state.drill.get("pace"):
                 from planengine.core.drill.run import paced_now
@@ -831,15 +940,34 @@ class Engine:
         self.tick_errors = []
         self.opened = self.open_schedules(clocks.from_iso(now_iso)) if schedules else []
         worked_since = time.monotonic()
+        done: set = set()  # (incident, key, due_at) this tick fired or dropped
+        dropped: set = set()
+        unusable: set = set()  # incidents whose plan cannot be loaded (an edited row): named in tick_errors
         while True:
-            due = store.due_timers(now_iso, limit=2000)
+            due = [d for d in store.due_timers(now_iso, limit=2000) if d[1] not in unusable]
             if not due:
                 break
+            again = [d for d in due if (d[1], d[0], d[2]) in done]
+            if again:  # handled, yet its row is still due (an edited row or snapshot: a key or incident
+                # that is NULL, a close the log does not have): dropped, or every tick would loop on it
+                if dropped.issuperset(again):
+                    break  # not even that: left as they are (`plan verify` names what was edited)
+                with store.transaction():
+                    for key, incident, _due in again:
+                        store.drop_timer(incident, key)
+                dropped.update(again)
+                continue
             by_incident: dict = {}
             for key, incident, due_at in due:
                 by_incident.setdefault(incident, []).append((due_at, key))
             for incident, items in by_incident.items():
-                fired.extend(self._fire(incident, sorted(items)))
+                try:
+                    now_fired = self._fire(incident, sorted(items, key=lambda i: (str(i[0]), str(i[1]))), done)
+                except StoreError as e:  # its plan is not stored: the other incidents' timers still fire
+                    unusable.add(incident)
+                    self.tick_errors.append({"incident": incident, "key": None, "error": str(e)})
+                    continue
+                fired.extend(now_fired)
                 if time.monotonic() - worked_since > TX_BUDGET_S:
                     time.sleep(YIELD_S)  # let a waiting command take the write lock
                     worked_since = time.monotonic()
@@ -860,6 +988,8 @@ class Engine:
             return clocks.from_iso(iso).astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
 
         for incident in early:
+            if type(incident) is not str or self.store.incident_row(incident) is None:
+                continue  # a timer row of no incident (an edited row): the tick drops it
             state = self._fold(incident)
             if not state.closed_at and state.last_at and state.last_at <= wall:
                 raise Refused(
@@ -867,25 +997,29 @@ class Engine:
                     f" live incident {incident} before they fall due; leave out --now (plan tick)"
                 )
 
-    def _fire(self, incident, items):
+    def _fire(self, incident, items, handled=None):
         """Fire one incident's due timers, oldest first, in one transaction of at most TX_BUDGET_S;
-        timers left over stay due and fire in the next one."""
+        timers left over stay due and fire in the next one. ``handled`` (a set) gets the
+        (incident, key, due_at) of each timer fired or dropped."""
+        handled = set() if handled is None else handled
         store = self.store
         out = []
         row = store.incident_row(incident)
         # the plan, its plugins and its Machine are loaded before the write lock is taken
-        runner = self.runner(self.plan_for(row["plan_sha"])) if row is not None else None
+        runner = self.runner(self.incident_plan(incident)) if row is not None else None
         started = time.monotonic()
         with store.transaction():
             if runner is None:
-                for _, key in items:
+                for due_at, key in items:
                     store.drop_timer(incident, key)
+                    handled.add((incident, key, due_at))
                 return out
             state = self._fold(incident)
             for due_at, key in items:
                 if time.monotonic() - started > TX_BUDGET_S:
                     break
-                if key not in state.timers:
+                handled.add((incident, key, due_at))
+                if key not in state.timers or not wellformed.is_time(due_at):  # stale, or an edited row
                     store.drop_timer(incident, key)
                     continue
                 prev_seq, prev_hash, timers = state.seq, state.last_hash, dict(state.timers)
@@ -896,6 +1030,9 @@ class Engine:
                     state = self._fold(incident)
                     cmd = Command("fire", due_at, "timer", {"key": key, "error": str(e)})
                     events = runner.execute(state, cmd)
+                if not events:  # nothing fires (the state is closed): a stale row, dropped
+                    store.drop_timer(incident, key)
+                    continue
                 state.last_hash = self._append(state, [(cmd, events)], prev_seq, prev_hash, timers)
                 out.append((incident, key, due_at))
                 for ev in events:

@@ -21,6 +21,26 @@ MESSAGES: dict = {
         "{incident}: event {seq}: its data is not JSON; `plan verify {incident}` lists what is wrong with the record",
         "{incident}：事件记录 {seq} 的数据不是 JSON；`plan verify {incident}` 列出记录中的问题",
     ),
+    "refused.event_seq_edited": _m(
+        "{incident}: event {seq}: its seq is not an event number; `plan verify {incident}` lists what is wrong"
+        " with the record",
+        "{incident}：事件记录 {seq} 的序号不是数字；`plan verify {incident}` 列出记录中的问题",
+    ),
+    "refused.event_unfoldable": _m(
+        "{incident}: event {seq}: its data cannot be folded ({error}); `plan verify {incident}` lists what is"
+        " wrong with the record",
+        "{incident}：事件记录 {seq} 的数据无法折叠（{error}）；`plan verify {incident}` 列出记录中的问题",
+    ),
+    "refused.log_unreadable": _m(
+        "{incident}: the log folds to a state that cannot be read ({error}); `plan verify {incident}` lists what"
+        " is wrong with the record",
+        "{incident}：事件日志折叠出的状态无法读取（{error}）；`plan verify {incident}` 列出记录中的问题",
+    ),
+    "refused.event_time_edited": _m(
+        "{incident}: event {seq}: its time {at} is not a time; `plan verify {incident}` lists what is wrong"
+        " with the record",
+        "{incident}：事件记录 {seq} 的时间 {at} 不是有效时间；`plan verify {incident}` 列出记录中的问题",
+    ),
     "refused.extract_edited": _m(
         "{incident}: the recorded commands cannot be re-enacted ({what}); `plan verify {incident}` lists"
         " what is wrong with the record",
@@ -409,16 +429,17 @@ MESSAGES: dict = {
     "help.verify": _m(
         (
             "Check INCIDENT's record; exit 1 if anything was altered.\n\n"
-            "Checks the hash chain (naming the first bad event), the commands against the "
-            "log, the stored plan against the sha256 in its `started` event, and the "
-            "incidents row and snapshot against the log; prints the head (SEQ:HASH) to keep "
+            "Checks the hash chain (naming the first bad event), the recorded commands against "
+            "the log (re-run on the stored plan, as replay does), the stored plan against the "
+            "sha256 in its `started` event, and the incidents row, timers, snapshot and cached "
+            "status text against the log; prints the head (SEQ:HASH) to keep "
             "outside the database, and with --head checks the log against one kept earlier."
         ),
         (
             "检查事件 INCIDENT 的记录；记录有任何改动时退出码为 1。\n\n"
-            "检查哈希链（指出第一条有问题的记录）、命令与日志是否相符、存储的预案与 "
-            "`started` 记录中的 sha256 是否相符、"
-            "事件行和快照与日志是否相符；显示日志头（SEQ:HASH）供在数据库之外留存，"
+            "检查哈希链（指出第一条有问题的记录）、记录的命令与日志是否相符（按存储的预案重新执行，"
+            "与 replay 相同）、存储的预案与 `started` 记录中的 sha256 是否相符、"
+            "事件行、定时器、快照和缓存的状态文本与日志是否相符；显示日志头（SEQ:HASH）供在数据库之外留存，"
             "加 --head 时核对日志是否仍包含先前留存的日志头。"
         ),
     ),

@@ -64,7 +64,12 @@ class BoardCache:
 
 
 def _local(iso, tz, fmt="%H:%M"):
-    return clock.from_iso(iso).astimezone(tz).strftime(fmt) if iso else ""
+    if not iso:
+        return ""
+    try:
+        return clock.from_iso(iso).astimezone(tz).strftime(fmt)
+    except (ValueError, TypeError, AttributeError):  # an edited event's time (the recent list): as recorded
+        return str(iso)[:40]
 
 
 def _people(eng, plan, role_id):
@@ -168,7 +173,9 @@ def _facts(plan, state, lang):
 
 
 def describe_event(ev, lang):
-    d = ev.get("data") or {}
+    d = ev.get("data")
+    if not isinstance(d, dict):  # an edited event's data
+        d = {}
     what = d.get("step") or d.get("name") or d.get("phase") or d.get("role") or d.get("text") or d.get("to") or ""
     if ev["kind"] == "fact_set":
         what = ", ".join(f"{k}={i18n.value(v, lang)}" for k, v in (d.get("facts") or {}).items())

@@ -11,6 +11,7 @@ hypothesis prints. `pytest --hypothesis-profile long` runs many more examples.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import timedelta
 
@@ -19,6 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from planengine.core.engine import Engine
+from planengine.core.incident import wellformed
 from planengine.core.incident.clock import SimClock, from_iso, to_iso
 from planengine.core.incident.runner import Refused
 from planengine.core.incident.state import fold, to_snapshot
@@ -140,6 +142,8 @@ def test_random_command_sequences_keep_every_invariant(tmp_path, scenario):
     assert once == twice
     assert to_snapshot(eng.state("P-1")) == once
     assert to_snapshot(Engine(db=eng.db_path).state("P-1")) == once
+    # a state the fold built passes the shape checks an edited snapshot must pass (core/incident/wellformed.py)
+    assert wellformed.problem(json.loads(json.dumps(once))) is None
 
     # replay reproduces the log and its hashes; the chain verifies
     replayed = eng.replay("P-1")

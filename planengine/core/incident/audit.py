@@ -114,8 +114,9 @@ def check_row(row: dict, state) -> list:
     return problems
 
 
-def check_snapshot(incident_id, snap, rows: list, last_seq: int) -> list:
-    """A stored snapshot must be the fold of the log up to its event (boards start from it)."""
+def check_snapshot(incident_id, snap, rows: list, last_seq: int, expected=None) -> list:
+    """A stored snapshot must be the fold of the log up to its event (boards start from it);
+    ``expected``: that fold's to_snapshot() as JSON values, when the caller has it."""
     if snap is None:
         return []
     seq, h, fmt, text = snap
@@ -126,7 +127,9 @@ def check_snapshot(incident_id, snap, rows: list, last_seq: int) -> list:
     at_seq = [r for r in rows if r[0] == seq]
     if not at_seq or at_seq[0][5] != h or fmt != SNAPSHOT_FORMAT:
         return []  # not used: the engine ignores a snapshot that does not match the log
-    expected = json.loads(json.dumps(to_snapshot(fold([r for r in rows if r[0] <= seq], incident_id))))
+    if expected is None:
+        expected = json.loads(json.dumps(to_snapshot(fold([r for r in rows if r[0] <= seq], incident_id))))
+    expected = dict(expected)
     try:
         stored = json.loads(text)
     except (ValueError, TypeError, RecursionError):  # not JSON text, or nested past the parser's depth
@@ -158,3 +161,22 @@ def check_status_text(row, state) -> list:
             f"the cached status text of event {seq} differs from the fold of the log (plan status --json would show it)"
         ]
     return []
+
+
+def check_timers(rows, state) -> list:
+    """The timers table (what `plan tick` fires from) must hold the pending timers of the fold of
+    the log, due when the fold says: a row deleted or edited there is a deadline that never fires.
+    A drill's timers are driven by its run, never by a tick: it has no rows there."""
+    stored = {key: due for key, due in rows}
+    expected = {} if state.kind == "drill" else state.timers
+    if stored == expected:
+        return []
+    missing = sorted(k for k in expected if k not in stored)
+    extra = sorted(str(k) for k in stored if k not in expected)
+    moved = sorted(k for k in expected if k in stored and stored[k] != expected[k])
+    parts = [
+        f"{label} {', '.join(map(str, keys[:3]))}{' ...' if len(keys) > 3 else ''}"
+        for label, keys in (("missing", missing), ("not in the log", extra), ("due at another time", moved))
+        if keys
+    ]
+    return [f"the timers table differs from the fold of the log ({'; '.join(parts)}): plan tick fires from it"]

@@ -461,29 +461,47 @@ def apply(state: IncidentState, seq, at, kind, actor, data, hash_=""):
     return state
 
 
+class _Unreadable(Exception):
+    """An event row the fold cannot read (its template names it)."""
+
+
 def fold(events, incident_id: str = "", state: IncidentState | None = None) -> IncidentState:
     """State of an incident from its events (dicts, or (seq, at, kind, actor, data, hash) rows
     where data may still be JSON text), applied one by one with apply(); ``state`` continues a fold."""
     state = state if state is not None else IncidentState(id=incident_id)
     loads = json.loads
-    for ev in events:
-        if isinstance(ev, dict):
-            apply(state, ev["seq"], ev["at"], ev["kind"], ev.get("actor"), ev["data"], ev.get("hash", ""))
-            continue
-        seq, at, kind, actor, data, h = ev
-        if data.__class__ is str:
-            try:
-                data = loads(data)
-            except (ValueError, RecursionError):  # an edited row: one line, `plan verify` says more
-                from planengine.core.incident.commands import Refused
+    ev = None
+    try:
+        for ev in events:
+            if isinstance(ev, dict):
+                apply(state, ev["seq"], ev["at"], ev["kind"], ev.get("actor"), ev["data"], ev.get("hash", ""))
+                continue
+            seq, at, kind, actor, data, h = ev
+            if seq.__class__ is not int:  # an event number edited to text or a float
+                raise _Unreadable("{incident}: event {seq}: its seq is not an event number")
+            if data.__class__ is str:
+                try:
+                    data = loads(data)
+                except (ValueError, RecursionError):
+                    raise _Unreadable("{incident}: event {seq}: its data is not JSON") from None
+            apply(state, seq, at, kind, actor, data, h)
+    except Exception as e:  # an edited row: one line naming the event, `plan verify` says more
+        from planengine.core.incident.commands import Refused
 
-                raise Refused(
-                    "{incident}: event {seq}: its data is not JSON; `plan verify {incident}` lists what is wrong"
-                    " with the record",
-                    incident=state.id,
-                    seq=seq,
-                ) from None
-        apply(state, seq, at, kind, actor, data, h)
+        if isinstance(e, Refused):
+            raise
+        seq = ev.get("seq") if isinstance(ev, dict) else ev[0] if ev is not None else "?"
+        if isinstance(e, _Unreadable):
+            template, params = str(e), {}
+        else:
+            template = "{incident}: event {seq}: its data cannot be folded ({error})"
+            params = {"error": f"{type(e).__name__}: {str(e)[:120]}"}
+        raise Refused(
+            template + "; `plan verify {incident}` lists what is wrong with the record",
+            incident=state.id,
+            seq=str(seq)[:40],
+            **params,
+        ) from None
     return state
 
 

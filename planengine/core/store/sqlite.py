@@ -355,7 +355,7 @@ class Store:
         cols = "compiled, compiled_format" if self.version >= 3 else "NULL, NULL"  # read-only, older schema
         row = self.conn.execute(f"SELECT path, source, {cols} FROM plans WHERE sha256=?", (sha,)).fetchone()
         if row is None:
-            raise StoreError(f"plan {sha[:12]} is not in the database")
+            raise StoreError(f"plan {str(sha)[:12]} is not in the database")
         return row
 
     def plan_row(self, sha):
@@ -505,7 +505,10 @@ class Store:
             out[incident][1].append((seq, at, kind, actor, data, h))
         for v in out.values():
             if len(v[1]) > 1:
-                v[1].sort(key=_first)
+                try:
+                    v[1].sort(key=_first)
+                except TypeError:  # an edited seq (text): after the numbers, where the fold names it
+                    v[1].sort(key=lambda r: (r[0].__class__ is str, r[0] if r[0].__class__ is not str else 0))
         return out
 
     def status_texts(self, ids, fmt):
@@ -997,8 +1000,12 @@ class Store:
             problems.append(f"incident head is event {row[0]} but the log ends at {last}")
         return problems
 
+    def timers_of(self, incident):
+        """(key, due_at) of the incident's rows in the timers table."""
+        return self.conn.execute("SELECT key, due_at FROM timers WHERE incident=?", (incident,)).fetchall()
+
     def drop_timer(self, incident, key):
-        self.conn.execute("DELETE FROM timers WHERE incident=? AND key=?", (incident, key))
+        self.conn.execute("DELETE FROM timers WHERE incident IS ? AND key IS ?", (incident, key))  # IS: NULL too
 
     # -- for watchers and `plan serve` ----------------------------------------
 
@@ -1021,7 +1028,7 @@ class Store:
             (limit,),
         ).fetchall()
         return [
-            {"incident": r[0], "seq": r[1], "at": r[2], "kind": r[3], "actor": r[4], "data": json.loads(r[5])}
+            {"incident": r[0], "seq": r[1], "at": r[2], "kind": r[3], "actor": r[4], "data": _data_or_none(r[5])}
             for r in rows
         ]
 
@@ -1048,3 +1055,12 @@ class Store:
 
     def set_token_hash(self, name, digest):
         self.conn.execute("UPDATE users SET token_hash=? WHERE name=?", (digest, name))
+
+
+def _data_or_none(text):
+    """An event's data for a list of recent events; None where an edited row holds no JSON (`plan
+    verify` names it): the list shows what it can."""
+    try:
+        return json.loads(text)
+    except (ValueError, TypeError, RecursionError):
+        return None

@@ -44,12 +44,42 @@ SNAPSHOT_EDITS = {
 }
 
 
-@pytest.mark.parametrize("edit", sorted(SNAPSHOT_EDITS))
+def _step(i, value):
+    def edit(data):
+        data["steps"][0][i] = value
+
+    return edit
+
+
+# The right keys and top-level types, contents no fold writes (core/incident/wellformed.py).
+SNAPSHOT_CONTENT_EDITS = {
+    "timers_due_at_lists": lambda d: d["timers"].update({k: [1] for k in [*d["timers"], "step:convene:9"]}),
+    "a_timer_due_at_no_time": lambda d: d["timers"].update({"step:x:1": "yesterday"}),
+    "a_notification_that_is_null": lambda d: d["notifications"].update({"INC-1:99": None}),
+    "a_level_change_that_is_null": lambda d: d["level_history"].append(None),
+    "opened_at_no_time": lambda d: d.update(opened_at="yesterday"),
+    "a_zone_that_does_not_exist": lambda d: d.update(timezone="Mars/Olympus_Mons"),
+    "last_at_null": lambda d: d.update(last_at=None),
+    "phase_null": lambda d: d.update(phase=None),
+    "a_step_due_at_a_number": _step(6, 5),
+    "a_step_status_unknown": _step(4, "exploded"),
+    "a_step_activation_seq_null": _step(11, None),
+    "a_step_acks_of_numbers": _step(20, [1, 2]),
+    "a_step_round_a_string": _step(25, "2"),
+}
+
+
+@pytest.mark.parametrize("edit", sorted(SNAPSHOT_EDITS) + sorted(SNAPSHOT_CONTENT_EDITS))
 def test_a_snapshot_that_cannot_be_read_is_passed_over_for_the_log(env, edit, sql):
     _incident_with_a_snapshot_and_a_cached_text(env)
     seq, text = _one(env, "SELECT seq, state FROM snapshots WHERE incident='INC-1'")
-    new = SNAPSHOT_EDITS[edit]
-    if edit == "a_slot_of_the_wrong_type":
+    expected = json.loads(env.run("status", "INC-1", "--json").stdout)
+    new = SNAPSHOT_EDITS.get(edit)
+    if edit in SNAPSHOT_CONTENT_EDITS:
+        data = json.loads(text)
+        SNAPSHOT_CONTENT_EDITS[edit](data)
+        new = json.dumps(data)
+    elif edit == "a_slot_of_the_wrong_type":
         data = json.loads(text)
         data["facts"], data["timers"] = 5, "x"
         new = json.dumps(data)
@@ -65,7 +95,10 @@ def test_a_snapshot_that_cannot_be_read_is_passed_over_for_the_log(env, edit, sq
     listed = env.run("status", "--json")
     assert listed.exit_code == 0, listed.output
     assert json.loads(single.stdout)["steps"] == json.loads(listed.stdout)[0]["steps"]
-    assert json.loads(single.stdout)["facts"]["crowd_size"] == 60
+    assert json.loads(single.stdout) == expected  # the fold of the log, as before the edit
+    for argv in (["status", "INC-1"], ["report", "INC-1"], ["drill", "score", "INC-1"], ["watch", "--once"]):
+        result = env.run(*argv)
+        assert result.exit_code == 0, (argv, result.output)
 
     verify = env.run("verify", "INC-1", "--json")
     assert verify.exit_code == 1

@@ -76,6 +76,9 @@ def test_a_rewrite_that_recomputes_the_whole_chain_is_caught_against_the_recorde
     forged = env.kinds(kind="note")[0]["seq"]
     sql(("UPDATE events SET data=? WHERE incident='INC-1' AND seq=?", '{"by":null,"text":"nothing"}', forged))
     _rechain(env)
+    code, out, _ = _verify(env)  # the command recorded on the event still says what was typed
+    assert code == 1 and out["problems"][0].startswith(f"event {forged} (note): data "), out["problems"]
+    sql(("UPDATE events SET command=json_set(command, '$.args.text', 'nothing') WHERE seq=?", forged))
     assert env.json("verify", "INC-1")["ok"] is True, "a full rewrite leaves nothing inside the file to see"
     code, out, stderr = _verify(env, "--head", head)
     assert code == 1
