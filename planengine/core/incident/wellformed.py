@@ -229,6 +229,7 @@ def _compile(spec):
 
 
 _STATE_CHECKS = [(k, _compile(spec)) for k, spec in STATE.items()]
+_CHECK_STATE = _compile(obj(**STATE))  # a snapshot's slots: an object with each of them
 _STEP_CHECKS = [(i, name, _compile(spec)) for i, (name, spec) in enumerate(STEP)]
 _STEP_TIMES = [i for i, (_n, spec) in enumerate(STEP) if spec == (OPT, TIME)]
 _STEP_STATUS = [n for n, _s in STEP].index("status")
@@ -282,14 +283,9 @@ def _step_why(values, depth=0):
 
 def problem(data) -> str | None:
     """What in the snapshot ``data`` (its JSON, parsed) is not a value the fold writes, or None."""
-    if type(data) is not dict:
-        return f"a {type(data).__name__}, not an object"
-    for k, check in _STATE_CHECKS:
-        if k not in data:
-            return f"no {k!r}"
-        why = check(data[k])
-        if why is not None:
-            return f"{k}: {why}"
+    why = _CHECK_STATE(data)
+    if why is not None:
+        return why
     steps = data.get("steps")
     if type(steps) is not list:
         return "steps: not a list"
