@@ -89,3 +89,22 @@ def test_plan_validate_opens_no_database_and_imports_no_sqlite(env):
     assert "planengine.core.plan.loader" in imported, "the import list was read"
     assert not {"sqlite3", "_sqlite3", "planengine.core.store.sqlite"} & imported
     assert not os.path.exists(env.db)
+
+
+def test_plan_status_asks_no_translation_of_click_texts_and_says_them_as_click_does(env):
+    """click's --help and --version options ask gettext for their texts, which imports locale and
+    looks on disk for a catalogue: `plan` makes them with the texts given, the same words."""
+    env.start()
+    done = _plan_process(env, "status", "INC-1", "--json", "--db", env.db, importtime=True)
+    assert done.returncode == 0, done.stderr
+    imported = _imported(done.stderr)
+    assert "planengine.cli" in imported, "the import list was read"
+    assert "locale" not in imported
+    assert _plan_process(env, "--version").stdout == "planengine, version 0.1.0\n"
+    top = _plan_process(env, "--help").stdout
+    assert "  --version   Show the version and exit.\n  -h, --help  Show this message and exit.\n" in top
+    own = _plan_process(env, "status", "-h", "--lang", "en").stdout
+    assert own.endswith("\n  -h, --help      Show this message and exit.\n"), own
+    wrong = _plan_process(env, "status", "--bogus")
+    assert wrong.returncode == 2
+    assert wrong.stderr.startswith("Usage: plan status [OPTIONS] [INCIDENT]\nTry 'plan status --help' for help.\n")

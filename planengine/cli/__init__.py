@@ -268,6 +268,8 @@ def localize(cmd, name):
     params = getattr(cmd, "params", None)
     if params and any(p.name != "ui_lang" and "--lang" in getattr(p, "opts", ()) for p in params):
         cmd.params = [p for p in params if p.name != "ui_lang"]  # a command's own --lang (plan report) wins
+    if "get_help_option" not in vars(cmd):
+        cmd.get_help_option = functools.partial(_help_option, cmd)
     if "format_help" not in vars(cmd):  # once per command object: each showing says it afresh
         shown, short = cmd.format_help, cmd.get_short_help_str
 
@@ -312,8 +314,42 @@ def _help_texts(cmd, name):
             p.help = own  # the options of `common` are one object for every command: say its own text
 
 
+def _show_help(ctx, param, value):
+    if value and not ctx.resilient_parsing:
+        click.echo(ctx.get_help(), color=ctx.color)
+        ctx.exit()
+
+
+_HELP_OPTIONS: dict = {}  # option names -> the help option of every command that has these
+
+
+def _help_option(cmd, ctx):
+    """click's Command.get_help_option, its option made with its text given. click's own (and
+    click.version_option) asks gettext to translate the text each time, which imports locale
+    and looks on disk for a catalogue click does not ship: a tenth of what `plan status INC`
+    costs above bare Python and click. One option for all commands: it keeps nothing of its
+    command (the same object for a command every time, as click's ordering of eager options needs)."""
+    names = cmd.get_help_option_names(ctx)
+    if not names or not cmd.add_help_option:
+        return None
+    option = _HELP_OPTIONS.get(tuple(names))
+    if option is None:
+        option = _HELP_OPTIONS[tuple(names)] = click.Option(
+            [*names, "plan_help"],
+            is_flag=True,
+            expose_value=False,
+            is_eager=True,
+            callback=_show_help,
+            help="Show this message and exit.",
+        )
+    return option
+
+
 class LazyGroup(click.Group):
     """click's documented lazy-subcommand pattern."""
+
+    def get_help_option(self, ctx):
+        return _help_option(self, ctx)
 
     def list_commands(self, ctx):
         return sorted(COMMANDS)
@@ -326,8 +362,21 @@ class LazyGroup(click.Group):
         return localize(getattr(importlib.import_module(module), attr), name)
 
 
+def _show_version(ctx, param, value):
+    if value and not ctx.resilient_parsing:
+        click.echo(f"planengine, version {__version__}", color=ctx.color)
+        ctx.exit()
+
+
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="planengine")
+@click.option(  # click.version_option's option, with its text given (see _help_option)
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_show_version,
+    help="Show the version and exit.",
+)
 def cli():
     """Run emergency plans and drills as YAML state machines."""
     from planengine import i18n
