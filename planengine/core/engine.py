@@ -916,8 +916,12 @@ class Engine:
 
         A power cut can lose only the run in progress, which re-running the
         drill script regenerates byte for byte. Live commands keep synchronous=FULL.
+        The cyclic garbage collector waits meanwhile: every event of the run lives until its
+        one write and none is part of a cycle, so its passes over them would find nothing.
         """
-        with self.store.regenerable(), self.store.transaction():
+        from planengine.core.collector import collector_paused  # drills only: no command needs it
+
+        with collector_paused(), self.store.regenerable(), self.store.transaction():
             yield
 
     def batch(self, state, bulk=True) -> Batch:

@@ -27,10 +27,11 @@ MAX_MISSED_LISTED = 100  # missed occurrences named in one schedule_missed event
 class _Tx:
     """Events of one command, folded into the state as they are emitted."""
 
-    __slots__ = ("runner", "state", "cmd", "events", "_env", "_now")
+    __slots__ = ("runner", "state", "cmd", "at", "actor", "events", "_env", "_now")
 
     def __init__(self, runner, state: IncidentState, cmd: Command):
         self.runner, self.state, self.cmd = runner, state, cmd
+        self.at, self.actor = cmd.at, cmd.actor  # what every event of the command records
         self.events: list = []
         self._now = self._env = None
 
@@ -55,9 +56,9 @@ class _Tx:
         wrote it from parts it already had (the store then hashes and writes it as it is)."""
         s = self.state
         seq = s.seq + 1
-        at = self.cmd.at
+        at = self.at
         if actor is None:
-            actor = self.cmd.actor
+            actor = self.actor
         # apply(s, seq, at, kind, actor, data), written out: every event of every command passes here
         s.seq = seq
         fold_one = HANDLERS.get(kind)
@@ -89,6 +90,7 @@ class Runner:
         self._from_steps = any(s.from_ not in ("activation", "opened", "phase") for s in plan.steps())
         self._final = frozenset(p.id for p in plan.phases.values() if p.final)
         self._activation_head: dict = {}  # step id -> the start of its step_activated data (copied)
+        self._texts: dict = {}  # (kind, ...) -> canonical data of an event the runner writes often
 
     # -- public -----------------------------------------------------------
 
@@ -366,7 +368,10 @@ class Runner:
         target = self.machine.unguarded.get((phase, name)) or self.machine.fire(phase, name, tx.env)
         if target is None:
             raise Refused("event '{name}': the transition's condition does not hold now", name=name)
-        tx.emit("event", {"name": name}, text=f'{{"name":{string(name)}}}')
+        text = self._texts.get(name)  # plan event names: a few, each its own key
+        if text is None:
+            text = self._texts[name] = f'{{"name":{string(name)}}}'
+        tx.emit("event", {"name": name}, text=text)
         self._enter(tx, target, phase)
         self._settle(tx)
 
@@ -642,7 +647,9 @@ class Runner:
                 for i, t in enumerate(phase.after)
             ]
         else:
-            text = f'{{"from":{"null" if from_phase is None else string(from_phase)},"phase":{string(phase_id)}}}'
+            text = self._texts.get((from_phase, phase_id))
+            if text is None:
+                text = self._texts[from_phase, phase_id] = canonical(data)
         tx.emit("phase_entered", data, text=text)
         if phase.enter:
             self._run_actions(tx, phase.enter, reason=f"enter:{phase_id}")
@@ -660,8 +667,11 @@ class Runner:
         """Pending steps a phase change or a close leaves undone; `required` steps stay active."""
         for st in tx.state.steps.values():  # step_skipped changes a step, not the dict of them
             if st.status == "pending" and not st.required:
-                text = f'{{"reason":{string(reason)},"step":{string(st.id)}}}'
-                tx.emit("step_skipped", {"step": st.id, "reason": reason}, text=text)
+                data = {"step": st.id, "reason": reason}
+                text = self._texts.get((st.id, reason, None))
+                if text is None:
+                    text = self._texts[st.id, reason, None] = canonical(data)
+                tx.emit("step_skipped", data, text=text)
 
     def _activate(self, tx) -> int:
         """Activate what is due: 0 nothing, 1 steps activated, 2 a step was also completed."""
@@ -750,50 +760,52 @@ class Runner:
                 },
             )
 
-    def _activate_step(self, tx, spec):
-        cached = self._activation_head.get(spec.id)
-        if cached is None:  # what every activation of the step says first: the same each time
-            head = {"step": spec.id, "phase": spec.phase, "role": spec.role, "title": spec.title}
-            if spec.required:
-                head["required"] = True
-            if spec.repeat is not None and spec.repeat_setting is None:
-                head["repeat"] = spec.repeat
-            # A plain step's data is the head plus due_at, key and limit_seconds, which sort before
-            # every key of the head: its canonical text is theirs followed by the head's own.
-            plain = (
-                spec.repeat_setting is None
-                and not spec.remind
-                and not spec.muster
-                and spec.within is not None
-                and spec.from_ == "activation"
-            )
-            cached = self._activation_head[spec.id] = (head, canonical(head)[1:] if plain else None)
-        head, tail = cached
-        data = head.copy()
-        text = None
+    def _activation_data(self, tx, spec, data):
+        """What a step's activation records beyond its head, for any step (_activate_step does
+        the common one itself): local figures, reminders, and a deadline counted from any anchor."""
         if spec.repeat_setting is not None:  # the incident's own figure: never in the shared head
             data["repeat"] = self._repeat(spec, tx.state)
         if spec.remind:
             data["remind"] = self._remind_list(spec, tx.state)
         within = spec.within
-        if within is not None:
-            anchor = tx.cmd.at if spec.from_ == "activation" else self._anchor(tx, spec)
-            if anchor is None:
-                data["waits_for"] = spec.from_  # no deadline until that step is done
-            else:
-                if within.split or within.days is not None or within.setting is not None:
-                    limit, due = self._deadline(spec, anchor, tx.state, tx._now if anchor == tx.cmd.at else None)
-                else:  # a plain duration: what _deadline() answers, without the call
-                    limit = within.day
-                    due = clock.add_seconds(anchor, limit)
-                key = f"step:{spec.id}:{tx.state.seq + 1}"
-                data["limit_seconds"] = limit
-                data["due_at"] = due
-                data["key"] = key
-                if spec.from_ != "activation":
-                    data["anchor_at"] = anchor
-                if tail is not None and limit.__class__ is int:
-                    text = f'{{"due_at":{string(due)},"key":{string(key)},"limit_seconds":{limit},{tail}'
+        if within is None:
+            return
+        anchor = tx.at if spec.from_ == "activation" else self._anchor(tx, spec)
+        if anchor is None:
+            data["waits_for"] = spec.from_  # no deadline until that step is done
+            return
+        limit, due = self._deadline(spec, anchor, tx.state, tx._now if anchor == tx.at else None)
+        data["limit_seconds"] = limit
+        data["due_at"] = due
+        data["key"] = f"step:{spec.id}:{tx.state.seq + 1}"
+        if spec.from_ != "activation":
+            data["anchor_at"] = anchor
+
+    def _activate_step(self, tx, spec):
+        cached = self._activation_head.get(spec.id)
+        if cached is None:
+            cached = self._activation_head[spec.id] = _activation_parts(spec)
+        head, tail, limits = cached
+        data = head.copy()
+        text = None
+        if limits is not None:  # a duration or {day, night} from activation: the common step
+            at = tx.at
+            day, night = limits
+            limit = day if day == night or self.is_day(at) else night
+            due = clock.add_seconds(at, limit)
+            key = f"step:{spec.id}:{tx.state.seq + 1}"
+            data["limit_seconds"] = limit
+            data["due_at"] = due
+            data["key"] = key
+            if tail is not None:
+                text = f'{{"due_at":{string(due)},"key":{string(key)},"limit_seconds":{limit},{tail}'
+        else:
+            self._activation_data(tx, spec, data)
+            if tail is not None and data["limit_seconds"].__class__ is int:  # a calendar or local deadline
+                text = (
+                    f'{{"due_at":{string(data["due_at"])},"key":{string(data["key"])},'
+                    f'"limit_seconds":{data["limit_seconds"]},{tail}'
+                )
         if spec.muster:
             data["muster"] = True
             role = self.plan.roles.get(spec.role)
@@ -878,6 +890,29 @@ class Runner:
                 self._notify(tx, data["roles"], data["message"], reason, step=step)
             else:
                 tx.emit("note", {"text": data["text"], "by": None}, actor=action.name)
+
+
+def _activation_parts(spec) -> tuple:
+    """What every activation of ``spec`` shares: (head, tail, limits).
+
+    ``head``: the data it starts with (copied each time). ``tail``: when an activation adds only
+    limit_seconds, due_at and key to it (a deadline from activation, no local figure, reminder
+    or muster), the head's canonical text less its opening brace: those three keys sort before
+    every key of the head, so the data's text is theirs followed by it. ``limits``: (day, night)
+    seconds when the deadline is also a plain duration or `{day, night}`; else None.
+    """
+    head = {"step": spec.id, "phase": spec.phase, "role": spec.role, "title": spec.title}
+    if spec.required:
+        head["required"] = True
+    if spec.repeat is not None and spec.repeat_setting is None:
+        head["repeat"] = spec.repeat
+    within = spec.within
+    if within is None or spec.from_ != "activation" or spec.repeat_setting is not None or spec.remind:
+        return head, None, None
+    tail = None if spec.muster else canonical(head)[1:]
+    if within.days is not None or within.setting is not None:
+        return head, tail, None
+    return head, tail, (within.day, within.night)
 
 
 def _span(seconds, lang) -> str:

@@ -62,6 +62,11 @@ class StepState:
         strength=None,
         key=None,
         activation_seq=0,
+        required=False,
+        anchor_at=None,
+        waits_for=None,
+        repeat=None,
+        remind=None,
     ):
         self.id, self.phase, self.role, self.title = id, phase, role, title
         self.status = "pending"  # pending | done | skipped | waived (overdue/late are views)
@@ -75,15 +80,16 @@ class StepState:
         self.strength_at = None  # when the checked-in head count reached strength
         self.acks = []
         self.counted = False  # some check-in gave a head count
-        self.required = False  # `required: true`: stays active when its phase is left
-        self.anchor_at = activated_at  # when its clock started (`from:`); None while it waits for a step
-        self.waits_for = None  # `from: STEP` not done yet: the step has no deadline until then
-        self.repeat = None  # `repeat:` period in seconds
+        self.required = required  # `required: true`: stays active when its phase is left
+        # when its clock started (`from:`); None while it waits for a step
+        self.anchor_at = activated_at if anchor_at is None and waits_for is None else anchor_at
+        self.waits_for = waits_for  # `from: STEP` not done yet: the step has no deadline until then
+        self.repeat = repeat  # `repeat:` period in seconds
         self.round = 1  # `repeat:` rounds; ``prev`` is the round before (for reopen and scoring)
         self.prev = None
         self.reason = None  # why it was waived
         self.defaulted = False  # a decision recorded by the timer (`default:`)
-        self.remind = None  # `remind:` seconds before the deadline
+        self.remind = remind  # `remind:` seconds before the deadline
         self.skipped_at = None  # when a phase change or a close left it undone
 
     def __repr__(self):
@@ -225,13 +231,9 @@ def _step_activated(s, at, actor, d):
     get = d.get
     st = StepState(
         d["step"], d["phase"], get("role"), get("title", ""), at, get("due_at"), get("limit_seconds"),
-        get("muster", False), get("strength"), get("key"), s.seq,
+        get("muster", False), get("strength"), get("key"), s.seq, get("required", False), get("anchor_at"),
+        get("waits_for"), get("repeat"), get("remind"),  # remind: seconds before the deadline (timers)
     )  # fmt: skip
-    st.required = get("required", False)
-    st.anchor_at = get("anchor_at", at if "waits_for" not in d else None)
-    st.waits_for = get("waits_for")
-    st.repeat = get("repeat")
-    st.remind = get("remind")  # seconds before the deadline: reminder timers, armed with the deadline
     rnd = d.get("round")
     if rnd:
         st.round = rnd

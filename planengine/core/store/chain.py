@@ -41,9 +41,10 @@ def command_text(name: str, at: str, actor, args: dict, last_seq: int) -> str:
 
 def chain_rows(incident: str, prev_hash: str, events, rows: list, commands=None, null=None) -> str:
     """Hash-chain ``events`` (dicts, in seq order) of ``incident`` after ``prev_hash``: append each
-    one's row (seq, at, kind, actor, data JSON, hash, command) to ``rows``, set its ``prev_hash``
-    and ``hash``, and return the last hash. A row's incident and prev_hash are implied (the
-    store binds them once: sqlite.insert_events). ``commands`` maps the seq of each command's
+    one's row (seq, at, kind, actor, data JSON, hash, command) to ``rows`` and return the last
+    hash. The dicts keep their fields (the runner's ``data_json`` text is taken from them). A
+    row's incident and prev_hash are implied (the store binds them once:
+    sqlite.insert_events). ``commands`` maps the seq of each command's
     first event to the command's JSON (the `command` column); other rows get ``null``, as does
     a row without actor (the store passes 0, which SQL writes as NULL).
 
@@ -77,7 +78,6 @@ def chain_rows(incident: str, prev_hash: str, events, rows: list, commands=None,
         tail = tails.get(kind) or tails.setdefault(kind, f',"incident":{inc},"kind":{text(kind)},"seq":')
         body = f"{h}{head}{data}{tail}{seq}}}".encode()
         nh = new(body).hexdigest() if new is not None else sha256_hex(body)
-        ev["prev_hash"], ev["hash"] = h, nh
         add((seq, at, kind, null if actor is None else actor, data, nh, mark(seq, null)))
         h = nh
     return h

@@ -97,6 +97,8 @@ def _uri(path, **params) -> str:
     return prefix + name + "?" + "&".join(f"{k}={v}" for k, v in params.items())
 
 
+_at = itemgetter(1)  # a chain_rows() row's time
+
 CHUNKS = (128, 64, 32, 16, 8, 4, 2, 1)  # rows per multi-row INSERT: powers of two, a few statement shapes
 # values one statement may bind: SQLite's default SQLITE_MAX_VARIABLE_NUMBER (999 before 3.32)
 MAX_VARIABLES = 32766 if sqlite3.sqlite_version_info >= (3, 32, 0) else 999
@@ -654,7 +656,7 @@ class Store:
         # update in one statement. updated_at: the time of the incident's latest event (a timer fired
         # late records its due time). While closed_at stays as it was, the statement leaves it out:
         # naming it would rewrite its index entry too, a page more.
-        latest = max(r[1] for r in rows) if len(rows) > 1 else rows[0][1]
+        latest = max(map(_at, rows)) if len(rows) > 1 else rows[0][1]
         cur = conn.execute(
             "UPDATE incidents SET phase=?, level=?, last_seq=?, last_hash=?,"
             " updated_at=max(COALESCE(updated_at, ''), ?) WHERE id=? AND last_seq=? AND closed_at IS ?",

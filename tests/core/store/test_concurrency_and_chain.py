@@ -205,7 +205,7 @@ def test_multi_row_inserts_write_every_event_once_in_order_with_its_chain(tmp_pa
             (incident,),
         ).fetchall()
         expected, prev = [], "start"
-        for ev in events:
+        for ev, row in zip(events, rows):
             expected.append(
                 (
                     ev["seq"],
@@ -214,11 +214,11 @@ def test_multi_row_inserts_write_every_event_once_in_order_with_its_chain(tmp_pa
                     ev["actor"],
                     canonical(ev["data"]),
                     prev,
-                    ev["hash"],
+                    row[5],
                     commands.get(ev["seq"]),
                 )
             )
-            prev = ev["hash"]
+            prev = row[5]
         assert stored == expected and prev == last
 
 
