@@ -108,3 +108,17 @@ def test_plan_status_asks_no_translation_of_click_texts_and_says_them_as_click_d
     wrong = _plan_process(env, "status", "--bogus")
     assert wrong.returncode == 2
     assert wrong.stderr.startswith("Usage: plan status [OPTIONS] [INCIDENT]\nTry 'plan status --help' for help.\n")
+
+
+def test_plan_status_of_an_incident_with_its_text_cached_folds_nothing_and_reads_no_timezone(env):
+    """Where `plan tick` (or `plan watch`) left the incident's status text at the head of its log,
+    `plan status INC --json` reads it: zoneinfo (which reads sysconfig) is never imported."""
+    env.start()
+    tick = _plan_process(env, "tick", "--db", env.db)
+    assert tick.returncode == 0, tick.stderr
+    done = _plan_process(env, "status", "INC-1", "--json", "--db", env.db, importtime=True)
+    assert done.returncode == 0, done.stderr
+    imported = _imported(done.stderr)
+    assert "planengine.core.incident.status" in imported, "the import list was read"
+    assert not {"zoneinfo", "sysconfig"} & imported
+    assert '"id": "INC-1"' in done.stdout

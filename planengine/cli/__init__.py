@@ -235,7 +235,7 @@ COMMANDS = {
     "reopen": "planengine.cli.officer:reopen",
     "tick": "planengine.cli.officer:tick",
     "watch": "planengine.cli.watch:watch",
-    "status": "planengine.cli.officer:status",
+    "status": "planengine.cli.status:status",
     "log": "planengine.cli.auditor:log",
     "verify": "planengine.cli.auditor:verify",
     "drill": "planengine.cli.drills:drill",

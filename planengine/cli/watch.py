@@ -22,7 +22,8 @@ import unicodedata
 
 import click
 
-from planengine.cli import common, engine, officer
+from planengine.cli import common, engine
+from planengine.cli.status import duty_line
 from planengine.core.incident import clock
 from planengine.core.incident.state import step_status
 
@@ -333,7 +334,7 @@ def watch(interval, once, drills, db, as_json, plans_dir, config_path):
             shown = clock.from_iso(now).astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
             w = board.w
             header = f"{w['title']}  {shown}  {w['open']}: {len(board.order)}  ({every})"
-            on_duty = officer.duty_line(eng)  # the roster's people now (planengine.yaml `roster:`)
+            on_duty = duty_line(eng)  # the roster's people now (planengine.yaml `roster:`)
             if on_duty:
                 header += f"  {on_duty}"
             minute = now[:16]

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import time
 from contextlib import contextmanager
-from zoneinfo import ZoneInfo
 
 from planengine.core.incident import clock as clocks
 from planengine.core.incident import wellformed
@@ -149,6 +148,8 @@ class Engine:
 
     def timezone(self):
         """The site's timezone for times typed without an offset where no plan applies (`plan tick --now`)."""
+        from zoneinfo import ZoneInfo
+
         name = str(self.config.get("timezone") or "Asia/Shanghai")
         try:
             return ZoneInfo(name)
@@ -284,7 +285,7 @@ class Engine:
         stored = clocks.stored_form(value)  # already as the log keeps it: no parsing twice
         if stored is not None:
             return stored
-        return clocks.to_iso(clocks.parse_user_time(value, ZoneInfo(tz_name), now=self.clock.now()))
+        return clocks.to_iso(clocks.parse_user_time(value, clocks.zone(tz_name), now=self.clock.now()))
 
     # -- reads --------------------------------------------------------------
 
@@ -294,6 +295,25 @@ class Engine:
     def state(self, incident_id: str):
         self.store.require_incident(incident_id)
         return self._fold(incident_id)
+
+    def cached_status(self, incident_id: str, now_iso: str):
+        """One incident's status object at ``now_iso`` as status_texts() lists it (the UTF-8 of
+        its JSON text), from the text `plan tick` and `plan watch` cache at the head of its log;
+        None where there is none of this code's format (the caller folds). Reading it needs
+        neither the fold nor the timezone database."""
+        from planengine.core.incident import status
+
+        store = self.store
+        row = store.require_incident(incident_id)
+        fmt = status.text_format()
+        cached = store.status_texts([incident_id], fmt).get(incident_id) if fmt else None
+        if cached is None:
+            return None
+        rows = store.notifications(incident_id) if row["kind"] != "drill" else None
+        try:
+            return status.from_text(incident_id, *cached, rows, status.Clock(now_iso))
+        except Exception:  # noqa: BLE001 - an edited text that cannot be filled in (`plan verify` names it)
+            return None
 
     def _fold(self, incident_id: str):
         """The incident's state: its snapshot (when it matches the log) plus the events after it."""
@@ -705,7 +725,7 @@ class Engine:
         store = self.store
         with store.transaction():
             if incident_id is None:
-                day = clocks.from_iso(at_iso).astimezone(ZoneInfo(plan.timezone)).strftime("%Y%m%d")
+                day = clocks.from_iso(at_iso).astimezone(clocks.zone(plan.timezone)).strftime("%Y%m%d")
                 incident_id = store.next_incident_id(f"{'DRL' if kind == 'drill' else 'INC'}-{day}-")
             elif not INCIDENT_ID.fullmatch(incident_id):
                 raise Refused(f"incident id {incident_id!r}: use letters, digits and - _ . : (e.g. INC-2026-017)")

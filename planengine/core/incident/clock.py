@@ -7,7 +7,6 @@ timestamps compare as strings in SQL and in Python alike.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 from planengine.core.patterns import lazy
 
@@ -222,8 +221,12 @@ _tz_cache: dict = {}
 
 
 def zone(name):
+    """The timezone ``name`` (memoised). zoneinfo is imported with the first: reading a cached
+    status text (`plan status INC --json`) needs none, and its import reads sysconfig."""
     tz = _tz_cache.get(name)
     if tz is None:
+        from zoneinfo import ZoneInfo
+
         tz = _tz_cache[name] = ZoneInfo(name)
     return tz
 

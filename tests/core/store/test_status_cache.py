@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import sqlite3
 
+import pytest
+
 from planengine.core.engine import Engine
 from planengine.core.incident import status
 
@@ -96,6 +98,54 @@ def test_the_list_from_cached_texts_is_the_folded_list_at_any_time(env):
     assert muster["status"] == "overdue" and muster["notifications"], "a step's own delivery state is listed"
     assert [st.get("round") for st in b["steps"] if st["id"] == "secure"] == [1]
     assert listed[2]["facts"]["location"] == '50% {0} %s \x01 \\u0001 "\x04"'
+
+
+def _one(env, monkeypatch, incident, now):
+    """`plan status INCIDENT --json` as printed at ``now``."""
+    from planengine.cli import status as status_command
+
+    monkeypatch.setattr(status_command, "_now_iso", lambda: now)
+    return env.ok("status", incident, "--json").stdout
+
+
+def _one_folded(eng, incident, now):
+    """What `plan status INCIDENT --json` printed from the fold: status_dict, indented."""
+    state = eng.state(incident)
+    rows = eng.notifications(incident) if state.kind != "drill" else None
+    return json.dumps(status.status_dict(state, now, rows), ensure_ascii=False, indent=2) + "\n"
+
+
+def test_one_incident_s_status_is_read_from_its_cached_text_byte_for_byte_as_folded(env, monkeypatch):
+    """`plan status INC --json` reads the text at the head of the incident's log where there is
+    one (no fold, no timezone database), and prints what the fold printed, at any reading time."""
+    _varied_incidents(env)
+    eng = Engine(db=env.db, create=False, read_only=True)
+    assert _cached_ids(eng) == {"A", "B", "C"}
+    for now in NOWS:
+        for i in ("A", "B", "C"):
+            assert eng.cached_status(i, now) is not None
+            assert _one(env, monkeypatch, i, now) == _one_folded(eng, i, now)
+    monkeypatch.setattr(Engine, "_fold", lambda *a: pytest.fail("folded"))
+    assert json.loads(_one(env, monkeypatch, "B", NOWS[1]))["id"] == "B"
+
+
+def test_one_incident_without_a_text_at_its_head_is_folded(env, monkeypatch):
+    _varied_incidents(env)
+    env.ok("done", "A", "brief", "--at", env.t("10:50"))  # A's text is one event behind
+    conn = sqlite3.connect(env.db)
+    conn.execute("UPDATE status_cache SET format='0:older' WHERE incident='C'")
+    conn.commit()
+    conn.close()
+    eng = Engine(db=env.db, create=False, read_only=True)
+    assert _cached_ids(eng) == {"B"}
+    for i in ("A", "C"):
+        assert eng.cached_status(i, NOWS[2]) is None
+        assert _one(env, monkeypatch, i, NOWS[2]) == _one_folded(eng, i, NOWS[2])
+    assert [s["status"] for s in json.loads(_one(env, monkeypatch, "A", NOWS[0]))["steps"] if s["id"] == "brief"] == [
+        "done"
+    ]
+    missing = env.refused("status", "NOPE", "--json")
+    assert missing.stderr.startswith("error: no incident 'NOPE' in ")
 
 
 def test_a_text_behind_the_log_head_is_not_used_and_the_events_after_it_count(env):
