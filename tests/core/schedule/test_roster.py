@@ -138,7 +138,7 @@ def test_roster_swaps_are_hash_chained_events_and_bad_swaps_are_refused(site):
 
 
 def test_the_board_shows_who_is_on_duty_now(site):
-    from planengine.cli.officer import duty_line
+    from planengine.cli.status import duty_line
     from planengine.core.engine import Engine
 
     eng = Engine(db=site.db, config="planengine.yaml")
