@@ -31,6 +31,8 @@ LIST_CHUNK = 500  # incidents `plan status --json` folds at a time (one query fo
 PARALLEL_MIN = 1000  # incidents to fold before `plan status --json` forks a child to fold most of them
 INCIDENT_ID = lazy(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 SITE_ONLY_KEYS = ("notifiers", "routes", "people", "timezone", "schedules", "roster", "calendar", "settings")
+STEP_ARGS = ("done", "decide", "ack", "waive", "reopen")  # commands whose step an officer may type by number or title
+NAMED_ARGS = frozenset((*STEP_ARGS, "checkin"))  # the commands whose arguments Engine._named resolves
 ROSTER_STREAM = "@roster"  # roster swaps: a hash-chained stream of their own (see docs/routine.md)
 SCHEDULE_STREAM = "@schedules"  # when each schedule was first seen by a ticker
 
@@ -694,14 +696,7 @@ class Engine:
         elif new and state.kind != "drill":
             snapshot = (snapshot_text(_as_logged(state.id, batch)), SNAPSHOT_FORMAT)
         h = self.store.append_many(
-            state,
-            batch,
-            prev_seq,
-            prev_hash,
-            timers_before,
-            schedule=state.kind != "drill",
-            new=new,
-            snapshot=snapshot,
+            state, batch, prev_seq, prev_hash, timers_before, state.kind != "drill", new, snapshot
         )
         if snapshot is not None:
             self._snap_seq[state.id] = state.seq
@@ -757,10 +752,13 @@ class Engine:
         state's (StaleHead otherwise, before anything is written), and then the incident is
         folded again and the command run once more. The caller must drop ``state`` if this raises.
         """
-        store = self.store
-        # An incident's plan never changes: load it before taking the write lock.
-        plan = self.incident_plan(incident_id)
-        runner = self.runner(plan)
+        store = self._store if self._store is not None else self.store
+        # An incident's plan never changes: load it before taking the write lock (the plan and its
+        # runner of an incident this engine has seen are two dict reads).
+        plan = self._plans.get(self._plan_shas.get(incident_id))
+        if plan is None:
+            plan = self.incident_plan(incident_id)
+        runner = self._runners.get(plan.sha256) or self.runner(plan)
         cached = state.seq if state is not None else None
         from_log = False
         try:
@@ -788,19 +786,18 @@ class Engine:
                 from planengine.core.drill.run import paced_now
 
                 at = paced_now(state.drill["pace"], self.clock.now())  # a live-paced drill runs on drill time
-            at_iso = self.at(at, plan.timezone)
-            cmd = Command(name, at_iso, actor, self._named(state, plan, name, dict(args or {})))
+            at_iso = clocks.stored_form(at) or self.at(at, plan.timezone)
+            args = dict(args or {})
+            cmd = Command(name, at_iso, actor, self._named(state, plan, name, args) if name in NAMED_ARGS else args)
             prev_seq, prev_hash, timers = state.seq, state.last_hash, dict(state.timers)
             events = runner.execute(state, cmd)
             state.last_hash = self._append(state, [(cmd, events)], prev_seq, prev_hash, timers)
         self.last_events = events  # what the command recorded (the CLI lists the steps it skipped)
         return state
 
-    STEP_ARGS = ("done", "decide", "ack", "waive", "reopen")
-
     def _named(self, state, plan, name, args) -> dict:
         """Steps and roles as an officer types them, resolved to ids before the command is recorded."""
-        if name in self.STEP_ARGS and args.get("step") is not None:
+        if name in STEP_ARGS and args.get("step") is not None:
             args["step"] = self.step_named(state, plan, str(args["step"]))
         if name == "checkin" and args.get("role") is not None:
             args["role"] = self.role_named(plan, str(args["role"]))

@@ -384,6 +384,12 @@ class Runner:
             for k, v in (("to", to), ("channel", channel), ("expect", expect), ("objective", objective)):
                 if v is not None:
                     data[k] = v
+        elif not say and text.__class__ is str and (by is None or by.__class__ is str):
+            # the plain note (most of them): its canonical text written from its two strings
+            by_json = "null" if by is None else string(by)
+            tx.emit("note", data, text=f'{{"by":{by_json},"text":{string(text)}}}')
+            self._settle(tx)
+            return
         tx.emit("note", data)
         self._settle(tx)  # `when` conditions are evaluated after every event (time has passed)
 

@@ -154,10 +154,25 @@ def insert_events(conn, incident: str, prev_hash: str, rows: list) -> None:
             prev_hash = rows[i - 1][5]
 
 
+# A command's head update that leaves closed_at as it was, by whether level and closed_at are NULL
+# ((True, True): both): ?1 and ?2 bind them, and where one is None the SQL says NULL and 0 is bound
+# unread. Python's sqlite3 passes every None it binds through its adapter protocol, about 3,000
+# instructions each, and most commands have no level or no close.
+_HEAD_UPDATE = {
+    (no_level, open_): (
+        f"UPDATE incidents SET phase=?3, level={'NULL' if no_level else '?1'}, last_seq=?4, last_hash=?5,"
+        f" updated_at=max(COALESCE(updated_at, ''), ?6) WHERE id=?7 AND last_seq=?8"
+        f" AND closed_at IS {'NULL' if open_ else '?2'}"
+    )
+    for no_level in (False, True)
+    for open_ in (False, True)
+}
+
+
 class _Transaction:
     """Store.transaction(): BEGIN IMMEDIATE on entry, COMMIT on a clean exit, ROLLBACK on any
     exception; inside another transaction, nothing of its own. A class, not a generator: every
-    command enters one."""
+    command enters one. BEGIN and COMMIT go through the store's own cursor (Store.writer)."""
 
     __slots__ = ("store", "conn", "outer")
 
@@ -171,7 +186,7 @@ class _Transaction:
             return conn
         try:
             try:
-                conn.execute("BEGIN IMMEDIATE")
+                self.store.writer.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError:  # another writer holds the lock: wait our turn, polling
                 self.store._patiently(lambda: conn.execute("BEGIN IMMEDIATE"))
         except sqlite3.DatabaseError as e:  # locked too long, a damaged file: one clear line
@@ -185,7 +200,7 @@ class _Transaction:
         conn = self.conn
         try:
             if kind is None:
-                conn.execute("COMMIT")
+                self.store.writer.execute("COMMIT")
                 return False
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
@@ -219,6 +234,9 @@ class Store:
             raise StoreError("no database at {db} (start an incident first, or pass --db)", db=path)
         try:
             self.conn = self._open_read_only() if self.read_only else self._connect(path, uri=False)
+            # The cursor a command's writes run on (BEGIN, the head update, the event insert,
+            # COMMIT): conn.execute() makes and drops a cursor object every statement.
+            self.writer = self.conn.cursor()
             app_id, version, tables = self._identify()
             empty = app_id == 0 and version == 0 and not tables
             unmarked = app_id == 0 and 0 < version <= SCHEMA_VERSION and CORE_TABLES <= tables  # before the mark
@@ -657,10 +675,20 @@ class Store:
         # late records its due time). While closed_at stays as it was, the statement leaves it out:
         # naming it would rewrite its index entry too, a page more.
         latest = max(map(_at, rows)) if len(rows) > 1 else rows[0][1]
-        cur = conn.execute(
-            "UPDATE incidents SET phase=?, level=?, last_seq=?, last_hash=?,"
-            " updated_at=max(COALESCE(updated_at, ''), ?) WHERE id=? AND last_seq=? AND closed_at IS ?",
-            (state.phase, state.level, state.seq, h, latest, incident, prev_seq, state.closed_at),
+        level, closed_at = state.level, state.closed_at
+        writer = cur = self.writer
+        writer.execute(
+            _HEAD_UPDATE[level is None, closed_at is None],
+            (
+                0 if level is None else level,
+                0 if closed_at is None else closed_at,
+                state.phase,
+                state.seq,
+                h,
+                latest,
+                incident,
+                prev_seq,
+            ),
         )
         if cur.rowcount != 1:
             cur = conn.execute(
@@ -680,9 +708,10 @@ class Store:
                 queued.append((d["key"], incident, dumps(d["roles"]), d["message"], ev["at"], dumps(meta)))
             elif kind in ("notify_delivered", "notify_failed"):
                 done.append((ev["data"]["key"], ev["data"].get("channel")))
-        insert_events(conn, incident, prev_hash, rows)
+        insert_events(writer, incident, prev_hash, rows)
         if schedule:
-            self._sync_timers(incident, timers_before, state.timers)
+            if timers_before != state.timers:  # most commands start and stop no timer
+                self._sync_timers(incident, timers_before, state.timers)
         else:
             queued = ()
         if queued:
@@ -696,7 +725,8 @@ class Store:
             legacy = [(k,) for k, ch in done if ch is None]  # a v2 outcome covered every channel of its key
             if legacy:
                 conn.executemany("UPDATE outbox SET status='done' WHERE key=?", legacy)
-        self._write_caches(incident, state.seq, h, snapshot, None)
+        if snapshot is not None:
+            self._write_caches(incident, state.seq, h, snapshot, None)
         return h
 
     def _write_caches(self, incident, seq, h, snapshot, status):

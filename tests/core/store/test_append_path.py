@@ -38,6 +38,76 @@ def test_the_incident_row_follows_closing_a_note_after_it_and_reopening(env):
     env.ok("verify", "INC-1")
 
 
+def test_the_incident_row_holds_the_level_and_the_close_of_every_command_null_or_not(env):
+    # the head update says NULL in its SQL where the level or the close is None (a None bound as a
+    # value costs more than the rest of the statement): the row must follow both either way
+    def row():
+        conn = sqlite3.connect(env.db)
+        try:
+            return conn.execute("SELECT level, closed_at, last_seq FROM incidents WHERE id='INC-1'").fetchone()
+        finally:
+            conn.close()
+
+    env.start("location=gate", at="10:00")
+    assert row()[:2] == ("IV", None)
+    env.ok("set", "INC-1", "casualties=3", "--at", env.t("10:01"))
+    env.ok("note", "INC-1", "three hurt", "--at", env.t("10:02"))
+    assert row() == ("III", None, env.events()[-1]["seq"])
+    env.ok("event", "INC-1", "activate", "--at", env.t("10:03"))
+    closed = env.json("event", "INC-1", "dispersed", "--at", env.t("10:03"))
+    env.ok("note", "INC-1", "after the close", "--at", env.t("10:04"))
+    level, closed_at, seq = row()
+    assert level == "III" and env.dt(closed_at) == env.dt(closed["closed_at"]) and seq == env.events()[-1]["seq"]
+    env.ok("reopen", "INC-1", "--by", "Li", "--reason", "not over", "--at", env.t("10:05"))
+    env.ok("note", "INC-1", "open again", "--at", env.t("10:06"))
+    assert row() == ("III", None, env.events()[-1]["seq"])
+    plain = env.write(
+        "plain.yaml",
+        "id: plain\ntitle: Plain\nversion: 1\ninitial: a\nphases:\n  a: {title: A}\n  b: {title: B, final: true}\n",
+    )
+    env.start(at="10:00", plan=plain, incident="INC-2")
+    env.ok("note", "INC-2", "no level here", "--at", env.t("10:01"))
+    conn = sqlite3.connect(env.db)
+    try:
+        assert conn.execute("SELECT level, closed_at, last_seq FROM incidents WHERE id='INC-2'").fetchone() == (
+            None,
+            None,
+            env.events("INC-2")[-1]["seq"],
+        )
+    finally:
+        conn.close()
+    env.ok("verify", "INC-1")
+    env.ok("verify", "INC-2")
+
+
+def test_a_plain_note_is_written_as_the_canonical_json_of_its_data(env, monkeypatch):
+    """A note of text and author only is written from its two strings, not through the JSON
+    encoder: the text must be canonical(data), which replay and verify hash."""
+    from planengine.core.canonical import canonical
+    from planengine.core.incident import runner
+
+    written = []
+    emit = runner._Tx.emit
+
+    def checked(self, kind, data, actor=None, text=None):
+        if kind == "note":
+            written.append(text)
+            assert text is None or text == canonical(data)
+        return emit(self, kind, data, actor, text)
+
+    monkeypatch.setattr(runner._Tx, "emit", checked)
+    env.start(at="10:00")
+    texts = ["plain", '引号 "x" \\ back', "tab\tnew\nline \x01 \x7f", "é ☃ 𝄞", ""]
+    for i, text in enumerate(texts):
+        env.ok("note", "INC-1", text, "--at", env.t(f"10:0{i + 1}"), *(("--by", '王 "焰"') if i % 2 else ()))
+    assert len(written) == len(texts) and None not in written
+    notes = [e for e in env.events() if e["kind"] == "note"]
+    assert [e["data"]["text"] for e in notes] == texts
+    assert [e["data"]["by"] for e in notes] == [None, '王 "焰"', None, '王 "焰"', None]
+    env.ok("verify", "INC-1")
+    assert env.json("replay", "INC-1")["ok"] is True
+
+
 def test_a_command_on_a_state_folded_before_another_landed_is_run_again_on_the_log_s_head(env):
     """A cached state is written without reading the head first; when another command landed
     meanwhile, nothing of the stale run is kept and the command runs again on a fresh fold."""
