@@ -122,3 +122,15 @@ def test_plan_status_of_an_incident_with_its_text_cached_folds_nothing_and_reads
     assert "planengine.core.incident.status" in imported, "the import list was read"
     assert not {"zoneinfo", "sysconfig"} & imported
     assert '"id": "INC-1"' in done.stdout
+
+
+def test_the_engine_and_a_status_read_leave_the_collector_on_and_freeze_nothing_outside_the_plan_process(env):
+    """`plan` imports the engine (and reads a cached status) with the collector paused, and freezes
+    what that loaded only where the process froze its start-up (planengine/entry.py)."""
+    import gc
+
+    env.start()
+    env.ok("tick")
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    assert env.status("INC-1")["id"] == "INC-1"
+    assert gc.isenabled() and gc.get_freeze_count() == 0

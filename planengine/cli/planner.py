@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import sys
 
 import click
 
-from planengine.cli import common, emit_json, engine
+from planengine.cli import collector_paused, common, emit_json, engine
 
 # -- plans ----------------------------------------------------------------
 
@@ -38,7 +36,7 @@ def _check_files(files, lint, as_json, plans_dir, config_path, db):
     eng = engine(db, plans_dir, config_path)
     results = []
     # many files (plans/*.yaml of a county) show a bar on a terminal; problems print above it
-    with progress(len(files), "checking", as_json=as_json, minimum=FILES_FOR_A_BAR) as bar, _collector_paused():
+    with progress(len(files), "checking", as_json=as_json, minimum=FILES_FOR_A_BAR) as bar, collector_paused():
         for f in files:
             problems = eng.check_file(f, lint=lint)
             results.append(
@@ -58,27 +56,6 @@ def _check_files(files, lint, as_json, plans_dir, config_path, db):
         emit_json(results)
     if not all(r["ok"] for r in results):
         sys.exit(1)
-
-
-@contextlib.contextmanager
-def _collector_paused():
-    """Checking a file makes no reference cycles (tests/core/plan/test_reading.py pins it): what it
-    allocates is freed by reference counting as soon as it is done with. The cyclic collector would
-    only walk what is still alive (the modules and plans loaded) again and again, so it is paused
-    while the files are checked, and on again afterwards."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if gc.get_freeze_count():
-            # a `plan` process froze its start-up (planengine/entry.py) and exits after this
-            # command: what the checks loaded (PyYAML, the plugins, the plans) lives until then
-            # too, so it is frozen as well and the collections at exit skip it. (Elsewhere, as in
-            # a test's CliRunner, nothing was frozen and nothing is.)
-            gc.freeze()
-        if was_enabled:
-            gc.enable()
 
 
 @click.command("list")

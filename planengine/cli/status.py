@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from planengine.cli import _now_iso, common, emit_json, emit_json_list, engine, print_state
+from planengine.cli import _now_iso, collector_paused, common, emit_json, emit_json_list, engine, print_state
 
 
 def duty_line(eng, at=None) -> str:
@@ -27,7 +27,8 @@ def status(incident, show_all, drills, db, as_json, plans_dir, config_path):
     eng = engine(db, plans_dir, config_path, read_only=True)
     if incident:
         if as_json:  # from the text plan tick / plan watch cached at the head of its log, if any
-            text = eng.cached_status(incident, _now_iso())
+            with collector_paused():  # it imports the store and the renderer and reads a few rows
+                text = eng.cached_status(incident, _now_iso())
             if text is not None:
                 emit_json(json.loads(text))
                 return

@@ -14,7 +14,6 @@ import time
 from contextlib import contextmanager
 
 from planengine.core.incident import clock as clocks
-from planengine.core.incident import wellformed
 from planengine.core.incident.commands import Command, Refused
 from planengine.core.incident.state import SNAPSHOT_FORMAT, apply, fold, from_snapshot, snapshot_text, to_snapshot
 from planengine.core.patterns import lazy
@@ -35,6 +34,23 @@ STEP_ARGS = ("done", "decide", "ack", "waive", "reopen")  # commands whose step 
 NAMED_ARGS = frozenset((*STEP_ARGS, "checkin"))  # the commands whose arguments Engine._named resolves
 ROSTER_STREAM = "@roster"  # roster swaps: a hash-chained stream of their own (see docs/routine.md)
 SCHEDULE_STREAM = "@schedules"  # when each schedule was first seen by a ticker
+
+
+def _state_problem(state):
+    """wellformed.state_problem, imported with the first fold it checks: a status read from its
+    cached text (`plan status INC --json`) folds nothing."""
+    global _state_problem
+    from planengine.core.incident.wellformed import state_problem as _state_problem
+
+    return _state_problem(state)
+
+
+def _is_time(value) -> bool:
+    """wellformed.is_time, imported with its first use (as _state_problem)."""
+    global _is_time
+    from planengine.core.incident.wellformed import is_time as _is_time
+
+    return _is_time(value)
 
 
 def read_config(path=None, explicit=None):
@@ -333,7 +349,7 @@ class Engine:
                 base = from_snapshot(json.loads(snap[3]))
                 base.seq, base.last_hash = seq, snap[1]  # the snapshot is written before its head is hashed
                 state = fold(newer(seq), incident_id, state=base)
-                if wellformed.state_problem(state) is not None:
+                if _state_problem(state) is not None:
                     raise ValueError("an edited snapshot or newer event")
             except Exception:  # noqa: BLE001 - an edited snapshot that cannot be read
                 # (`plan verify` names it): the log alone
@@ -341,7 +357,7 @@ class Engine:
         else:  # no snapshot, or one of another format (an older planengine's): the whole log
             seq = 0
             state = fold(newer(0) if snap is None else self.store.event_rows(incident_id), incident_id)
-            if wellformed.state_problem(state) is not None:
+            if _state_problem(state) is not None:
                 state = self._fold_log(incident_id)
         self._snap_seq[incident_id] = seq
         return state
@@ -350,10 +366,10 @@ class Engine:
         """The fold of the whole log, which must be a state the commands and views can read: an
         edited event (a time that is not one, data no command writes) is one refusal naming it."""
         state = fold(self.store.event_rows(incident_id), incident_id)
-        why = wellformed.state_problem(state)
+        why = _state_problem(state)
         if why is not None:
             for seq, at, *_rest in self.store.event_rows(incident_id):
-                if not wellformed.is_time(at):
+                if not _is_time(at):
                     raise Refused(
                         "{incident}: event {seq}: its time {at} is not a time; `plan verify {incident}` lists what"
                         " is wrong with the record",
@@ -540,7 +556,7 @@ class Engine:
         self.store.require_incident(incident_id)
         events = self.store.events(incident_id)
         if times:
-            is_time = wellformed.is_time
+            is_time = _is_time
             bad = next((e for e in events if not is_time(e["at"]) or e["data"].__class__ is not dict), None)
             if bad is not None and bad["data"].__class__ is not dict:
                 raise Refused(
@@ -598,7 +614,7 @@ class Engine:
         commands = store.commands(incident_id)
         structure = audit.check_commands(commands, last_seq)
         problems += structure
-        is_time = wellformed.is_time
+        is_time = _is_time
         problems += [f"event {r[0]}: its time {str(r[1])[:40]!r} is not a time" for r in rows if not is_time(r[1])]
         snap = store.snapshot_row(incident_id)
         cut = snap[0] if snap is not None and type(snap[0]) is int and 0 < snap[0] <= last_seq else None
@@ -611,7 +627,7 @@ class Engine:
                 state = fold([r for r in rows if r[0] > cut], incident_id, state=state)
         except Exception as e:  # edited data the fold cannot read
             return problems + [f"the log cannot be folded: {type(e).__name__}: {e}"]
-        why = wellformed.state_problem(state)
+        why = _state_problem(state)
         if why is not None:  # no command or view can read it: what is built from it cannot be checked
             return problems + [f"the log folds to a state that cannot be read ({why})"]
         started = next((r for r in rows if r[0] == 1 and r[2] == "started"), None)
@@ -1040,7 +1056,7 @@ class Engine:
                 if time.monotonic() - started > TX_BUDGET_S:
                     break
                 handled.add((incident, key, due_at))
-                if key not in state.timers or not wellformed.is_time(due_at):  # stale, or an edited row
+                if key not in state.timers or not _is_time(due_at):  # stale, or an edited row
                     store.drop_timer(incident, key)
                     continue
                 prev_seq, prev_hash, timers = state.seq, state.last_hash, dict(state.timers)
