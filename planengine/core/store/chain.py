@@ -7,6 +7,7 @@ from planengine.core.digest import openssl_sha256, sha256_hex
 
 BULK = 64  # events: a batch this long is hashed by OpenSSL (see planengine/core/digest.py)
 _string = string  # canonical() of a str (the same C function)
+_NO_EVENT = object()
 
 
 def hashed_body(incident_json: str, seq: int, at_json: str, kind_json: str, actor_json: str, data_json: str) -> str:
@@ -62,24 +63,24 @@ def chain_rows(incident: str, prev_hash: str, events, rows: list, commands=None,
     actors: dict = {}  # actor -> its JSON
     add = rows.append
     h = prev_hash
-    last_at = last_actor = head = None  # the last event's time and actor, and its body before the data
+    last_at = last_actor = _NO_EVENT  # the last event's time and actor (compared by identity: a
+    head = row_actor = None  # command's events share both objects), its body before the data, its actor column
     for ev in events:
-        seq, at, kind, actor = ev["seq"], ev["at"], ev["kind"], ev["actor"]
-        data = ev.pop("data_json", None) or enc(ev["data"])  # the runner's own text of its frequent events
-        if at != last_at or actor != last_actor or head is None:
+        at, actor = ev["at"], ev["actor"]
+        if at is not last_at or actor is not last_actor:  # equal but other objects: the same head again
             last_at, last_actor = at, actor
-            a = (
-                "null"
-                if actor is None
-                else actors.get(actor)
-                or actors.setdefault(actor, text(actor) if actor.__class__ is str else enc(actor))
-            )
+            if actor is None:
+                a, row_actor = "null", null
+            else:
+                a = actors.get(actor) or actors.setdefault(actor, text(actor) if actor.__class__ is str else enc(actor))
+                row_actor = actor
             head = f'{{"actor":{a},"at":{text(at)},"data":'
+        kind, seq = ev["kind"], ev["seq"]
+        data = ev.pop("data_json", None) or enc(ev["data"])  # the runner's own text of its frequent events
         tail = tails.get(kind) or tails.setdefault(kind, f',"incident":{inc},"kind":{text(kind)},"seq":')
         body = f"{h}{head}{data}{tail}{seq}}}".encode()
-        nh = new(body).hexdigest() if new is not None else sha256_hex(body)
-        add((seq, at, kind, null if actor is None else actor, data, nh, mark(seq, null)))
-        h = nh
+        h = new(body).hexdigest() if new is not None else sha256_hex(body)
+        add((seq, at, kind, row_actor, data, h, mark(seq, null)))
     return h
 
 
