@@ -89,7 +89,7 @@ def bench_bare_transitions(n):
 
 
 def bench_runner_only(eng, drill, total):
-    """The same injects through Runner.execute in memory: no hashing, no SQLite (where the time goes)."""
+    """The same injects through Runner.run in memory: no hashing, no SQLite (where the time goes)."""
     from planengine.core.incident import clock
     from planengine.core.incident.runner import Command
 
@@ -100,9 +100,9 @@ def bench_runner_only(eng, drill, total):
     t = time.perf_counter()
     while done < total:
         state = runner.new_state("X")
-        runner.execute(state, Command("start", drill.start, None, {"facts": {}, "kind": "drill"}))
+        runner.run(state, Command("start", drill.start, None, {"facts": {}, "kind": "drill"}))
         for name, args, at in cmds:
-            runner.execute(state, Command(name, at, None, dict(args)))
+            runner.run(state, Command(name, at, None, dict(args)))
         done += len(cmds)
     return done / (time.perf_counter() - t)
 

@@ -14,7 +14,7 @@ import time
 from contextlib import contextmanager
 
 from planengine.core.incident import clock as clocks
-from planengine.core.incident.commands import Command, Refused
+from planengine.core.incident.commands import Command, Refused, events_of
 from planengine.core.incident.state import SNAPSHOT_FORMAT, apply, fold, from_snapshot, snapshot_text, to_snapshot
 from planengine.core.patterns import lazy
 from planengine.core.plan import library
@@ -752,7 +752,7 @@ class Engine:
             if routine:
                 args["routine"] = routine
             cmd = Command("start", at_iso, actor, args)
-            events = runner.execute(state, cmd)
+            events = runner.run(state, cmd)
             if not store.has_plan(plan.sha256):  # stored once per database: compiled only then
                 from planengine.core.plan import compiled
 
@@ -806,9 +806,9 @@ class Engine:
             args = dict(args or {})
             cmd = Command(name, at_iso, actor, self._named(state, plan, name, args) if name in NAMED_ARGS else args)
             prev_seq, prev_hash, timers = state.seq, state.last_hash, dict(state.timers)
-            events = runner.execute(state, cmd)
+            events = runner.run(state, cmd)
             state.last_hash = self._append(state, [(cmd, events)], prev_seq, prev_hash, timers)
-        self.last_events = events  # what the command recorded (the CLI lists the steps it skipped)
+        self.last_events = events_of(state.id, events)  # what it recorded (the CLI lists the steps it skipped)
         return state
 
     def _named(self, state, plan, name, args) -> dict:
@@ -1062,19 +1062,19 @@ class Engine:
                 prev_seq, prev_hash, timers = state.seq, state.last_hash, dict(state.timers)
                 cmd = Command("fire", due_at, "timer", {"key": key})
                 try:
-                    events = runner.execute(state, cmd)
+                    events = runner.run(state, cmd)
                 except Refused as e:  # nothing of it was written; record the failure instead
                     state = self._fold(incident)
                     cmd = Command("fire", due_at, "timer", {"key": key, "error": str(e)})
-                    events = runner.execute(state, cmd)
+                    events = runner.run(state, cmd)
                 if not events:  # nothing fires (the state is closed): a stale row, dropped
                     store.drop_timer(incident, key)
                     continue
                 state.last_hash = self._append(state, [(cmd, events)], prev_seq, prev_hash, timers)
                 out.append((incident, key, due_at))
-                for ev in events:
-                    if ev["kind"] in ("action_failed", "timer_failed"):
-                        self.tick_errors.append({"incident": incident, "key": key, "error": _failure(ev["data"])})
+                for _seq, _at, kind, _actor, data, _text in events:
+                    if kind in ("action_failed", "timer_failed"):
+                        self.tick_errors.append({"incident": incident, "key": key, "error": _failure(data)})
         return out
 
     # -- routine work (core/schedule) ------------------------------------------
@@ -1421,7 +1421,7 @@ class Engine:
                     # never before it was queued, whatever clock the caller passed (`tick --now`)
                     at = max(now_iso, queued_at, state.last_at or "")
                     cmd = Command("deliver", at, "notifier", args)
-                    batch.append((cmd, runner.execute(state, cmd)))
+                    batch.append((cmd, runner.run(state, cmd)))
                 state.last_hash = self._append(state, batch, prev_seq, prev_hash, timers)
                 n += len(items)
         return n
@@ -1562,9 +1562,9 @@ def _as_logged(incident_id, batch):
     snapshot, and any status text rendered from it, is what a fold of the log gives."""
     return fold(
         [
-            (e["seq"], e["at"], e["kind"], e.get("actor"), e.get("data_json") or canonical(e["data"]), "")
+            (seq, at, kind, actor, text or canonical(data), "")
             for _cmd, events in batch
-            for e in events
+            for seq, at, kind, actor, data, text in events
         ],
         incident_id,
     )
@@ -1611,15 +1611,15 @@ class Batch:
         if not self.bulk:
             return self.engine.command(self.incident, name, args, at=at, actor=actor, state=state)
         cmd = Command(name, at, actor, dict(args or {}))
-        events = self.runner.execute(state, cmd)  # on Refused the state is dirty: refold()
+        events = self.runner.run(state, cmd)  # on Refused the state is dirty: refold()
         self.pending.append((cmd, events))
         return state
 
     def refold(self):
         state = self.engine.state(self.incident)
         for _cmd, events in self.pending:
-            for ev in events:
-                apply(state, ev["seq"], ev["at"], ev["kind"], ev["actor"], ev["data"])
+            for seq, at, kind, actor, data, _text in events:
+                apply(state, seq, at, kind, actor, data)
         return state
 
     def flush(self, state):

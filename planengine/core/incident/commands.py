@@ -1,5 +1,5 @@
-"""What a command is and how it is refused: shared by the runner, the engine and the edges
-without importing the runner (a read command never needs it)."""
+"""What a command is, what it records and how it is refused: shared by the runner, the engine
+and the edges without importing the runner (a read command never needs it)."""
 
 from __future__ import annotations
 
@@ -42,3 +42,14 @@ class Command:
 
     def __repr__(self):
         return f"Command(name={self.name!r}, at={self.at!r}, actor={self.actor!r}, args={self.args!r})"
+
+
+def events_of(incident: str, records) -> list:
+    """The event dicts {incident, seq, at, kind, actor, data} of a command's records.
+
+    The runner returns records, ``(seq, at, kind, actor, data, text)`` tuples (``text``: the data's
+    canonical JSON where the runner wrote it, else None), and the store writes them as they are:
+    an instant drill makes hundreds of thousands, and a tuple is cheaper to build and to read
+    than a dict. Replay, hooks and the CLI read events as dicts, made here.
+    """
+    return [{"incident": incident, "seq": r[0], "at": r[1], "kind": r[2], "actor": r[3], "data": r[4]} for r in records]

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from planengine.core.canonical import canonical, string
 from planengine.core.incident import clock
-from planengine.core.incident.commands import Command, Refused
+from planengine.core.incident.commands import Command, Refused, events_of
 from planengine.core.incident.conditions import CheckError, Env, evaluate, evaluate_level
 from planengine.core.incident.machine import WHEN, machine_for
 from planengine.core.incident.state import HANDLERS, IncidentState, step_status
@@ -53,7 +53,8 @@ class _Tx:
 
     def emit(self, kind, data, actor=None, text=None):
         """Record an event and fold it into the state. ``text``: canonical(data), when the caller
-        wrote it from parts it already had (the store then hashes and writes it as it is)."""
+        wrote it from parts it already had (the store then hashes and writes it as it is).
+        The record is a tuple (commands.events_of)."""
         s = self.state
         seq = s.seq + 1
         at = self.at
@@ -65,13 +66,9 @@ class _Tx:
         if fold_one is not None:
             fold_one(s, at, actor, data)
         s.last_at = at
-        ev = {"incident": s.id, "seq": seq, "at": at, "kind": kind, "actor": actor, "data": data}
-        if text is not None:
-            ev["data_json"] = text
-        self.events.append(ev)
+        self.events.append((seq, at, kind, actor, data, text))
         if self._env is not None:
             self._env._ctx = None  # a check's view of the incident is stale now
-        return ev
 
 
 _HANDLERS: dict = {}  # command name -> Runner._cmd_NAME
@@ -98,7 +95,12 @@ class Runner:
         return IncidentState(id=incident_id)
 
     def execute(self, state: IncidentState, cmd: Command) -> list:
-        """Apply ``cmd`` to ``state`` (mutated) and return the new events.
+        """run(), with the new events as dicts (what replay and the edges read)."""
+        return events_of(state.id, self.run(state, cmd))
+
+    def run(self, state: IncidentState, cmd: Command) -> list:
+        """Apply ``cmd`` to ``state`` (mutated) and return the new events as records
+        (commands.events_of), which the store writes.
 
         Raises Refused (or FactError/CheckError) before anything is kept: on an
         exception the caller must discard ``state``.

@@ -41,10 +41,10 @@ def command_text(name: str, at: str, actor, args: dict, last_seq: int) -> str:
 
 
 def chain_rows(incident: str, prev_hash: str, events, rows: list, commands=None, null=None) -> str:
-    """Hash-chain ``events`` (dicts, in seq order) of ``incident`` after ``prev_hash``: append each
-    one's row (seq, at, kind, actor, data JSON, hash, command) to ``rows`` and return the last
-    hash. The dicts keep their fields (the runner's ``data_json`` text is taken from them). A
-    row's incident and prev_hash are implied (the store binds them once:
+    """Hash-chain ``events`` (records: (seq, at, kind, actor, data, text) in seq order, text the
+    data's canonical JSON or None; see commands.events_of) of ``incident`` after ``prev_hash``:
+    append each one's row (seq, at, kind, actor, data JSON, hash, command) to ``rows`` and return
+    the last hash. A row's incident and prev_hash are implied (the store binds them once:
     sqlite.insert_events). ``commands`` maps the seq of each command's
     first event to the command's JSON (the `command` column); other rows get ``null``, as does
     a row without actor (the store passes 0, which SQL writes as NULL).
@@ -65,8 +65,7 @@ def chain_rows(incident: str, prev_hash: str, events, rows: list, commands=None,
     h = prev_hash
     last_at = last_actor = _NO_EVENT  # the last event's time and actor (compared by identity: a
     head = row_actor = None  # command's events share both objects), its body before the data, its actor column
-    for ev in events:
-        at, actor = ev["at"], ev["actor"]
+    for seq, at, kind, actor, data, data_text in events:
         if at is not last_at or actor is not last_actor:  # equal but other objects: the same head again
             last_at, last_actor = at, actor
             if actor is None:
@@ -75,8 +74,7 @@ def chain_rows(incident: str, prev_hash: str, events, rows: list, commands=None,
                 a = actors.get(actor) or actors.setdefault(actor, text(actor) if actor.__class__ is str else enc(actor))
                 row_actor = actor
             head = f'{{"actor":{a},"at":{text(at)},"data":'
-        kind, seq = ev["kind"], ev["seq"]
-        data = ev.pop("data_json", None) or enc(ev["data"])  # the runner's own text of its frequent events
+        data = data_text or enc(data)  # the runner writes the text of its frequent events itself
         tail = tails.get(kind) or tails.setdefault(kind, f',"incident":{inc},"kind":{text(kind)},"seq":')
         body = f"{h}{head}{data}{tail}{seq}}}".encode()
         h = new(body).hexdigest() if new is not None else sha256_hex(body)

@@ -636,7 +636,7 @@ class Store:
         ``snapshot`` (the state's JSON, with ``format``) replaces the incident's snapshot, keyed by
         the new head.
 
-        ``batch`` is [(cmd, events)] in order, already applied to ``state``;
+        ``batch`` is [(cmd, records)] in order (Runner.run's records), already applied to ``state``;
         ``timers_before`` is the pending timers before the first of them. Call
         inside transaction(). Returns the new head hash.
         """
@@ -652,12 +652,10 @@ class Store:
             )
         if len(batch) == 1:  # one command (every CLI command): its own list of events
             cmd, evs = batch[0]
-            commands = (
-                {evs[0]["seq"]: command_text(cmd.name, cmd.at, cmd.actor, cmd.args, evs[-1]["seq"])} if evs else {}
-            )
+            commands = {evs[0][0]: command_text(cmd.name, cmd.at, cmd.actor, cmd.args, evs[-1][0])} if evs else {}
         else:
             commands = {
-                events[0]["seq"]: command_text(cmd.name, cmd.at, cmd.actor, cmd.args, events[-1]["seq"])
+                events[0][0]: command_text(cmd.name, cmd.at, cmd.actor, cmd.args, events[-1][0])
                 for cmd, events in batch
                 if events
             }
@@ -698,16 +696,14 @@ class Store:
             )
             if cur.rowcount != 1:
                 raise StaleHead(f"incident '{incident}' changed underneath this command; retry")
-        for ev in evs if schedule else ():  # a drill's notifications never reach the outbox
-            kind = ev["kind"]
+        for _seq, at, kind, _actor, d, _text in evs if schedule else ():  # a drill's never reach the outbox
             if kind[:7] != "notify_":
                 continue
             if kind == "notify_queued":
-                d = ev["data"]
                 meta = {k: d[k] for k in ("step", "phase", "due_at", "reason", "level") if d.get(k) is not None}
-                queued.append((d["key"], incident, dumps(d["roles"]), d["message"], ev["at"], dumps(meta)))
+                queued.append((d["key"], incident, dumps(d["roles"]), d["message"], at, dumps(meta)))
             elif kind in ("notify_delivered", "notify_failed"):
-                done.append((ev["data"]["key"], ev["data"].get("channel")))
+                done.append((d["key"], d.get("channel")))
         insert_events(writer, incident, prev_hash, rows)
         if schedule:
             if timers_before != state.timers:  # most commands start and stop no timer
