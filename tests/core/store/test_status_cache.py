@@ -439,3 +439,34 @@ def test_incidents_a_forked_child_could_not_render_are_folded_by_the_list(env, m
     monkeypatch.setattr(engine, "_fold_rows", unreadable)
     assert list(eng.status_texts(NOWS[3], keep=True)) == folded
     assert _cached_ids(eng) == {"A", "B", "C", "D"}
+
+
+def test_one_incident_s_status_keeps_its_shape_whether_read_from_its_text_or_folded(env, monkeypatch):
+    """The bytes `plan status INC --json` prints: the status object indented by two spaces, keys
+    in this order, text as typed (not \\u-escaped), one newline at the end."""
+    env.start("crowd_size=60", "location=县政府东门", incident="A")
+    env.ok("done", "A", "report_up", "--at", env.t("10:05"))
+    _refresh(env)
+    eng = Engine(db=env.db, create=False, read_only=True)
+    assert eng.cached_status("A", NOWS[0]) is not None
+    read = _one(env, monkeypatch, "A", NOWS[0])
+    conn = sqlite3.connect(env.db)
+    conn.execute("DELETE FROM status_cache")
+    conn.commit()
+    conn.close()
+    assert eng.cached_status("A", NOWS[0]) is None
+    assert _one(env, monkeypatch, "A", NOWS[0]) == read
+    assert read.startswith('{\n  "id": "A",\n  "plan": "petition",\n  "plan_version": 2,\n')
+    assert '\n  "facts": {\n    "casualties": 0,\n    "crowd_size": 60,\n    "location": "县政府东门"\n  },\n' in read
+    assert read.endswith("\n}\n") and not read.endswith("\n}\n\n")
+    got = json.loads(read)
+    assert list(got) == [
+        "id", "plan", "plan_version", "title", "kind", "phase", "level", "facts", "local_settings", "opened_at",
+        "closed_at", "outcome", "missing_facts", "steps", "checkins", "level_history", "errors", "notifications",
+        "owner", "schedule", "missed", "transfers", "seq",
+    ]  # fmt: skip
+    assert list(got["steps"][0]) == [
+        "id", "phase", "role", "title", "status", "activated_at", "due_at", "limit_seconds", "done_at", "by",
+        "late_seconds", "required",
+    ]  # fmt: skip
+    assert '\n      "done_at": "2090-03-05T10:05:00+08:00",\n      "by": null,\n      "late_seconds": 0,\n' in read
