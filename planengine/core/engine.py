@@ -711,7 +711,7 @@ class Engine:
             snapshot = (snapshot_text(state), SNAPSHOT_FORMAT)
         elif new and state.kind != "drill":
             snapshot = (snapshot_text(_as_logged(state.id, batch)), SNAPSHOT_FORMAT)
-        h = self.store.append_many(
+        h = (self._store or self.store).append_many(
             state, batch, prev_seq, prev_hash, timers_before, state.kind != "drill", new, snapshot
         )
         if snapshot is not None:
