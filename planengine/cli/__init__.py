@@ -149,23 +149,19 @@ def common(fn):
 
 @contextlib.contextmanager
 def collector_paused():
-    """Work that makes no reference cycles, run with the cyclic collector paused: importing
-    modules (alive until exit), checking files (tests/core/plan/test_reading.py pins that it
-    makes none). What it allocates and drops is freed by reference counting; the collector would
-    only walk what is still alive again and again. On again afterwards."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    """Work that makes no reference cycles, run with the cyclic collector paused
+    (core/collector.py): importing modules (alive until exit), checking files
+    (tests/core/plan/test_reading.py pins that it makes none)."""
+    from planengine.core.collector import collector_paused as paused
+
+    with paused():
         yield
-    finally:
         if gc.get_freeze_count():
             # a `plan` process froze its start-up (planengine/entry.py) and exits after this
             # command: what the work loaded (the engine, PyYAML, the plugins, the plans) lives until
             # then too, so it is frozen as well and the collections at exit skip it. (Elsewhere, as
             # in a test's CliRunner, nothing was frozen and nothing is.)
             gc.freeze()
-        if was_enabled:
-            gc.enable()
 
 
 def engine(db, plans_dir=None, config_path=None, create=True, read_only=False):

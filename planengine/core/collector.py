@@ -1,18 +1,18 @@
-"""Pausing Python's cyclic garbage collector over bulk work that makes no cycles.
+"""Pausing Python's cyclic garbage collector over work that makes no reference cycles.
 
-An instant drill keeps every event it makes (hundreds of thousands of small dicts) until its
-one write. Each pass of the collector walks all of them and frees none: reference counting
-frees them when the write is done. The collector runs again as soon as the last pause ends,
-and collects whatever cycles anything else made meanwhile.
+An instant drill keeps every event it makes (hundreds of thousands of small records) until its
+one write; a command's imports live until the process exits. Each pass of the collector walks
+all of them and frees none: reference counting frees what is dropped. The collector runs again
+as soon as the last pause ends, and collects whatever cycles anything else made meanwhile.
 """
 
 from __future__ import annotations
 
 import gc
-import threading
+from _thread import allocate_lock  # threading's own lock, without importing threading
 from contextlib import contextmanager
 
-_lock = threading.Lock()
+_lock = allocate_lock()
 _paused = 0  # pauses in progress (threads of `plan serve` may run drills at once)
 _was_enabled = False  # the collector's state when the first of them began
 
