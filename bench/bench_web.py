@@ -64,28 +64,39 @@ def board_render(path):
 
 
 def serve(path, port):
+    """`plan serve` in the background; its own output (the banner, the server's log of the streams
+    cut at the end) goes to a file, shown only if it does not start."""
     env = dict(os.environ, PLANENGINE_DB=path)
-    proc = subprocess.Popen([sys.executable, "-m", "planengine", "serve", "--port", str(port)], env=env)
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "planengine", "serve", "--port", str(port)], env=env, stdout=log, stderr=log
+    )
     for _ in range(200):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
             return proc
         except OSError:
             time.sleep(0.05)
-    raise RuntimeError("plan serve did not start")
+    proc.kill()
+    log.seek(0)
+    raise RuntimeError("plan serve did not start: " + log.read().decode(errors="replace")[-2000:])
 
 
 def stream(port, token, on_event, stop):
     import httpx2 as httpx
 
-    with httpx.stream(
-        "GET", f"http://127.0.0.1:{port}/events", headers={"Authorization": f"Bearer {token}"}, timeout=None
-    ) as r:
-        for line in r.iter_lines():
-            if stop.is_set():
-                return
-            if line.startswith("event: "):
-                on_event(line[7:], time.perf_counter())
+    try:
+        with httpx.stream(
+            "GET", f"http://127.0.0.1:{port}/events", headers={"Authorization": f"Bearer {token}"}, timeout=None
+        ) as r:
+            for line in r.iter_lines():
+                if stop.is_set():
+                    return
+                if line.startswith("event: "):
+                    on_event(line[7:], time.perf_counter())
+    except httpx.HTTPError:
+        if not stop.is_set():  # the server went away before the figure was taken
+            raise
 
 
 def change_latency(path, port, token):
