@@ -27,7 +27,7 @@ import subprocess
 import sys
 import time
 
-from common import BASELINE_PROCESS, PLAN_BIN, ROOT, figure, interleaved, process, progress
+from common import BASELINE_PROCESS, PLAN_BIN, ROOT, figure, interleaved, on_disk, process, progress
 
 from planengine.core.engine import Engine
 from planengine.core.incident.clock import SimClock, from_iso
@@ -150,6 +150,7 @@ def done_vs_history(tmp, quick):
         _incident(eng, "INC-1", notes)
         eng.store.close()
         pristine[name] = db
+    on_disk()
     work = os.path.join(tmp, "done_work.db")
 
     def run_done(name):
@@ -158,6 +159,7 @@ def done_vs_history(tmp, quick):
                 if os.path.exists(work + suffix):
                     os.remove(work + suffix)
             shutil.copyfile(pristine[name], work)
+            on_disk(work)
             t = time.perf_counter()
             subprocess.run(
                 [PLAN_BIN, "done", "INC-1", "report_up", "--by", "王焰", "--db", work, "--plans", tmp],
@@ -194,6 +196,7 @@ def status_big(tmp, quick):
     eng.store.close()
     progress(f"bench core: building {incidents:,} incidents ...")
     _clone_incidents(db, "TEMPLATE", incidents, "INC-")
+    on_disk()
     rounds = 7 if quick else 15
     one, base = interleaved(
         process([PLAN_BIN, "status", f"INC-{incidents // 2:05d}", "--json", "--db", db]),
@@ -216,6 +219,7 @@ def status_big(tmp, quick):
         eng.store.close()
         progress("bench core: building 10,000 open incidents ...")
         _clone_incidents(db, "TEMPLATE", 10_000 - 1, "OPEN-")
+        on_disk()
     n_open = sqlite3.connect(db).execute("SELECT COUNT(*) FROM incidents WHERE closed_at IS NULL").fetchone()[0]
     all_open, _ = interleaved(process([PLAN_BIN, "status", "--json", "--db", db]), lambda: None, 3 if quick else 5)
     yield figure(
@@ -237,6 +241,7 @@ def status_big(tmp, quick):
     for _ in range(3 if quick else 5):
         fresh = os.path.join(tmp, "open_first_list.db")
         shutil.copyfile(bare, fresh)
+        on_disk(fresh)
         for out in (first, after):
             t = time.perf_counter()
             process([PLAN_BIN, "status", "--json", "--db", fresh])()
