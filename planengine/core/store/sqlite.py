@@ -287,11 +287,22 @@ class Store:
             return self._connect(_uri(self.path, mode="ro", immutable=1), uri=True)
 
     def _identify(self):
-        """(application_id, user_version, table names) of the open file; reads only."""
+        """(application_id, user_version, table names) of the open file; reads only.
+
+        The three are read in one transaction: read one by one, a creator committing the schema
+        between them gives a mix (no mark, no version, but tables), which reads as another
+        program's file (four `plan tick` at once on a new file sometimes said so)."""
         conn = self.conn
-        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        outer = conn.in_transaction
+        if not outer:
+            conn.execute("BEGIN")
+        try:
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        finally:
+            if not outer:
+                conn.execute("COMMIT")
         return app_id, version, tables
 
     def _foreign(self, app_id, tables):

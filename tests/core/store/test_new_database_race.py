@@ -139,3 +139,51 @@ def test_a_creator_that_finds_the_new_file_locked_waits_its_turn(env, monkeypatc
     assert run.exit_code == 0, run.stderr
     assert json.loads(run.stdout)["id"] == "INC-1"
     env.ok("verify", "INC-1", db="new.db")
+
+
+def test_a_schema_committed_while_a_new_file_is_identified_is_not_taken_for_another_programs(tmp_path, monkeypatch):
+    """A creator commits the schema just after this command read the file's mark and version,
+    before it read its tables (the window four `plan tick` at once on a new file once hit). The
+    command must see one state of the file, not a mix (no mark, yet tables: "not a planengine
+    database")."""
+    from planengine.core.store import sqlite as store_sqlite
+
+    db = str(tmp_path / "new.db")
+    first = sqlite3.connect(db)
+    first.execute("PRAGMA journal_mode=WAL")  # an empty file a creator has switched to WAL
+    first.close()
+
+    class Interrupted(sqlite3.Connection):
+        """A connection that lets another creator commit right after its first read of the version."""
+
+        done = False
+
+        def execute(self, sql, *args):
+            cur = super().execute(sql, *args)
+            if sql == "PRAGMA user_version" and not Interrupted.done:
+                Interrupted.done = True
+                cur = cur.fetchall()  # read before the other commits, as the window had it
+                store_sqlite.Store(db).close()  # the other creator: schema, mark and all
+                return _Rows(cur)
+            return cur
+
+    class _Rows:
+        def __init__(self, rows):
+            self.rows = rows
+
+        def fetchone(self):
+            return self.rows[0]
+
+    def connect(target, uri):
+        conn = sqlite3.connect(target, uri=uri, isolation_level=None, factory=Interrupted)
+        conn.execute(f"PRAGMA busy_timeout={store_sqlite.BUSY_TIMEOUT_MS}")
+        return conn
+
+    monkeypatch.setattr(store_sqlite.Store, "_connect", staticmethod(connect))
+    store = store_sqlite.Store(db)  # before the fix: StoreError "not a planengine database"
+    try:
+        assert Interrupted.done
+        assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert store.version == store_sqlite.SCHEMA_VERSION
+    finally:
+        store.close()
