@@ -40,8 +40,10 @@ def _setting_title(plan, name):
 
 
 def _setting_value(value):
+    """A local figure as the board shows it: a map's keys in sorted order, as the log keeps them,
+    so `plan start` (the state it built) and `plan status` (the state folded from the log) agree."""
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {_setting_value(v)}" for k, v in value.items()) + "}"
+        return "{" + ", ".join(f"{k}: {_setting_value(v)}" for k, v in sorted(value.items())) + "}"
     return str(value)
 
 
@@ -78,7 +80,7 @@ def board_lines(state, now_iso, show_all=True, notifications=None, plan=None):
         shown = ", ".join(
             f"{_setting_title(plan, k)}={_setting_value(v['value'])}"
             + (f" ({t('board.site')})" if v["from"] == "site" else "")
-            for k, v in state.local_settings.items()
+            for k, v in sorted(state.local_settings.items())
         )
         lines.append(f"  {t('board.settings')}: {shown}")
     width = len(str(len(state.steps)))

@@ -194,3 +194,15 @@ def test_mass_petition_crowd_bands_and_at_once_are_the_site_s_to_set(tmp_path, m
     local = env.json("start", "mass_petition", "--id", "MP-2", "--set", "crowd_size=40", "--at", at("10:00"))
     assert local["level"] == "III" and env.step(local, "report_up")["due_at"] == at("10:05")
     assert local["local_settings"]["crowd_bands"] == {"value": {"III": 30}, "from": "site"}
+
+
+def test_plan_start_shows_the_figures_in_force_as_plan_status_does(env):
+    """The board `plan start` prints (the state it built) and `plan status` (the state folded from
+    the log, where maps are kept in sorted order) list the figures in the same order."""
+    env.write("planengine.yaml", "settings:\n  figures: {needed: [place, crowd], arrival: {night: 40m, day: 15m}}\n")
+    started = env.ok("start", env.write("figures.yaml", FIGURES), "--id", "INC-1", "--at", env.t("10:00")).stdout
+    status = env.ok("status", "INC-1").stdout
+    line = [x for x in started.splitlines() if "local settings:" in x]
+    assert line and line == [x for x in status.splitlines() if "local settings:" in x]
+    assert line[0].index("arrival") < line[0].index("immediate") < line[0].index("needed")
+    assert "{day: 15m, night: 40m}" in line[0]
