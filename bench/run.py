@@ -18,6 +18,7 @@ import json
 import os
 import platform
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -25,7 +26,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from common import progress  # noqa: E402
+from common import on_disk, progress  # noqa: E402
 
 
 def modules(only=None):
@@ -46,6 +47,19 @@ def load(short, path):
     return mod
 
 
+def run_module(short, quick):
+    """Print the figures of benchmark ``short``, one JSON line each, in a temporary directory."""
+    mod = load(short, os.path.join(HERE, f"bench_{short}.py"))
+    if not hasattr(mod, "figures"):
+        return 0
+    progress(f"bench {short} ...")
+    with tempfile.TemporaryDirectory() as tmp:
+        for fig in mod.figures(quick, tmp):
+            progress("")
+            print(json.dumps({"bench": short, **fig}, ensure_ascii=False), flush=True)
+    return 0
+
+
 def compile_bytecode():
     """Byte-compile the project's sources, as installing a package does (pip compiles what it
     installs), so the start-up figures measure the commands and not the compiling of an editable
@@ -60,7 +74,10 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="smaller sizes (a minute or two)")
     ap.add_argument("--only", help="comma-separated benchmark names (core, drill, ...)")
+    ap.add_argument("--module", help=argparse.SUPPRESS)  # one benchmark, in the process run.py starts for it
     args = ap.parse_args(argv)
+    if args.module:
+        return run_module(args.module, args.quick)
     only = set(args.only.split(",")) if args.only else None
     machine = {
         "machine": f"{platform.machine()} {os.cpu_count()} cores",
@@ -73,20 +90,22 @@ def main(argv=None):
     print(json.dumps({"run": machine}, ensure_ascii=False), flush=True)
     missed = 0
     t0 = time.perf_counter()
-    saved = dict(os.environ)
-    for short, path in modules(only):
-        os.environ.clear()
-        os.environ.update(saved)  # a benchmark's settings (PLANENGINE_LOAD_PLUGINS...) stay its own
-        mod = load(short, path)
-        if not hasattr(mod, "figures"):
-            continue
-        progress(f"bench {short} ...")
-        with tempfile.TemporaryDirectory() as tmp:
-            for fig in mod.figures(args.quick, tmp):
-                fig = {"bench": short, **fig}
-                missed += fig.get("met") is False
-                progress("")
-                print(json.dumps(fig, ensure_ascii=False), flush=True)
+    for short, _path in modules(only):
+        # Each benchmark in a process of its own: what one leaves in memory (the heap of 10,000
+        # incidents built, imported modules, caches) cannot move the next one's figures.
+        child = subprocess.run(
+            [sys.executable, os.path.abspath(__file__), "--module", short] + (["--quick"] if args.quick else []),
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for line in child.stdout.splitlines():
+            fig = json.loads(line)
+            missed += fig.get("met") is False
+            print(json.dumps(fig, ensure_ascii=False), flush=True)
+        if child.returncode != 0:
+            print(json.dumps({"bench": short, "error": f"exit status {child.returncode}"}), flush=True)
+            missed += 1
+        on_disk()  # the next benchmark starts with this one's files written out
     progress("")
     print(json.dumps({"done": True, "seconds": round(time.perf_counter() - t0, 1), "missed": missed}), flush=True)
     return 1 if missed else 0
