@@ -87,7 +87,10 @@ class Runner:
         self._from_steps = any(s.from_ not in ("activation", "opened", "phase") for s in plan.steps())
         self._final = frozenset(p.id for p in plan.phases.values() if p.final)
         self._activation_head: dict = {}  # step id -> the start of its step_activated data (copied)
-        self._texts: dict = {}  # (kind, ...) -> canonical data of an event the runner writes often
+        # canonical data of the events the runner writes most, by what decides it: an event's
+        # name (a str), a phase entered (from, to), a step skipped (step, reason, None: three
+        # items, so that it never meets a pair of phases)
+        self._texts: dict = {}
 
     # -- public -----------------------------------------------------------
 
