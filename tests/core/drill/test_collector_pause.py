@@ -5,65 +5,43 @@ from __future__ import annotations
 
 import gc
 import threading
+from pathlib import Path
 
+import pytest
+
+from planengine import testing
 from planengine.core.collector import collector_paused
 from planengine.core.drill.run import run_drill
 from planengine.core.drill.script import load_drill
 from planengine.core.engine import Engine
 
-PLAN = """\
-id: pause
-title: Pause
-version: 1
-lang: en
-timezone: Asia/Shanghai
-roles:
-  office: {title: Office}
-initial: alarm
-phases:
-  alarm:
-    steps:
-      - {id: report, role: office, within: 10m}
-    on:
-      - {event: stand_down, to: closed}
-  closed: {final: true}
-"""
-
-DRILL = """\
-drill: pause
-plan: pause.yaml
-start: 2090-05-12T10:00:00+08:00
-injects:
-  - {at: 1m, done: report, by: Li}
-  - {at: 2m, event: stand_down}
-"""
+ROOT = Path(__file__).resolve().parents[3]
+DRILL = ROOT / "drills" / "dispute_mediation.yaml"  # a bundled drill that needs no plugin
 
 
-def test_the_collector_waits_during_an_instant_drill_and_runs_again_after(tmp_path):
-    (tmp_path / "pause.yaml").write_text(PLAN, encoding="utf-8")
-    (tmp_path / "drill.yaml").write_text(DRILL, encoding="utf-8")
-    eng = Engine(db=str(tmp_path / "t.db"))
+def _engine(tmp_path, monkeypatch):
+    testing.isolate(monkeypatch, tmp_path, load_plugins="")
+    eng = Engine(db=str(tmp_path / "t.db"), plans=str(ROOT / "plans"))
+    return eng, load_drill(str(DRILL), eng)
+
+
+def test_the_collector_waits_during_an_instant_drill_and_runs_again_after(tmp_path, monkeypatch):
+    eng, drill = _engine(tmp_path, monkeypatch)
     seen = []
     assert gc.isenabled()
-    run = run_drill(
-        eng, load_drill(str(tmp_path / "drill.yaml"), eng), on_inject=lambda *a: seen.append(gc.isenabled())
-    )
-    assert seen == [False, False]  # both injects applied while it waited
-    assert gc.isenabled() and run.state.closed_at
+    run = run_drill(eng, drill, on_inject=lambda kind, *a: kind == "applied" and seen.append(gc.isenabled()))
+    assert seen and not any(seen)  # every inject applied while it waited
+    assert gc.isenabled() and len(seen) == len(run.applied)
 
 
-def test_a_drill_that_fails_still_gives_the_collector_back(tmp_path):
-    (tmp_path / "pause.yaml").write_text(PLAN, encoding="utf-8")
-    (tmp_path / "drill.yaml").write_text(DRILL, encoding="utf-8")
-    eng = Engine(db=str(tmp_path / "t.db"))
+def test_a_drill_that_fails_still_gives_the_collector_back(tmp_path, monkeypatch):
+    eng, drill = _engine(tmp_path, monkeypatch)
 
     def boom(*a):
         raise KeyboardInterrupt  # an officer's Ctrl-C in the middle of a run
 
-    try:
-        run_drill(eng, load_drill(str(tmp_path / "drill.yaml"), eng), on_inject=boom)
-    except KeyboardInterrupt:
-        pass
+    with pytest.raises(KeyboardInterrupt):
+        run_drill(eng, drill, on_inject=boom)
     assert gc.isenabled()
     assert eng.store.conn.execute("SELECT COUNT(*) FROM incidents").fetchone()[0] == 0  # rolled back
 
